@@ -1,0 +1,39 @@
+/**
+ * Per-branch configuration (one CDK stack per branch), as functions see it. Admins keep one JSON
+ * file per branch in infra/branches/; functions receive it serialized in CHANCERY_BRANCH_CONFIG.
+ */
+import { z } from 'zod';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');
+
+export const branchConfigSchema = z.object({
+  /** Lower-case name used in resource names: chancery-<branch>-… */
+  branch: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/),
+  displayName: z.string().min(1),
+  /** 全宗号 (fonds code) that starts every 档号 of this branch. */
+  fondsCode: z.string().regex(/^[A-Z0-9]{1,8}$/),
+  timeZone: z.string().default('Asia/Shanghai'),
+  /** Office hours end; a deadline of N working days falls due at this time on the Nth working day. */
+  officeDayEnd: z.string().regex(/^\d{2}:\d{2}$/).default('17:30'),
+  maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** How many working days past due a chased task is escalated to the supervisor. */
+  escalateAfterWorkingDays: z.number().int().min(0).default(1),
+  calendar: z
+    .object({
+      /** Branch-specific days off (e.g. a local holiday) on top of the national calendar. */
+      extraHolidays: z.array(isoDate).default([]),
+      /** Branch-specific working days (e.g. a Saturday shift). */
+      extraWorkdays: z.array(isoDate).default([]),
+    })
+    .default({ extraHolidays: [], extraWorkdays: [] }),
+  /** Departments (科室); `code` is the 机构代码 used in 档号. */
+  departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
+});
+export type BranchConfig = z.infer<typeof branchConfigSchema>;
+
+/** Parses the branch configuration, with a message an admin can act on. */
+export function parseBranchConfig(raw: unknown, source: string): BranchConfig {
+  const parsed = branchConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${source} is not a valid branch configuration: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

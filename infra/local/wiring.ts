@@ -1,0 +1,100 @@
+/**
+ * Local mode's wiring, derived from the same manifest as the CDK stack: physical names, local
+ * ARNs, the state machines with their `${…}` substitutions resolved, the routes, schedules and
+ * bucket notifications. tests/cdk/wiring.test.ts checks it against the synthesized template.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BranchConfig } from '../branch-config.js';
+import {
+  buckets,
+  bucketNotifications,
+  ENV,
+  functions,
+  physicalName,
+  routes,
+  schedules,
+  stateMachines,
+  tables,
+  type EnvName,
+  type FunctionId,
+  type FunctionSpec,
+  type TableSpec,
+} from '../manifest.js';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+export interface LocalWiring {
+  branch: string;
+  tables: (TableSpec & { tableName: string })[];
+  buckets: { id: string; bucketName: string; objectLock: boolean }[];
+  functions: (FunctionSpec & { functionName: string; functionArn: string; entryPath: string })[];
+  stateMachines: { id: string; name: string; arn: string; definition: string }[];
+  routes: { routeKey: string; method: string; path: string; function: FunctionId }[];
+  schedules: { id: string; expression: string; everySeconds: number; function: FunctionId }[];
+  bucketNotifications: { bucketName: string; prefix: string; function: FunctionId }[];
+  /** Environment every function sees (the same names as in the cloud). */
+  environment: Record<EnvName, string>;
+}
+
+export function functionArn(branch: string, id: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${physicalName(branch, id)}`;
+}
+export function stateMachineArn(branch: string, id: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${physicalName(branch, id)}`;
+}
+
+/** Replaces every `${Name}` of an ASL text; an unknown name is an error, never left in place. */
+export function substituteDefinition(definition: string, values: Record<string, string>): string {
+  return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`ASL placeholder \${${name}} has no substitution`);
+    return value;
+  });
+}
+
+export function localWiring(config: BranchConfig): LocalWiring {
+  const { branch } = config;
+  const bucketName = (id: string) => physicalName(branch, id);
+  const environment = {
+    [ENV.branch]: branch,
+    [ENV.branchConfig]: JSON.stringify(config),
+  } as Record<EnvName, string>;
+  for (const t of tables) environment[t.env] = physicalName(branch, t.id);
+  for (const b of buckets) environment[b.env] = bucketName(b.id);
+  for (const m of stateMachines) environment[m.env] = stateMachineArn(branch, m.id);
+
+  return {
+    branch,
+    tables: tables.map((t) => ({ ...t, tableName: physicalName(branch, t.id) })),
+    buckets: buckets.map((b) => ({ id: b.id, bucketName: bucketName(b.id), objectLock: b.objectLock })),
+    functions: functions.map((f) => ({
+      ...f,
+      functionName: physicalName(branch, f.id),
+      functionArn: functionArn(branch, f.id),
+      entryPath: join(repoRoot, f.entry),
+    })),
+    stateMachines: stateMachines.map((m) => {
+      const values = Object.fromEntries(
+        Object.entries(m.substitutions).map(([name, s]) => [name, functionArn(branch, s.functionArnOf)]),
+      );
+      return {
+        id: m.id,
+        name: physicalName(branch, m.id),
+        arn: stateMachineArn(branch, m.id),
+        definition: substituteDefinition(readFileSync(join(repoRoot, m.definitionFile), 'utf8'), values),
+      };
+    }),
+    routes: routes.map((r) => ({ routeKey: `${r.method} ${r.path}`, ...r })),
+    schedules: schedules.map((s) => ({ ...s })),
+    bucketNotifications: bucketNotifications.map((n) => ({
+      bucketName: bucketName(n.bucket),
+      prefix: n.prefix,
+      function: n.function,
+    })),
+    environment,
+  };
+}

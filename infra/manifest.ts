@@ -1,0 +1,278 @@
+/**
+ * The one wiring of a Chancery branch.
+ *
+ * Both the CDK stack (infra/stacks/branch-stack.ts) and local mode (infra/local/) read this
+ * manifest, so the cloud and the laptop cannot drift apart: a function, table, route, schedule
+ * or bucket notification exists in one exactly when it exists in the other. A test
+ * (tests/cdk/wiring.test.ts) synthesizes the stack and checks it against the local wiring.
+ */
+
+/** Environment variable names every function receives (values differ per runtime). */
+export const ENV = {
+  branch: 'CHANCERY_BRANCH',
+  branchConfig: 'CHANCERY_BRANCH_CONFIG',
+  documentsTable: 'DOCUMENTS_TABLE',
+  registersTable: 'REGISTERS_TABLE',
+  tasksTable: 'TASKS_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  inboxBucket: 'INBOX_BUCKET',
+  archiveBucket: 'ARCHIVE_BUCKET',
+  superiorKeyStateMachineArn: 'SUPERIOR_KEY_STATE_MACHINE_ARN',
+} as const;
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+export type KeyType = 'S' | 'N';
+export interface KeyAttribute {
+  name: string;
+  type: KeyType;
+}
+export interface TableSpec {
+  /** Logical id, also the suffix of the physical name: `chancery-<branch>-<id>`. */
+  id: 'documents' | 'registers' | 'tasks' | 'audit';
+  env: EnvName;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttribute; sortKey: KeyAttribute }[];
+  /** Attribute whose epoch-seconds value lets DynamoDB expire the item. */
+  timeToLiveAttribute?: string;
+}
+
+export interface BucketSpec {
+  id: 'inbox' | 'archive';
+  env: EnvName;
+  /** Archive bucket: S3 Object Lock on, retention set per object from 保管期限. */
+  objectLock: boolean;
+}
+
+export type FunctionId =
+  | 'intake'
+  | 'create-task'
+  | 'archive'
+  | 'deadline-sweep'
+  | 'api-tasks'
+  | 'api-documents'
+  | 'api-registers';
+
+export type Access = 'read' | 'write';
+export interface FunctionSpec {
+  id: FunctionId;
+  description: string;
+  /** Path from the repository root to the TypeScript module exporting `handler`. */
+  entry: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  tables: Partial<Record<TableSpec['id'], Access>>;
+  buckets: Partial<Record<BucketSpec['id'], Access>>;
+  /** State machines this function may start executions of. */
+  startsStateMachines: StateMachineId[];
+  /** State machines whose task tokens this function may answer (SendTaskSuccess/Failure/Heartbeat). */
+  answersStateMachines: StateMachineId[];
+}
+
+export type StateMachineId = 'superior-key';
+export interface StateMachineSpec {
+  id: StateMachineId;
+  /** Path from the repository root to the ASL file. */
+  definitionFile: string;
+  env: EnvName;
+  /** `${Name}` placeholders in the ASL, each resolved to a function's ARN. */
+  substitutions: Record<string, { functionArnOf: FunctionId }>;
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway route path, with `{param}` placeholders. */
+  path: string;
+  function: FunctionId;
+}
+
+export interface ScheduleSpec {
+  id: 'deadline-sweep';
+  /** EventBridge schedule expression. */
+  expression: string;
+  /** Interval in seconds that local mode fires it at (mirrors `expression`). */
+  everySeconds: number;
+  function: FunctionId;
+}
+
+export interface BucketNotificationSpec {
+  bucket: BucketSpec['id'];
+  event: 's3:ObjectCreated:*';
+  /** Only keys under this prefix start intake: rejected uploads go elsewhere in the bucket. */
+  prefix: string;
+  function: FunctionId;
+}
+
+/** Key prefix the scanners (and the watched folder) write to. */
+export const SCAN_PREFIX = 'scans/';
+/** Key prefix where rejected uploads are kept, with their reason as object metadata. */
+export const REJECTED_PREFIX = 'rejected/';
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+export const tables: TableSpec[] = [
+  {
+    // Documents (公文): META item per document, SLIP#… items for every processing-slip line.
+    id: 'documents',
+    env: ENV.documentsTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [],
+  },
+  {
+    // Registers (登记簿): counters, entries, intake idempotency keys, rejected uploads, chasing (催办) records.
+    id: 'registers',
+    env: ENV.registersTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [],
+  },
+  {
+    // Human tasks: one item per assignment, keyed by a hash of the Step Functions task token.
+    id: 'tasks',
+    env: ENV.tasksTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [
+      // Open tasks by assignee or role: gsi1pk = `USER#<username>` or `ROLE#<role>[#<dept>]`, gsi1sk = due time.
+      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') },
+      // Open tasks by due time, for the deadline sweep (sparse: removed once decided).
+      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk') },
+      // Tasks of one document, in creation order.
+      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk') },
+    ],
+  },
+  {
+    // Audit trail: an append-only hash chain per document (and per register for system events).
+    id: 'audit',
+    env: ENV.auditTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [],
+  },
+];
+
+export const buckets: BucketSpec[] = [
+  { id: 'inbox', env: ENV.inboxBucket, objectLock: false },
+  { id: 'archive', env: ENV.archiveBucket, objectLock: true },
+];
+
+export const functions: FunctionSpec[] = [
+  {
+    id: 'intake',
+    description: '收文登记: checks a new scan, registers it in the incoming register and starts its route',
+    entry: 'functions/handlers/intake.ts',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    tables: { documents: 'write', registers: 'write', audit: 'write' },
+    buckets: { inbox: 'write' },
+    startsStateMachines: ['superior-key'],
+    answersStateMachines: [],
+  },
+  {
+    id: 'create-task',
+    description: 'Creates the human task (待办) for a route step and keeps its task token server-side',
+    entry: 'functions/handlers/create-task.ts',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    tables: { documents: 'write', tasks: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+  },
+  {
+    id: 'archive',
+    description: '立卷归档: writes the archive package (scan, processing slip, metadata, SHA-256 manifest)',
+    entry: 'functions/handlers/archive.ts',
+    timeoutSeconds: 120,
+    memoryMb: 1024,
+    tables: { documents: 'write', registers: 'write', audit: 'write' },
+    buckets: { inbox: 'read', archive: 'write' },
+    startsStateMachines: [],
+    answersStateMachines: [],
+  },
+  {
+    id: 'deadline-sweep',
+    description: '催办: marks late tasks overdue, records chasing entries and escalates',
+    entry: 'functions/handlers/deadline-sweep.ts',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+  },
+  {
+    id: 'api-tasks',
+    description: 'API: my tasks (待办) and decisions',
+    entry: 'functions/handlers/api/tasks.ts',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    tables: { documents: 'write', tasks: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: ['superior-key'],
+  },
+  {
+    id: 'api-documents',
+    description: 'API: a document with its processing slip and a short-lived link to the scan',
+    entry: 'functions/handlers/api/documents.ts',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    tables: { documents: 'read', tasks: 'read', audit: 'read' },
+    buckets: { inbox: 'read', archive: 'read' },
+    startsStateMachines: [],
+    answersStateMachines: [],
+  },
+  {
+    id: 'api-registers',
+    description: 'API: registers (登记簿) and rejected uploads',
+    entry: 'functions/handlers/api/registers.ts',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    tables: { registers: 'read', documents: 'read' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+  },
+];
+
+export const stateMachines: StateMachineSpec[] = [
+  {
+    id: 'superior-key',
+    definitionFile: 'statemachines/superior-key.asl.json',
+    env: ENV.superiorKeyStateMachineArn,
+    substitutions: {
+      CreateTaskFunctionArn: { functionArnOf: 'create-task' },
+      ArchiveFunctionArn: { functionArnOf: 'archive' },
+    },
+  },
+];
+
+export const routes: RouteSpec[] = [
+  { method: 'GET', path: '/me', function: 'api-tasks' },
+  { method: 'GET', path: '/tasks', function: 'api-tasks' },
+  { method: 'GET', path: '/tasks/{taskId}', function: 'api-tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/decision', function: 'api-tasks' },
+  { method: 'GET', path: '/documents/{docId}', function: 'api-documents' },
+  { method: 'GET', path: '/documents/{docId}/scan', function: 'api-documents' },
+  { method: 'GET', path: '/registers/{register}', function: 'api-registers' },
+  { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },
+];
+
+export const schedules: ScheduleSpec[] = [
+  { id: 'deadline-sweep', expression: 'rate(5 minutes)', everySeconds: 300, function: 'deadline-sweep' },
+];
+
+export const bucketNotifications: BucketNotificationSpec[] = [
+  { bucket: 'inbox', event: 's3:ObjectCreated:*', prefix: SCAN_PREFIX, function: 'intake' },
+];
+
+/** Physical names, the same rule in the cloud and locally. */
+export const physicalName = (branch: string, id: string): string => `chancery-${branch}-${id}`;
+
+export function functionSpec(id: FunctionId): FunctionSpec {
+  const spec = functions.find((f) => f.id === id);
+  if (!spec) throw new Error(`unknown function ${id}`);
+  return spec;
+}
