@@ -67,7 +67,28 @@ export interface FunctionSpec {
   startsStateMachines: StateMachineId[];
   /** State machines whose task tokens this function may answer (SendTaskSuccess/Failure/Heartbeat). */
   answersStateMachines: StateMachineId[];
+  /**
+   * Files the function reads at run time besides its code. The cloud copies `from` into the
+   * bundle at `to` and sets `env` to `/var/task/<to>`; local mode sets `env` to `<repo>/<from>`.
+   */
+  files?: FunctionFile[];
 }
+
+export interface FunctionFile {
+  /** Path from the repository root (usually under node_modules/). */
+  from: string;
+  /** Path inside the function's bundle. */
+  to: string;
+  /** Environment variable carrying the file's absolute path. */
+  env: string;
+}
+
+/** The CJK font the archive function embeds in processing slips (文件处理笺). */
+export const SLIP_FONT: FunctionFile = {
+  from: 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
+  to: 'fonts/NotoSansSC_400Regular.ttf',
+  env: 'SLIP_FONT_PATH',
+};
 
 export type StateMachineId = 'superior-key';
 export interface StateMachineSpec {
@@ -190,6 +211,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'read', archive: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
+    files: [SLIP_FONT],
   },
   {
     id: 'deadline-sweep',

@@ -1,0 +1,137 @@
+/**
+ * Documents (公文) and their processing-slip lines, in the documents table:
+ *   pk DOC#<docId>, sk META          the document
+ *   pk DOC#<docId>, sk SLIP#<at>#<n> one line of the processing slip (文件处理笺)
+ */
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SlipLine } from '../domain/processing-slip.js';
+import type { Secrecy } from '../domain/identity.js';
+import type { StepId, Urgency } from '../domain/superior-key.js';
+import { documentClient } from './clients.js';
+import type { TransactItem } from './dynamo.js';
+import { env } from './env.js';
+
+export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed';
+
+export interface DocumentRecord {
+  docId: string;
+  route: string;
+  title: string;
+  sender: string;
+  sourceNumber: string;
+  urgency: Urgency;
+  secrecy: Secrecy;
+  register: string;
+  registerYear: number;
+  registerSerial: number;
+  registerNumber: string;
+  receivedAt: string;
+  registeredAt: string;
+  scan: { bucket: string; key: string; etag: string; size: number; contentType: string; fileName: string };
+  status: DocumentStatus;
+  currentStep?: StepId;
+  executionArn?: string;
+  archive?: { archiveCode: string; prefix: string; bucket: string; filedAt: string };
+}
+
+export const docKey = (docId: string) => ({ pk: `DOC#${docId}`, sk: 'META' });
+
+export async function getDocument(docId: string): Promise<DocumentRecord | undefined> {
+  const res = await documentClient().send(
+    new GetCommand({ TableName: env.documentsTable, Key: docKey(docId), ConsistentRead: true }),
+  );
+  if (!res.Item) return undefined;
+  const { pk: _pk, sk: _sk, ...doc } = res.Item;
+  return doc as DocumentRecord;
+}
+
+export function putDocumentItem(doc: DocumentRecord): TransactItem {
+  return {
+    Put: {
+      TableName: env.documentsTable,
+      Item: { ...docKey(doc.docId), ...doc },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** A transaction item that sets fields of the document (which must exist). */
+export function updateDocumentItem(docId: string, fields: Partial<DocumentRecord>, condition?: string): TransactItem {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  const names = Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k]));
+  const values = Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v]));
+  return {
+    Update: {
+      TableName: env.documentsTable,
+      Key: docKey(docId),
+      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ConditionExpression: ['attribute_exists(pk)', condition].filter(Boolean).join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export function putSlipLineItem(docId: string, line: SlipLine, uniqueSuffix: string): TransactItem {
+  return {
+    Put: {
+      TableName: env.documentsTable,
+      Item: { pk: `DOC#${docId}`, sk: `SLIP#${line.at}#${uniqueSuffix}`, ...line },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** The slip lines of a document, in the order they were written. */
+export async function listSlipLines(docId: string): Promise<SlipLine[]> {
+  const lines: SlipLine[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await documentClient().send(
+      new QueryCommand({
+        TableName: env.documentsTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slip)',
+        ExpressionAttributeValues: { ':pk': `DOC#${docId}`, ':slip': 'SLIP#' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      const { pk: _pk, sk: _sk, ...line } = item;
+      lines.push(line as SlipLine);
+    }
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return lines;
+}
+
+/** Records the route's execution once; later calls (duplicate events) leave the document as is. */
+export async function markRouteStarted(docId: string, executionArn: string): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: env.documentsTable,
+        Key: docKey(docId),
+        UpdateExpression: 'SET executionArn = :arn, #status = :started',
+        ConditionExpression: '#status = :registered',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':arn': executionArn, ':started': 'in-progress', ':registered': 'registered' },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+  }
+}
+
+/** The document is filed: status `filed`, no current step. Fails (condition) if already filed. */
+export function markFiledItem(docId: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.documentsTable,
+      Key: docKey(docId),
+      UpdateExpression: 'SET #status = :filed REMOVE currentStep',
+      ConditionExpression: 'attribute_exists(pk) AND #status <> :filed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':filed': 'filed' },
+    },
+  };
+}

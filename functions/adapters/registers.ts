@@ -1,0 +1,176 @@
+/**
+ * Registers (登记簿) in the registers table. Each register and year is one partition:
+ *   pk REG#<register>#<year>, sk #COUNTER   the last serial number given out
+ *   pk REG#<register>#<year>, sk NO#<000012> one entry
+ * A serial number is allocated in the same transaction that writes its entry, conditional on the
+ * counter's previous value, so numbers are never reused and never skipped.
+ *
+ * Also here: intake keys (one per scanned object version, for idempotent intake) and rejected
+ * uploads (pk REJECTED#<year>, sk <rejectedAt>#<key>).
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './clients.js';
+import { decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
+import { transactWithAudit, type AuditInput } from './audit.js';
+import { env } from './env.js';
+
+/** The registers a clerk can list, with their printed names. */
+export const REGISTERS = {
+  incoming: '收文登记簿',
+  chasing: '催办记录',
+  archive: '归档目录',
+} as const;
+export type RegisterId = keyof typeof REGISTERS;
+
+export const registerPartition = (register: string, year: number) => `REG#${register}#${year}`;
+const entryKey = (serial: number) => `NO#${String(serial).padStart(6, '0')}`;
+const COUNTER = '#COUNTER';
+
+export interface RegisterEntry {
+  register: string;
+  year: number;
+  serial: number;
+  [field: string]: unknown;
+}
+
+async function lastSerial(partition: string): Promise<number> {
+  const res = await documentClient().send(
+    new GetCommand({ TableName: env.registersTable, Key: { pk: partition, sk: COUNTER }, ConsistentRead: true }),
+  );
+  return res.Item ? Number(res.Item.last) : 0;
+}
+
+/**
+ * Writes the next entry of `register`/`year` (the counter bump, the entry from `entry(serial)`,
+ * and any `extra(serial)` items) in one transaction, with `audit` appended to `auditChain`.
+ * Retries when another writer took the number first. Returns the serial number given.
+ */
+export async function appendRegisterEntry(options: {
+  register: string;
+  year: number;
+  entry: (serial: number) => Record<string, unknown>;
+  extra?: (serial: number) => TransactItem[];
+  auditChain: string;
+  audit: (serial: number) => AuditInput;
+}): Promise<number> {
+  const partition = registerPartition(options.register, options.year);
+  for (let attempt = 0; ; attempt++) {
+    const previous = await lastSerial(partition);
+    const serial = previous + 1;
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: env.registersTable,
+          Key: { pk: partition, sk: COUNTER },
+          UpdateExpression: 'SET #last = :serial',
+          ConditionExpression: previous === 0 ? 'attribute_not_exists(#last)' : '#last = :previous',
+          ExpressionAttributeNames: { '#last': 'last' },
+          ExpressionAttributeValues: { ':serial': serial, ...(previous === 0 ? {} : { ':previous': previous }) },
+        },
+      },
+      {
+        Put: {
+          TableName: env.registersTable,
+          Item: { pk: partition, sk: entryKey(serial), register: options.register, year: options.year, serial, ...options.entry(serial) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...(options.extra?.(serial) ?? []),
+    ];
+    try {
+      await transactWithAudit(options.auditChain, options.audit(serial), items);
+      return serial;
+    } catch (err) {
+      const numberRace = err instanceof TransactionConflict && err.failedIndexes.some((i) => i <= 1);
+      if (!numberRace || attempt >= 20) throw err;
+    }
+  }
+}
+
+export async function listRegister(register: string, year: number, options: { cursor?: string; limit?: number; newestFirst?: boolean }): Promise<Page<RegisterEntry>> {
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.registersTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)',
+      ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#' },
+      ScanIndexForward: !options.newestFirst,
+      Limit: options.limit ?? 50,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }),
+  );
+  return {
+    items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...entry }) => entry as RegisterEntry),
+    ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
+}
+
+// ---- intake keys -------------------------------------------------------------------------------
+
+export type IntakeRecord =
+  | { outcome: 'registered'; intakeKey: string; docId: string; objectKey: string; at: string }
+  | { outcome: 'rejected'; intakeKey: string; objectKey: string; rejectedKey: string; reason: string; at: string };
+
+const intakeItemKey = (intakeKey: string) => ({ pk: `INTAKE#${intakeKey}`, sk: '#' });
+
+export async function getIntake(intakeKey: string): Promise<IntakeRecord | undefined> {
+  const res = await documentClient().send(
+    new GetCommand({ TableName: env.registersTable, Key: intakeItemKey(intakeKey), ConsistentRead: true }),
+  );
+  if (!res.Item) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = res.Item;
+  return record as IntakeRecord;
+}
+
+export function putIntakeItem(record: IntakeRecord): TransactItem {
+  return {
+    Put: {
+      TableName: env.registersTable,
+      Item: { ...intakeItemKey(record.intakeKey), ...record },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+// ---- rejected uploads --------------------------------------------------------------------------
+
+export interface RejectedUpload {
+  objectKey: string;
+  rejectedKey: string;
+  bucket: string;
+  size: number;
+  code: string;
+  reason: string;
+  rejectedAt: string;
+}
+
+export async function recordRejectedUpload(intakeKey: string, upload: RejectedUpload): Promise<void> {
+  const year = Number(upload.rejectedAt.slice(0, 4));
+  const items: TransactItem[] = [
+    putIntakeItem({ outcome: 'rejected', intakeKey, objectKey: upload.objectKey, rejectedKey: upload.rejectedKey, reason: upload.reason, at: upload.rejectedAt }),
+    {
+      Put: {
+        TableName: env.registersTable,
+        Item: { pk: `REJECTED#${year}`, sk: `${upload.rejectedAt}#${upload.objectKey}`, ...upload },
+      },
+    },
+  ];
+  await transactWithAudit(`REJECTED#${year}`, { at: upload.rejectedAt, actor: 'system:intake', action: 'upload.rejected', details: { ...upload } }, items);
+}
+
+export async function listRejectedUploads(year: number, options: { cursor?: string; limit?: number }): Promise<Page<RejectedUpload>> {
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.registersTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `REJECTED#${year}` },
+      ScanIndexForward: false,
+      Limit: options.limit ?? 50,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }),
+  );
+  return {
+    items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as RejectedUpload),
+    ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
+}
+

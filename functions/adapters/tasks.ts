@@ -1,0 +1,233 @@
+/**
+ * Human tasks (待办) in the tasks table, one item per assignment:
+ *   pk TASK#<taskId>, sk TASK   where taskId is a hash of the Step Functions task token; the
+ *                               token itself stays here and never leaves the server.
+ * Indexes (sparse: their keys are removed once the task is decided):
+ *   by-assignee  gsi1pk USER#<username> | ROLE#<role> | ROLE#<role>#<dept>, gsi1sk <dueAt>#<taskId>
+ *   open-by-due  gsi2pk OPEN, gsi2sk <dueAt>#<taskId>                    (the deadline sweep)
+ *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
+ */
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Actor } from '../domain/identity.js';
+import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
+import { documentClient } from './clients.js';
+import { decodeCursor, encodeCursor, type Page, type TransactItem } from './dynamo.js';
+import { env } from './env.js';
+
+export type TaskStatus = 'open' | 'decided' | 'expired';
+
+export interface TaskRecord {
+  taskId: string;
+  docId: string;
+  route: string;
+  step: StepId;
+  stepName: string;
+  ask: string;
+  title: string;
+  registerNumber: string;
+  urgency: Urgency;
+  assignment: Assignment;
+  executionArn: string;
+  status: TaskStatus;
+  createdAt: string;
+  dueAt: string;
+  beyondKnownCalendar: boolean;
+  overdue?: boolean;
+  overdueAt?: string;
+  escalatedAt?: string;
+  chaseCount?: number;
+  decidedBy?: string;
+  decidedByName?: string;
+  decidedAt?: string;
+  decision?: Record<string, unknown>;
+}
+
+/** The stored item: the record plus the token, which only the server reads. */
+interface TaskItem extends TaskRecord {
+  taskToken: string;
+}
+
+export function taskIdOf(taskToken: string): string {
+  return createHash('sha256').update(taskToken).digest('hex').slice(0, 24);
+}
+
+const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
+
+export function assignmentPartition(a: Assignment): string {
+  if (a.username) return `USER#${a.username}`;
+  return a.department ? `ROLE#${a.role}#${a.department}` : `ROLE#${a.role}`;
+}
+
+/** Every by-assignee partition that holds tasks this person may take. */
+export function partitionsFor(actor: Actor): string[] {
+  const partitions = [`USER#${actor.username}`];
+  for (const role of actor.roles) {
+    partitions.push(`ROLE#${role}`);
+    if (actor.department) partitions.push(`ROLE#${role}#${actor.department}`);
+  }
+  return partitions;
+}
+
+const strip = (item: Record<string, unknown>): TaskRecord => {
+  const { pk: _pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, taskToken: _t, ...task } = item;
+  return task as unknown as TaskRecord;
+};
+
+/** Creates the task; a repeated call for the same token (a retried Lambda) changes nothing. */
+export async function putTask(task: TaskRecord, taskToken: string): Promise<boolean> {
+  const item: TaskItem & Record<string, unknown> = {
+    ...taskKey(task.taskId),
+    ...task,
+    taskToken,
+    gsi1pk: assignmentPartition(task.assignment),
+    gsi1sk: `${task.dueAt}#${task.taskId}`,
+    gsi2pk: 'OPEN',
+    gsi2sk: `${task.dueAt}#${task.taskId}`,
+    gsi3pk: `DOC#${task.docId}`,
+    gsi3sk: `${task.createdAt}#${task.taskId}`,
+  };
+  try {
+    await documentClient().send(new PutCommand({ TableName: env.tasksTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}
+
+export async function getTask(taskId: string): Promise<(TaskRecord & { taskToken: string }) | undefined> {
+  const res = await documentClient().send(new GetCommand({ TableName: env.tasksTable, Key: taskKey(taskId), ConsistentRead: true }));
+  if (!res.Item) return undefined;
+  return { ...strip(res.Item), taskToken: String(res.Item.taskToken) };
+}
+
+/** open → decided, only if still open; leaves the open-task indexes. */
+export function decideTaskItem(taskId: string, actor: Actor, at: string, decision: Record<string, unknown>): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':decided': 'decided', ':open': 'open', ':by': actor.username, ':name': actor.name, ':at': at, ':decision': decision },
+    },
+  };
+}
+
+/** The route no longer waits for this task (its token timed out): take it off every list. */
+export async function expireTask(taskId: string, at: string): Promise<void> {
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':expired': 'expired', ':at': at },
+    }),
+  );
+}
+
+export function markOverdueItem(taskId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET overdue = :true, overdueAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
+      ConditionExpression: '#status = :open AND attribute_not_exists(overdueAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':true': true, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+export function markEscalatedItem(taskId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET escalatedAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
+      ConditionExpression: '#status = :open AND attribute_not_exists(escalatedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+/** Open tasks due at or before `now`, oldest due first, one page at a time. */
+export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 100): Promise<Page<TaskRecord>> {
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.tasksTable,
+      IndexName: 'open-by-due',
+      KeyConditionExpression: 'gsi2pk = :open AND gsi2sk <= :now',
+      ExpressionAttributeValues: { ':open': 'OPEN', ':now': `${now}#~` },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor),
+    }),
+  );
+  return { items: (res.Items ?? []).map(strip), ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
+}
+
+/**
+ * The open tasks this person may take, earliest due first. They live in several index
+ * partitions (named to the person, to each role, to role+department); this merges them, and
+ * the cursor remembers where each partition stopped.
+ */
+export async function listOpenTasksFor(actor: Actor, options: { cursor?: string; limit?: number }): Promise<Page<TaskRecord>> {
+  const limit = options.limit ?? 50;
+  const positions = decodeCursor<Record<string, Record<string, unknown> | null>>(options.cursor) ?? {};
+  const partitions = partitionsFor(actor).filter((p) => positions[p] !== null);
+  const fetched = await Promise.all(
+    partitions.map(async (partition) => {
+      const res = await documentClient().send(
+        new QueryCommand({
+          TableName: env.tasksTable,
+          IndexName: 'by-assignee',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          Limit: limit,
+          ExclusiveStartKey: positions[partition] ?? undefined,
+        }),
+      );
+      return { partition, items: res.Items ?? [], more: Boolean(res.LastEvaluatedKey) };
+    }),
+  );
+  const merged = fetched
+    .flatMap((f) => f.items.map((item) => ({ partition: f.partition, item })))
+    .sort((a, b) => String(a.item.gsi1sk).localeCompare(String(b.item.gsi1sk)));
+  const page = merged.slice(0, limit);
+  const next: Record<string, Record<string, unknown> | null> = { ...positions };
+  let anyLeft = false;
+  for (const f of fetched) {
+    const taken = page.filter((p) => p.partition === f.partition);
+    const exhausted = taken.length === f.items.length && !f.more;
+    if (exhausted) next[f.partition] = null;
+    else {
+      anyLeft = true;
+      const last = taken.at(-1)?.item;
+      if (last) next[f.partition] = { pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk };
+    }
+  }
+  return { items: page.map((p) => strip(p.item)), ...(anyLeft ? { cursor: encodeCursor(next) } : {}) };
+}
+
+export async function listTasksOfDocument(docId: string): Promise<TaskRecord[]> {
+  const tasks: TaskRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await documentClient().send(
+      new QueryCommand({
+        TableName: env.tasksTable,
+        IndexName: 'by-document',
+        KeyConditionExpression: 'gsi3pk = :doc',
+        ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    tasks.push(...(res.Items ?? []).map(strip));
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return tasks;
+}

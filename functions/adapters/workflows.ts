@@ -1,0 +1,34 @@
+/**
+ * Step Functions: starting a route, answering a human task.
+ */
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { sfnClient } from './clients.js';
+
+/**
+ * Starts the route for a document under a name derived from it, so a repeated start (a duplicate
+ * S3 event, a retried Lambda) finds the execution already there and changes nothing.
+ */
+export async function startRoute(stateMachineArn: string, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+  try {
+    const res = await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
+    return { executionArn: res.executionArn ?? executionArn, alreadyStarted: false };
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionAlreadyExists') return { executionArn, alreadyStarted: true };
+    throw err;
+  }
+}
+
+export type TaskAnswer = 'accepted' | 'no-longer-waiting';
+
+/** Hands a decision to the waiting route. A token AWS no longer waits on answers TaskTimedOut. */
+export async function completeTask(taskToken: string, output: unknown): Promise<TaskAnswer> {
+  try {
+    await sfnClient().send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return 'accepted';
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') return 'no-longer-waiting';
+    throw err;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The 文件处理笺 (processing slip) of an incoming document: its header data and every opinion
+ * (拟办, 批示, 阅处, 承办 …) with who gave it and when. It is archived with the scans as JSON
+ * (slipToJson) and as a PDF (renderSlipPdf in slip-pdf.ts).
+ */
+import { z } from 'zod';
+
+export interface SlipLine {
+  step: string /* e.g. 'propose' */;
+  stepName: string /* e.g. '拟办' */;
+  actorName: string;
+  actorUsername: string;
+  role: string;
+  at: string /* ISO */;
+  opinion: string;
+  details: { label: string; value: string }[] /* e.g. 承办科室, 办理期限, 保管期限 */;
+}
+
+export interface ProcessingSlip {
+  branchName: string;
+  title: string;
+  registerNumber: string;
+  receivedAt: string;
+  sender: string;
+  sourceNumber: string /* 来文字号, may be '' */;
+  urgency: '特急' | '加急' | '平件';
+  secrecy: '非密' | '秘密' | '机密' | '绝密';
+  archiveCode?: string;
+  lines: SlipLine[];
+}
+
+/** Runtime check for a slip read back from storage or a request (same shape as ProcessingSlip). */
+export const processingSlipSchema = z.object({
+  branchName: z.string(),
+  title: z.string(),
+  registerNumber: z.string(),
+  receivedAt: z.string(),
+  sender: z.string(),
+  sourceNumber: z.string(),
+  urgency: z.enum(['特急', '加急', '平件']),
+  secrecy: z.enum(['非密', '秘密', '机密', '绝密']),
+  archiveCode: z.string().optional(),
+  lines: z.array(
+    z.object({
+      step: z.string(),
+      stepName: z.string(),
+      actorName: z.string(),
+      actorUsername: z.string(),
+      role: z.string(),
+      at: z.string(),
+      opinion: z.string(),
+      details: z.array(z.object({ label: z.string(), value: z.string() })),
+    }),
+  ),
+});
+
+/**
+ * Pretty JSON (2-space indent) with a fixed key order (the order of the interfaces above), whatever
+ * order the object was built in; extra properties are dropped and archiveCode is omitted when unset.
+ */
+export function slipToJson(slip: ProcessingSlip): string {
+  const ordered = {
+    branchName: slip.branchName,
+    title: slip.title,
+    registerNumber: slip.registerNumber,
+    receivedAt: slip.receivedAt,
+    sender: slip.sender,
+    sourceNumber: slip.sourceNumber,
+    urgency: slip.urgency,
+    secrecy: slip.secrecy,
+    ...(slip.archiveCode !== undefined ? { archiveCode: slip.archiveCode } : {}),
+    lines: slip.lines.map((l) => ({
+      step: l.step,
+      stepName: l.stepName,
+      actorName: l.actorName,
+      actorUsername: l.actorUsername,
+      role: l.role,
+      at: l.at,
+      opinion: l.opinion,
+      details: l.details.map((d) => ({ label: d.label, value: d.value })),
+    })),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+const slipTimeFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'Asia/Shanghai',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** An ISO instant as printed on the slip, in Beijing time: 2026年11月22日 14:05. Unparseable input is returned as is. */
+export function formatSlipTime(iso: string): string {
+  const t = new Date(iso);
+  if (!iso || Number.isNaN(t.getTime())) return iso;
+  const parts = slipTimeFormat.formatToParts(t);
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  const hour = String(Number(get('hour')) % 24).padStart(2, '0');
+  return `${get('year')}年${Number(get('month'))}月${Number(get('day'))}日 ${hour}:${get('minute')}`;
+}

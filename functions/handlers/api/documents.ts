@@ -1,0 +1,48 @@
+/**
+ * API: one document with its processing slip (文件处理笺), its tasks and its audit trail.
+ *   GET /documents/{docId}        the document, slip lines, tasks, audit check
+ *   GET /documents/{docId}/scan   a short-lived link to the scanned original
+ */
+import { verifyChain } from '../../domain/audit-chain.js';
+import { mayRead, type Actor } from '../../domain/identity.js';
+import { documentChain, readChain } from '../../adapters/audit.js';
+import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/documents.js';
+import { presignedGetUrl } from '../../adapters/storage.js';
+import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
+import { apiHandler, HttpError, type Request } from './http.js';
+
+const SCAN_LINK_SECONDS = 300;
+/** Roles that see every (cleared) document of the branch; others see those they worked on. */
+const OFFICE_WIDE = new Set(['clerk', 'confidential-clerk', 'office-director', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
+
+async function loadVisible(actor: Actor, docId: string): Promise<{ doc: DocumentRecord; tasks: TaskRecord[] }> {
+  const doc = await getDocument(docId);
+  if (!doc) throw new HttpError(404, `找不到文件 ${docId}`);
+  if (!mayRead(actor, doc.secrecy)) throw new HttpError(403, `该文件密级为${doc.secrecy}，您的密级不足，不能查看`);
+  const tasks = await listTasksOfDocument(docId);
+  const involved =
+    actor.roles.some((r) => OFFICE_WIDE.has(r)) ||
+    tasks.some((t) => t.decidedBy === actor.username || t.assignment.username === actor.username || (t.assignment.department && t.assignment.department === actor.department && actor.roles.includes(t.assignment.role)));
+  if (!involved) throw new HttpError(403, '您未参与办理该文件，不能查看');
+  return { doc, tasks };
+}
+
+export async function showDocument({ actor, params }: Request) {
+  const { doc, tasks } = await loadVisible(actor, params.docId);
+  const [slip, audit] = await Promise.all([listSlipLines(doc.docId), readChain(documentChain(doc.docId))]);
+  return {
+    document: doc,
+    slip,
+    tasks: tasks.map(({ decision: _decision, ...t }) => t),
+    audit: { events: audit.length, verification: verifyChain(audit) },
+  };
+}
+
+export const handler = apiHandler({
+  'GET /documents/{docId}': showDocument,
+  'GET /documents/{docId}/scan': async ({ actor, params }) => {
+    const { doc } = await loadVisible(actor, params.docId);
+    const url = await presignedGetUrl(doc.scan.bucket, doc.scan.key, SCAN_LINK_SECONDS, doc.scan.fileName);
+    return { url, expiresInSeconds: SCAN_LINK_SECONDS, contentType: doc.scan.contentType };
+  },
+});

@@ -1,0 +1,42 @@
+/**
+ * API: registers (登记簿) and rejected uploads.
+ *   GET /registers/{register}   ?year=2026&limit=50&cursor=…&order=desc  (incoming | chasing | archive)
+ *   GET /rejected-uploads       ?year=2026  uploads set aside with their reason (newest first)
+ */
+import { localDate } from '../../domain/calendar.js';
+import type { Actor } from '../../domain/identity.js';
+import { env } from '../../adapters/env.js';
+import { listRegister, listRejectedUploads, REGISTERS, type RegisterId } from '../../adapters/registers.js';
+import { apiHandler, HttpError, pageLimit } from './http.js';
+
+const REGISTER_READERS = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
+
+function requireOffice(actor: Actor) {
+  if (!actor.roles.some((r) => REGISTER_READERS.has(r))) throw new HttpError(403, '登记簿仅供办公室人员和领导查阅');
+}
+
+function yearOf(query: Record<string, string>): number {
+  if (query.year === undefined) return Number(localDate(new Date(), env.branchConfig.timeZone).slice(0, 4));
+  const year = Number(query.year);
+  if (!Number.isInteger(year) || year < 1900 || year > 2999) throw new HttpError(400, `年份 ${query.year} 无效，应为四位数字，如 2026`);
+  return year;
+}
+
+export const handler = apiHandler({
+  'GET /registers/{register}': async ({ actor, params, query }) => {
+    requireOffice(actor);
+    const register = params.register as RegisterId;
+    if (!(register in REGISTERS)) {
+      throw new HttpError(404, `没有登记簿 ${params.register}，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
+    }
+    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, 'order 应为 asc 或 desc');
+    const year = yearOf(query);
+    const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc' });
+    return { register, name: REGISTERS[register], year, ...page };
+  },
+  'GET /rejected-uploads': async ({ actor, query }) => {
+    requireOffice(actor);
+    const year = yearOf(query);
+    return { year, ...(await listRejectedUploads(year, { cursor: query.cursor, limit: pageLimit(query) })) };
+  },
+});

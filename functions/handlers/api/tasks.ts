@@ -1,0 +1,101 @@
+/**
+ * API: my tasks (待办) and deciding them.
+ *   GET  /me                       who am I (roles, department, clearance)
+ *   GET  /tasks                    my open tasks, earliest due first (?limit, ?cursor)
+ *   GET  /tasks/{taskId}           one task
+ *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
+ */
+import { ROLE_NAMES } from '../../domain/identity.js';
+import type { SlipLine } from '../../domain/processing-slip.js';
+import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
+import { formatChineseDateTime } from '../../domain/time.js';
+import { documentChain, transactWithAudit } from '../../adapters/audit.js';
+import { putSlipLineItem } from '../../adapters/documents.js';
+import { TransactionConflict } from '../../adapters/dynamo.js';
+import { env } from '../../adapters/env.js';
+import { decideTaskItem, expireTask, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { completeTask } from '../../adapters/workflows.js';
+import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
+
+function assigneeText(task: TaskRecord): string {
+  const a = task.assignment;
+  if (a.username) return a.username;
+  const dept = a.department ? env.branchConfig.departments.find((d) => d.code === a.department)?.name ?? a.department : '';
+  return `${dept}${ROLE_NAMES[a.role]}`;
+}
+
+function alreadyDecided(task: TaskRecord): HttpError {
+  const when = task.decidedAt ? formatChineseDateTime(task.decidedAt, env.branchConfig.timeZone) : '';
+  return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
+    decidedBy: task.decidedBy,
+    decidedByName: task.decidedByName,
+    decidedAt: task.decidedAt,
+  });
+}
+
+async function loadTask(taskId: string) {
+  const task = await getTask(taskId);
+  if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
+  return task;
+}
+
+/** What a list or a task shows: never the task token. */
+const view = (task: TaskRecord) => ({ ...task, assignee: assigneeText(task) });
+
+export async function decide({ actor, params, body }: Request) {
+  const task = await loadTask(params.taskId);
+  if (task.status === 'decided') throw alreadyDecided(task);
+  if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
+  if (!mayDecide(actor, task.assignment)) {
+    throw new HttpError(403, `该待办应由 ${assigneeText(task)} 办理，您（${actor.name}）无权办理`);
+  }
+  const config = env.branchConfig;
+  const parsed = parseDecision(task.step, body, config);
+  if (!parsed.ok) throw new HttpError(400, parsed.message);
+
+  const at = new Date().toISOString();
+  const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>), by: actor.username, byName: actor.name, at };
+  const line: SlipLine = {
+    step: task.step,
+    stepName: STEPS[task.step].name,
+    actorName: actor.name,
+    actorUsername: actor.username,
+    role: ROLE_NAMES[task.assignment.role],
+    at,
+    opinion: String(decision.opinion ?? ''),
+    details: decisionDetails(task.step, decision, config),
+  };
+  try {
+    await transactWithAudit(
+      documentChain(task.docId),
+      { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
+      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId)],
+    );
+  } catch (err) {
+    // Someone else decided between our read and our write.
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw alreadyDecided(await loadTask(task.taskId));
+    throw err;
+  }
+  const answer = await completeTask(task.taskToken, decision);
+  if (answer === 'no-longer-waiting') {
+    await expireTask(task.taskId, at);
+    throw new HttpError(409, '意见已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
+  }
+  return { taskId: task.taskId, status: 'decided', decidedBy: actor.username, decidedAt: at, step: task.step, stepName: line.stepName };
+}
+
+export const handler = apiHandler({
+  'GET /me': async ({ actor }) => ({ ...actor, roleNames: actor.roles.map((r) => ROLE_NAMES[r]) }),
+  'GET /tasks': async ({ actor, query }) => {
+    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query) });
+    return { items: page.items.map(view), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  },
+  'GET /tasks/{taskId}': async ({ actor, params }) => {
+    const { taskToken: _hidden, ...task } = await loadTask(params.taskId);
+    if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username) {
+      throw new HttpError(403, '您无权查看此待办');
+    }
+    return view(task);
+  },
+  'POST /tasks/{taskId}/decision': decide,
+});

@@ -1,0 +1,156 @@
+/**
+ * 立卷归档: writes a document's archive package into the archive bucket under its 档号
+ * (DA/T 22-2015): the original scan, the processing slip (文件处理笺) as JSON and PDF, the
+ * metadata, the audit trail and a SHA-256 manifest, every object under S3 Object Lock for its
+ * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
+ */
+import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { verifyChain } from '../domain/audit-chain.js';
+import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
+import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
+import { renderSlipPdf } from '../domain/slip-pdf.js';
+import type { Decisions } from '../domain/superior-key.js';
+import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
+import { documentClient } from '../adapters/clients.js';
+import { getDocument, listSlipLines, markFiledItem, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { TransactionConflict } from '../adapters/dynamo.js';
+import { env } from '../adapters/env.js';
+import { logger } from '../adapters/logger.js';
+import { appendRegisterEntry, registerPartition } from '../adapters/registers.js';
+import { putArchiveObject, readObject } from '../adapters/storage.js';
+
+export interface ArchiveEvent {
+  docId: string;
+  route: string;
+  executionArn: string;
+  decisions: Decisions;
+}
+
+const EXTENSIONS: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png', 'image/tiff': 'tif' };
+
+/** 件号 are counted within the lowest class: year, retention period and department. */
+const itemGroup = (retention: RetentionCode, orgCode: string) => `archive-item:${retention}:${orgCode}`;
+
+async function lastItemNumber(group: string, year: number): Promise<number> {
+  const res = await documentClient().send(
+    new GetCommand({ TableName: env.registersTable, Key: { pk: registerPartition(group, year), sk: '#COUNTER' }, ConsistentRead: true }),
+  );
+  return res.Item ? Number(res.Item.last) : 0;
+}
+
+/** Gives the document its 档号 once: the catalogue entry (归档目录) and the 件号 in one transaction. */
+async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, orgCode: string, at: string): Promise<{ archiveCode: string; prefix: string }> {
+  const config = env.branchConfig;
+  const year = doc.registerYear;
+  const group = itemGroup(retention, orgCode);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const previous = await lastItemNumber(group, year);
+    const itemNumber = previous + 1;
+    const archiveCode = formatArchiveCode({ fondsCode: config.fondsCode, year, retention, orgCode, itemNumber });
+    const prefix = archiveKeyPrefix(archiveCode);
+    try {
+      await appendRegisterEntry({
+        register: 'archive',
+        year,
+        entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
+        extra: () => [
+          {
+            Update: {
+              TableName: env.registersTable,
+              Key: { pk: registerPartition(group, year), sk: '#COUNTER' },
+              UpdateExpression: 'SET #last = :n',
+              ConditionExpression: previous === 0 ? 'attribute_not_exists(#last)' : '#last = :p',
+              ExpressionAttributeNames: { '#last': 'last' },
+              ExpressionAttributeValues: { ':n': itemNumber, ...(previous === 0 ? {} : { ':p': previous }) },
+            },
+          },
+          updateDocumentItem(doc.docId, { archive: { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at } }, 'attribute_not_exists(archive)'),
+        ],
+        auditChain: documentChain(doc.docId),
+        audit: () => ({ at, actor: 'system:archive', action: 'archive.code-assigned', details: { archiveCode } }),
+      });
+      return { archiveCode, prefix };
+    } catch (err) {
+      if (!(err instanceof TransactionConflict)) throw err;
+      if (err.failedIndexes.includes(3)) {
+        // A retried run already gave this document its code: use that one.
+        const current = await getDocument(doc.docId);
+        if (current?.archive) return current.archive;
+      }
+      // Otherwise another document took this 件号 first: count again.
+    }
+  }
+  throw new Error(`could not assign an archive code to ${doc.docId}`);
+}
+
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+
+export async function archive(event: ArchiveEvent, now = new Date()): Promise<{ archiveCode: string; prefix: string; files: string[] }> {
+  const doc = await getDocument(event.docId);
+  if (!doc) throw new Error(`document ${event.docId} not found`);
+  const config = env.branchConfig;
+  const retention = (event.decisions.file?.retention ?? 'Y') as RetentionCode;
+  const orgCode = event.decisions.propose?.department ?? config.departments[0].code;
+  const at = now.toISOString();
+  const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
+
+  const [scan, lines, chain] = await Promise.all([
+    readObject(doc.scan.bucket, doc.scan.key),
+    listSlipLines(doc.docId),
+    readChain(documentChain(doc.docId)),
+  ]);
+  const slip: ProcessingSlip = {
+    branchName: config.displayName,
+    title: doc.title,
+    registerNumber: doc.registerNumber,
+    receivedAt: doc.receivedAt,
+    sender: doc.sender,
+    sourceNumber: doc.sourceNumber,
+    urgency: doc.urgency,
+    secrecy: doc.secrecy,
+    archiveCode,
+    lines,
+  };
+  const original = `original.${EXTENSIONS[doc.scan.contentType] ?? 'bin'}`;
+  const files: [name: string, body: Uint8Array | string, contentType: string][] = [
+    [original, scan, doc.scan.contentType],
+    ['slip.json', slipToJson(slip), 'application/json; charset=utf-8'],
+    ['slip.pdf', await renderSlipPdf(slip), 'application/pdf'],
+    [
+      'metadata.json',
+      JSON.stringify(
+        { archiveCode, retention, retentionLabel: RETENTION_LABELS[retention], fondsCode: config.fondsCode, branch: config.branch, document: doc, decisions: event.decisions, executionArn: event.executionArn, archivedAt: at, originalSha256: sha256(scan) },
+        null,
+        2,
+      ),
+      'application/json; charset=utf-8',
+    ],
+    ['audit.json', JSON.stringify({ verification: verifyChain(chain), events: chain }, null, 2), 'application/json; charset=utf-8'],
+  ];
+  // sha256sum format, so `sha256sum -c manifest-sha256.txt` checks a downloaded package.
+  const manifest = files.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
+  files.push(['manifest-sha256.txt', manifest, 'text/plain; charset=utf-8']);
+
+  for (const [name, body, contentType] of files) {
+    await putArchiveObject(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
+  }
+
+  if (doc.status !== 'filed') {
+    try {
+      await transactWithAudit(
+        documentChain(doc.docId),
+        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifest) } },
+        [markFiledItem(doc.docId)],
+      );
+    } catch (err) {
+      if (!(err instanceof TransactionConflict)) throw err; // already filed by an earlier run
+    }
+  }
+  logger.info('document filed', { docId: doc.docId, archiveCode, prefix });
+  return { archiveCode, prefix, files: files.map(([name]) => name) };
+}
+
+export const handler = middy((event: ArchiveEvent) => archive(event)).use(injectLambdaContext(logger));

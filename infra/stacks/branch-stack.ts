@@ -1,0 +1,515 @@
+/**
+ * One Chancery branch on AWS, generated from infra/manifest.ts: every table, bucket, function,
+ * state machine, route, schedule and bucket notification of the manifest, and nothing else that
+ * local mode would not know about (the Cognito pool, log groups and the access-log bucket are
+ * the cloud's own plumbing).
+ */
+import { join } from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  UserPoolClient,
+  CfnUserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { AttributeType, Billing, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ROLES } from '../../functions/domain/identity.js';
+import type { BranchConfig } from '../branch-config.js';
+import {
+  ENV,
+  bucketNotifications,
+  buckets as bucketSpecs,
+  functions as functionSpecs,
+  physicalName,
+  routes as routeSpecs,
+  schedules as scheduleSpecs,
+  stateMachines as stateMachineSpecs,
+  tables as tableSpecs,
+  type BucketSpec,
+  type EnvName,
+  type FunctionFile,
+  type FunctionId,
+  type FunctionSpec,
+  type KeyAttribute,
+  type StateMachineId,
+  type TableSpec,
+} from '../manifest.js';
+
+/** Repository root: manifest paths (entries, ASL files, bundled files) are relative to it. */
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+/** The newest Node.js runtime Lambda offers (cdk-nag AwsSolutions-L1 checks for it). */
+export const NODE_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * Construct metadata / resource tag naming the manifest function a Lambda implements, so tests
+ * (and people reading the console) can map a resource back to the manifest.
+ */
+export const FUNCTION_ID_KEY = 'chancery:function';
+export const STATE_MACHINE_ID_KEY = 'chancery:state-machine';
+
+/** Where a file listed in `FunctionSpec.files` lands inside the Lambda sandbox. */
+export const LAMBDA_TASK_ROOT = '/var/task';
+
+/** ESM bundles still meet CommonJS dependencies that call `require`; give them one. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __chanceryCreateRequire } from 'node:module'; const require = __chanceryCreateRequire(import.meta.url);";
+
+export interface BranchStackProps extends StackProps {
+  config: BranchConfig;
+}
+
+const attr = (k: KeyAttribute): Attribute => ({
+  name: k.name,
+  type: k.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
+});
+
+/** Shell commands copying the function's extra files next to its bundle (local esbuild or Docker). */
+function copyFilesHooks(files: FunctionFile[]): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      files.flatMap((f) => {
+        const target = `${outputDir}/${f.to}`;
+        const targetDir = target.slice(0, target.lastIndexOf('/'));
+        return [`mkdir -p "${targetDir}"`, `cp "${inputDir}/${f.from}" "${target}"`];
+      }),
+  };
+}
+
+export class BranchStack extends Stack {
+  readonly config: BranchConfig;
+  readonly tables = new Map<TableSpec['id'], TableV2>();
+  readonly buckets = new Map<BucketSpec['id'], Bucket>();
+  readonly functions = new Map<FunctionId, NodejsFunction>();
+  readonly stateMachines = new Map<StateMachineId, StateMachine>();
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: BranchStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    const { branch } = config;
+    const name = (suffix: string) => physicalName(branch, suffix);
+    Tags.of(this).add('chancery:branch', branch);
+
+    // ---- DynamoDB registers ------------------------------------------------------------------
+    for (const t of tableSpecs) {
+      const table = new TableV2(this, `Table-${t.id}`, {
+        tableName: name(t.id),
+        partitionKey: attr(t.partitionKey),
+        sortKey: attr(t.sortKey),
+        billing: Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        timeToLiveAttribute: t.timeToLiveAttribute,
+        globalSecondaryIndexes: t.globalSecondaryIndexes.map((g) => ({
+          indexName: g.indexName,
+          partitionKey: attr(g.partitionKey),
+          sortKey: attr(g.sortKey),
+        })),
+      });
+      this.tables.set(t.id, table);
+    }
+
+    // ---- S3: server access logs, inbox (scans), archive (Object Lock) ----------------------------
+    const accessLogs = new Bucket(this, 'AccessLogsBucket', {
+      bucketName: name('access-logs'),
+      // S3 server access logging only delivers to SSE-S3 buckets.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(400) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server-access-log target of the inbox and archive buckets; logging it into itself would loop.',
+    });
+
+    for (const b of bucketSpecs) {
+      const bucket = new Bucket(this, `Bucket-${b.id}`, {
+        bucketName: name(b.id),
+        encryption: BucketEncryption.S3_MANAGED,
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforceSSL: true,
+        minimumTLSVersion: 1.2,
+        versioned: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: `${b.id}/`,
+        objectLockEnabled: b.objectLock || undefined,
+        lifecycleRules: b.objectLock
+          ? // Archive: versions are protected by per-object retention (保管期限); never expire them.
+            [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }]
+          : [
+              {
+                id: 'expire-noncurrent-versions',
+                noncurrentVersionExpiration: Duration.days(90),
+                abortIncompleteMultipartUploadAfter: Duration.days(7),
+              },
+            ],
+      });
+      this.buckets.set(b.id, bucket);
+    }
+
+    // ---- Lambda functions ------------------------------------------------------------------------
+    const environment: Record<EnvName, string> = {
+      [ENV.branch]: branch,
+      [ENV.branchConfig]: JSON.stringify(config),
+    } as Record<EnvName, string>;
+    for (const t of tableSpecs) environment[t.env] = this.tables.get(t.id)!.tableName;
+    for (const b of bucketSpecs) environment[b.env] = this.buckets.get(b.id)!.bucketName;
+    // State machine ARNs are built from their fixed names, not referenced: the machines reference
+    // the functions (substitutions), so a reference back could be a dependency cycle.
+    for (const m of stateMachineSpecs) environment[m.env] = this.stateMachineArnOf(m.id);
+
+    for (const f of functionSpecs) this.functions.set(f.id, this.makeFunction(f, environment));
+
+    // ---- Step Functions (Standard) ---------------------------------------------------------------
+    for (const m of stateMachineSpecs) {
+      const logGroup = new LogGroup(this, `StateMachineLogs-${m.id}`, {
+        logGroupName: `/aws/vendedlogs/states/${name(m.id)}`,
+        retention: RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const invoked = [...new Set(Object.values(m.substitutions).map((s) => s.functionArnOf))];
+      const machine = new StateMachine(this, `StateMachine-${m.id}`, {
+        stateMachineName: name(m.id),
+        stateMachineType: StateMachineType.STANDARD,
+        definitionBody: DefinitionBody.fromFile(join(repoRoot, m.definitionFile)),
+        definitionSubstitutions: Object.fromEntries(
+          Object.entries(m.substitutions).map(([placeholder, s]) => [placeholder, this.fn(s.functionArnOf).functionArn]),
+        ),
+        logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+        tracingEnabled: true,
+      });
+      // Exactly the functions the definition names, by their unqualified ARN (as the ASL uses it).
+      machine.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((id) => this.fn(id).functionArn),
+        }),
+      );
+      machine.node.addMetadata(STATE_MACHINE_ID_KEY, m.id);
+      Validations.of(machine).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Added by CDK for execution logging and X-Ray: the logs:*LogDelivery* and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* actions do not support resource-level permissions.',
+      });
+      this.stateMachines.set(m.id, machine);
+    }
+
+    // ---- Grants from the manifest (least privilege) ---------------------------------------------
+    for (const f of functionSpecs) this.grant(f);
+
+    // ---- Cognito ---------------------------------------------------------------------------------
+    this.userPool = new UserPool(this, 'UserPool', {
+      userPoolName: name('users'),
+      selfSignUpEnabled: false,
+      signInAliases: { username: true },
+      signInCaseSensitive: false,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      // Plus tier: threat protection (compromised credentials, adaptive authentication) per cdk-nag COG8.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      accountRecovery: AccountRecovery.NONE,
+      standardAttributes: { fullname: { required: false, mutable: true } },
+      customAttributes: {
+        // 密级: 非密 / 秘密 / 机密 / 绝密 — set by administrators only (see the client's writeAttributes).
+        clearance: new StringAttribute({ minLen: 1, maxLen: 16, mutable: true }),
+        // 科室 code from the branch configuration, e.g. BGS.
+        department: new StringAttribute({ minLen: 1, maxLen: 10, mutable: true }),
+      },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is OPTIONAL by design: users enrol TOTP at their own pace and an admin can require it per user; the Plus-tier threat protection (adaptive authentication) asks for the second factor on risky sign-ins.',
+    });
+    for (const role of ROLES) {
+      new CfnUserPoolGroup(this, `Group-${role}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: role,
+      });
+    }
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      userPoolClientName: name('web'),
+      generateSecret: false,
+      authFlows: { userPassword: true, userSrp: true },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      // Users may change presentation preferences only; name, department (科室) and clearance (密级)
+      // are set by administrators with AdminUpdateUserAttributes.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+    });
+
+    // ---- HTTP API --------------------------------------------------------------------------------
+    const authorizer: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+      identitySource: ['$request.header.Authorization'],
+    });
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: name('api'),
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/apigateway/${name('api')}`,
+      retention: RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new HttpStage(this, 'HttpApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(apiLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            user: '$context.authorizer.claims.sub',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const integrations = new Map<FunctionId, HttpLambdaIntegration>();
+    for (const r of routeSpecs) {
+      let integration = integrations.get(r.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`Integration-${r.function}`, this.fn(r.function));
+        integrations.set(r.function, integration);
+      }
+      this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method]], integration });
+    }
+
+    // ---- Schedules -------------------------------------------------------------------------------
+    for (const s of scheduleSpecs) {
+      new Rule(this, `Schedule-${s.id}`, {
+        ruleName: name(s.id),
+        schedule: Schedule.expression(s.expression),
+        targets: [new LambdaTarget(this.fn(s.function), { retryAttempts: 2 })],
+      });
+    }
+
+    // ---- Bucket notifications --------------------------------------------------------------------
+    for (const n of bucketNotifications) {
+      const bucket = this.buckets.get(n.bucket)!;
+      bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fn(n.function)), {
+        prefix: n.prefix,
+      });
+    }
+    this.acknowledgeNotificationHandler();
+
+    // ---- Outputs ---------------------------------------------------------------------------------
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    for (const b of bucketSpecs) {
+      new CfnOutput(this, `${b.id === 'inbox' ? 'Inbox' : 'Archive'}BucketName`, {
+        value: this.buckets.get(b.id)!.bucketName,
+      });
+    }
+    for (const m of stateMachineSpecs) {
+      new CfnOutput(this, `StateMachineArn${m.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
+        value: this.stateMachines.get(m.id)!.stateMachineArn,
+      });
+    }
+  }
+
+  fn(id: FunctionId): NodejsFunction {
+    const f = this.functions.get(id);
+    if (!f) throw new Error(`manifest names unknown function ${id}`);
+    return f;
+  }
+
+  private makeFunction(f: FunctionSpec, shared: Record<EnvName, string>): NodejsFunction {
+    const files = f.files ?? [];
+    const logGroup = new LogGroup(this, `FunctionLogs-${f.id}`, {
+      logGroupName: `/aws/lambda/${physicalName(this.config.branch, f.id)}`,
+      retention: RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const fn = new NodejsFunction(this, `Function-${f.id}`, {
+      functionName: physicalName(this.config.branch, f.id),
+      description: f.description,
+      entry: join(repoRoot, f.entry),
+      handler: 'handler',
+      runtime: NODE_RUNTIME,
+      architecture: Architecture.ARM_64,
+      timeout: Duration.seconds(f.timeoutSeconds),
+      memorySize: f.memoryMb,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      environment: {
+        ...shared,
+        ...Object.fromEntries(files.map((file) => [file.env, `${LAMBDA_TASK_ROOT}/${file.to}`])),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // The Node.js 24 runtime carries AWS SDK v3, but pinning our own keeps both runtimes equal.
+        externalModules: [],
+        commandHooks: files.length > 0 ? copyFilesHooks(files) : undefined,
+      },
+    });
+    (fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_ID_KEY, f.id);
+    Tags.of(fn).add(FUNCTION_ID_KEY, f.id);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWS-managed basic execution role: only logs:CreateLogGroup/CreateLogStream/PutLogEvents, the standard minimum for a Lambda function.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
+    });
+    return fn;
+  }
+
+  private grant(f: FunctionSpec): void {
+    const fn = this.fn(f.id);
+    for (const [id, access] of Object.entries(f.tables) as [TableSpec['id'], 'read' | 'write'][]) {
+      const table = this.tables.get(id)!;
+      if (access === 'write') table.grantReadWriteData(fn);
+      else table.grantReadData(fn);
+      const spec = tableSpecs.find((t) => t.id === id)!;
+      if (spec.globalSecondaryIndexes.length > 0) {
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as never)}.Arn>/index/*]`,
+          reason: `grant${access === 'write' ? 'ReadWrite' : 'Read'}Data on the ${id} table covers its global secondary indexes (${spec.globalSecondaryIndexes.map((g) => g.indexName).join(', ')}) with table/index/*.`,
+        });
+      }
+    }
+    for (const [id, access] of Object.entries(f.buckets) as [BucketSpec['id'], 'read' | 'write'][]) {
+      const bucket = this.buckets.get(id)!;
+      const spec = bucketSpecs.find((b) => b.id === id)!;
+      const arn = `<${this.getLogicalId(bucket.node.defaultChild as never)}.Arn>`;
+      const actions =
+        access === 'read'
+          ? ['s3:GetObject*', 's3:GetBucket*', 's3:List*']
+          : spec.objectLock
+            ? ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*']
+            : ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'];
+      if (access === 'read') bucket.grantRead(fn);
+      else if (spec.objectLock) {
+        // Write-once archive: read and put (with retention), never delete.
+        bucket.grantRead(fn);
+        bucket.grantPut(fn);
+      } else bucket.grantReadWrite(fn);
+      for (const action of actions) {
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: `CDK's bucket ${access} grant on the ${id} bucket uses the ${action} action group (object versions, tagging, retention, listing) scoped to that bucket only.`,
+        });
+      }
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}/*]`,
+        reason: `The function ${access === 'read' ? 'reads' : 'reads and writes'} objects anywhere in the ${id} bucket (keys are per document and not known at deploy time).`,
+      });
+    }
+    // By the machine's fixed-name ARN (see stateMachineArnOf), exactly the actions the manifest names.
+    if (f.startsStateMachines.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: f.startsStateMachines.map((m) => this.stateMachineArnOf(m)),
+        }),
+      );
+    }
+    if (f.answersStateMachines.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: f.answersStateMachines.map((m) => this.stateMachineArnOf(m)),
+        }),
+      );
+    }
+  }
+
+  /** The ARN of a manifest state machine, from its fixed physical name. */
+  stateMachineArnOf(id: StateMachineId): string {
+    if (!stateMachineSpecs.some((m) => m.id === id)) throw new Error(`manifest names unknown state machine ${id}`);
+    return this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: physicalName(this.config.branch, id),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /** The custom resource CDK adds to configure S3 → Lambda notifications. */
+  private acknowledgeNotificationHandler(): void {
+    const handler = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    if (!handler) return;
+    Validations.of(handler).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "CDK's BucketNotificationsHandler custom resource (runs only at deploy time) uses the AWS-managed basic execution role for its logs.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "CDK's BucketNotificationsHandler needs s3:PutBucketNotification on buckets it is given at deploy time; CDK scopes it to '*' and it runs only inside CloudFormation.",
+      },
+    );
+  }
+}
