@@ -37,6 +37,8 @@ export class StatesError extends Error {
   constructor(
     readonly error: string,
     readonly cause: string,
+    /** A heartbeat timeout: reported as States.Timeout, but States.HeartbeatTimeout also matches it. */
+    readonly heartbeat = false,
   ) {
     super(`${error}: ${cause}`);
     this.name = error;

@@ -1,0 +1,212 @@
+/**
+ * Local mode: a whole branch on one machine, on loopback, with no AWS account. Everything is
+ * derived from the manifest (infra/local/wiring.ts) and runs the same handler code as Lambda:
+ *   DynamoDB Local · s3rver (+ bucket notifications) · the local Step Functions engine behind the
+ *   Step Functions API · an HTTP API with a Cognito-like JWT authorizer · the schedules · a
+ *   watched inbox folder. All data lives under one data directory, so a restart loses nothing.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { loadBranchConfig, type BranchConfig } from '../branch-config.js';
+import { startLocalApi, type LocalApi } from './api-gateway.js';
+import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
+import { LocalIdentityProvider } from './identity-provider.js';
+import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
+import { LocalLambdaRuntime } from './lambda-runtime.js';
+import { startLocalS3, type LocalS3 } from './s3-local.js';
+import { scheduledEvent, startSchedules } from './scheduler.js';
+import { LocalStepFunctions } from './stepfunctions/engine.js';
+import { startStepFunctionsServer } from './stepfunctions/server.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localWiring, type LocalWiring } from './wiring.js';
+
+export interface LocalModeOptions {
+  /** Where every piece keeps its data (default: ./.chancery). */
+  dataDir?: string;
+  branch?: string;
+  config?: BranchConfig;
+  host?: string;
+  /** Fixed ports; 0 or absent picks free ones. */
+  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', number>>;
+  /** Watch <dataDir>/inbox for dropped scans (default true). */
+  watchInbox?: boolean;
+  /** Fire schedules on their interval (default true); tests fire them by hand. */
+  runSchedules?: boolean;
+  scheduleEverySecondsOverride?: number;
+  log?: (message: string) => void;
+}
+
+export interface LocalMode {
+  wiring: LocalWiring;
+  dataDir: string;
+  inboxDir: string;
+  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', number>;
+  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', string>;
+  runtime: LocalLambdaRuntime;
+  engine: LocalStepFunctions;
+  identity: LocalIdentityProvider;
+  s3: S3Client;
+  /** Invokes a function of the manifest as its trigger would. */
+  invoke(functionId: string, event: unknown): Promise<unknown>;
+  /** Fires a schedule now (or as of `time`), as EventBridge would. */
+  fireSchedule(scheduleId: string, time?: Date): Promise<unknown>;
+  /** Waits until uploads, notifications and routes have nothing left to do right now. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject).listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The variables the AWS SDK (in handlers, and in the AWS CLI) reads to reach local mode. */
+export function sdkEnvironment(endpoints: LocalMode['endpoints']): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+  };
+}
+
+export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? '.chancery');
+  const log = options.log ?? (() => undefined);
+  mkdirSync(dataDir, { recursive: true });
+  const config = options.config ?? loadBranchConfig(options.branch);
+  const wiring = localWiring(config);
+
+  const ports = {
+    dynamodb: options.ports?.dynamodb || (await freePort(host)),
+    s3: options.ports?.s3 || (await freePort(host)),
+    stepfunctions: options.ports?.stepfunctions || (await freePort(host)),
+    api: options.ports?.api || (await freePort(host)),
+  };
+  const endpoints = {
+    dynamodb: `http://${host}:${ports.dynamodb}`,
+    s3: `http://${host}:${ports.s3}`,
+    stepfunctions: `http://${host}:${ports.stepfunctions}`,
+    api: `http://${host}:${ports.api}`,
+  };
+  // Handlers read their endpoints and resource names from the environment, as on Lambda.
+  Object.assign(process.env, sdkEnvironment(endpoints), wiring.environment);
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log(`stopping: ${String(err)}`);
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const runtime = new LocalLambdaRuntime(wiring);
+    const dynamo: LocalDynamoDb = await startDynamoDbLocal({ dataDir, host, port: ports.dynamodb, wiring });
+    closers.push(() => dynamo.close());
+
+    const engine = new LocalStepFunctions({
+      dataDir: join(dataDir, 'stepfunctions'),
+      invokeLambda: (arn, payload) => runtime.invoke(arn, payload),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+    });
+    for (const machine of wiring.stateMachines) {
+      await engine.createStateMachine({ name: machine.name, definition: machine.definition, roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${machine.name}` });
+    }
+    const sfnServer = await startStepFunctionsServer(engine, { host, port: ports.stepfunctions });
+    closers.push(() => sfnServer.close());
+    closers.push(() => engine.close());
+
+    const s3Server: LocalS3 = await startLocalS3({
+      dataDir,
+      host,
+      port: ports.s3,
+      wiring,
+      deliver: (functionId, event) => runtime.invoke(functionId, event),
+      onDeliveryError: (err, record) => log(`notification for ${record.s3.object.key} failed: ${String(err)}`),
+    });
+    closers.push(() => s3Server.close());
+    const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    closers.push(() => s3.destroy());
+
+    // Resume executions only now that every service their tasks call is up.
+    await engine.start();
+
+    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`);
+    const api: LocalApi = await startLocalApi({ wiring, runtime, identity, host, port: ports.api });
+    closers.push(() => api.close());
+
+    if (options.runSchedules !== false) {
+      const schedules = startSchedules({
+        wiring,
+        everySecondsOverride: options.scheduleEverySecondsOverride,
+        fire: (functionId, event) => runtime.invoke(functionId, event),
+        onError: (err, id) => log(`schedule ${id} failed: ${String(err)}`),
+      });
+      closers.push(() => schedules.stop());
+    }
+
+    const inboxDir = join(dataDir, 'inbox');
+    mkdirSync(inboxDir, { recursive: true });
+    let inbox: InboxFolder | undefined;
+    if (options.watchInbox !== false) {
+      const bucket = wiring.buckets.find((b) => b.id === 'inbox')!.bucketName;
+      inbox = watchInboxFolder({
+        dir: inboxDir,
+        bucket,
+        s3,
+        onUploaded: (name, key) => log(`收到扫描件 ${name} → s3://${bucket}/${key}`),
+        onError: (err, name) => log(`上传 ${name} 失败：${String(err)}`),
+      });
+      closers.push(() => inbox!.stop());
+    }
+
+    const settle = async () => {
+      // Twice: an upload fires a notification, whose intake starts a route, whose first task
+      // may write again; a second round catches whatever the first one set off.
+      for (let round = 0; round < 2; round++) {
+        await inbox?.poll();
+        await s3Server.settled();
+        await engine.whenIdle();
+      }
+    };
+
+    return {
+      wiring,
+      dataDir,
+      inboxDir,
+      ports,
+      endpoints,
+      runtime,
+      engine,
+      identity,
+      s3,
+      invoke: (functionId, event) => runtime.invoke(functionId, event),
+      fireSchedule: (scheduleId, time = new Date()) => {
+        const schedule = wiring.schedules.find((s) => s.id === scheduleId);
+        if (!schedule) throw new Error(`no schedule ${scheduleId}`);
+        return runtime.invoke(schedule.function, scheduledEvent(wiring.branch, scheduleId, time));
+      },
+      settle,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm start`: local mode in the foreground until Ctrl-C. Data stays in ./.chancery (or
+ * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sdkEnvironment, startLocalMode } from './local-mode.js';
+import { LOCAL_PASSWORD, LOCAL_USERS } from './users.js';
+import { ROLE_NAMES } from '../../functions/domain/identity.js';
+
+const port = (name: string, fallback: number) => Number(process.env[`CHANCERY_PORT_${name}`] ?? fallback);
+
+const local = await startLocalMode({
+  dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
+  branch: process.env.CHANCERY_BRANCH ?? 'hq',
+  ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000) },
+  scheduleEverySecondsOverride: process.env.CHANCERY_SWEEP_EVERY_SECONDS ? Number(process.env.CHANCERY_SWEEP_EVERY_SECONDS) : undefined,
+  log: (message) => console.log(`[${new Date().toLocaleTimeString('zh-CN', { hour12: false })}] ${message}`),
+});
+
+// For the command-line client and for `source .chancery/env.sh` before using the AWS CLI.
+writeFileSync(join(local.dataDir, 'endpoints.json'), JSON.stringify({ ...local.endpoints, branch: local.wiring.branch }, null, 2));
+writeFileSync(
+  join(local.dataDir, 'env.sh'),
+  Object.entries(sdkEnvironment(local.endpoints))
+    .map(([k, v]) => `export ${k}=${v}`)
+    .join('\n') + '\n',
+);
+
+const bucket = (id: string) => local.wiring.buckets.find((b) => b.id === id)!.bucketName;
+console.log(`
+Chancery 本地模式已启动 (local mode, branch "${local.wiring.branch}") — for evaluation, development and tests; production runs on AWS.
+
+  API (HTTP API + JWT)      ${local.endpoints.api}
+  Step Functions API        ${local.endpoints.stepfunctions}
+  DynamoDB Local            ${local.endpoints.dynamodb}
+  S3 (s3rver)               ${local.endpoints.s3}
+  收件文件夹 inbox folder     ${local.inboxDir}   (drop a PDF/JPEG/PNG/TIFF scan here)
+  收件桶 inbox bucket         s3://${bucket('inbox')}/scans/
+  归档桶 archive bucket       s3://${bucket('archive')}/
+  数据目录 data directory     ${local.dataDir}
+
+  用户 users (password "${LOCAL_PASSWORD}"):
+${LOCAL_USERS.map((u) => `    ${u.username.padEnd(10)} ${u.name}  ${u.groups.map((g) => ROLE_NAMES[g]).join('、')}  ${u.department}`).join('\n')}
+
+  AWS CLI: source ${join(local.dataDir, 'env.sh')} && aws stepfunctions list-executions --state-machine-arn ${local.wiring.stateMachines[0].arn}
+  按 Ctrl-C 停止 (Ctrl-C stops; data is kept).
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('正在停止… stopping');
+    void local.stop().then(() => process.exit(0));
+  });
+}

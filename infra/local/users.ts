@@ -1,0 +1,26 @@
+/**
+ * The people of the demo branch in local mode (the local identity provider signs their tokens).
+ * In the cloud these are Cognito users: groups carry the roles, custom attributes the clearance
+ * (密级) and department. All share the password below; local mode is for evaluation and tests.
+ */
+import type { Role, Secrecy } from '../../functions/domain/identity.js';
+
+export const LOCAL_PASSWORD = 'chancery';
+
+export interface LocalUser {
+  username: string;
+  name: string;
+  groups: Role[];
+  department: string;
+  clearance: Secrecy;
+}
+
+export const LOCAL_USERS: LocalUser[] = [
+  { username: 'wangfang', name: '王芳', groups: ['clerk'], department: 'BGS', clearance: '机密' },
+  { username: 'liqiang', name: '李强', groups: ['office-director'], department: 'BGS', clearance: '机密' },
+  { username: 'zhaomin', name: '赵敏', groups: ['main-leader'], department: 'BGS', clearance: '绝密' },
+  { username: 'sunwei', name: '孙伟', groups: ['deputy-leader'], department: 'BGS', clearance: '机密' },
+  { username: 'zhoujie', name: '周杰', groups: ['dept-head'], department: 'SCJSK', clearance: '秘密' },
+  { username: 'chenjing', name: '陈静', groups: ['dept-head'], department: 'CWK', clearance: '秘密' },
+  { username: 'liuyang', name: '刘洋', groups: ['staff'], department: 'SCJSK', clearance: '非密' },
+];
