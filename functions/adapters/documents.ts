@@ -135,3 +135,17 @@ export function markFiledItem(docId: string): TransactItem {
     },
   };
 }
+
+/** Gives the document its archive location once; fails (condition) if it already has one. */
+export function setArchiveItem(docId: string, archive: NonNullable<DocumentRecord['archive']>): TransactItem {
+  return {
+    Update: {
+      TableName: env.documentsTable,
+      Key: docKey(docId),
+      UpdateExpression: 'SET #archive = :archive',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#archive)',
+      ExpressionAttributeNames: { '#archive': 'archive' },
+      ExpressionAttributeValues: { ':archive': archive },
+    },
+  };
+}

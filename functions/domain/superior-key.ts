@@ -25,13 +25,13 @@ export interface Assignment {
   department?: string;
 }
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
-const opinion = z.string().trim().min(1, '请填写意见').max(2000, '意见不超过 2000 字');
+const isoDate = z.string({ error: '日期应为文字，格式 YYYY-MM-DD' }).regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+const opinion = z.string({ error: '请填写意见（opinion）' }).trim().min(1, '请填写意见（opinion）').max(2000, '意见不超过 2000 字');
 
 const decisionSchemas = {
   propose: z.object({
     opinion,
-    department: z.string().min(1, '请指定承办科室（牵头科室）'),
+    department: z.string({ error: '请指定承办科室（牵头科室，department）' }).min(1, '请指定承办科室（牵头科室，department）'),
     dueDate: isoDate.optional(),
   }),
   instruct: z.object({ opinion, deputy: z.string().min(1).optional(), dueDate: isoDate.optional() }),
@@ -39,7 +39,7 @@ const decisionSchemas = {
   departmentHandle: z.object({ opinion }),
   file: z.object({
     opinion: z.string().trim().max(2000).default('已立卷归档'),
-    retention: z.enum(['Y', 'D30', 'D10'], { message: '保管期限应为 Y（永久）、D30（30年）或 D10（10年）' }),
+    retention: z.enum(['Y', 'D30', 'D10'], { error: '请确定保管期限（retention）：Y（永久）、D30（30年）或 D10（10年）' }),
   }),
 } satisfies Record<StepId, z.ZodType>;
 

@@ -15,7 +15,7 @@ import { renderSlipPdf } from '../domain/slip-pdf.js';
 import type { Decisions } from '../domain/superior-key.js';
 import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
 import { documentClient } from '../adapters/clients.js';
-import { getDocument, listSlipLines, markFiledItem, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
@@ -67,7 +67,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
               ExpressionAttributeValues: { ':n': itemNumber, ...(previous === 0 ? {} : { ':p': previous }) },
             },
           },
-          updateDocumentItem(doc.docId, { archive: { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at } }, 'attribute_not_exists(archive)'),
+          setArchiveItem(doc.docId, { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at }),
         ],
         auditChain: documentChain(doc.docId),
         audit: () => ({ at, actor: 'system:archive', action: 'archive.code-assigned', details: { archiveCode } }),

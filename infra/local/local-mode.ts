@@ -19,7 +19,7 @@ import { startLocalS3, type LocalS3 } from './s3-local.js';
 import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, localWiring, type LocalWiring } from './wiring.js';
+import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localWiring, type LocalWiring } from './wiring.js';
 
 export interface LocalModeOptions {
   /** Where every piece keeps its data (default: ./.chancery). */
@@ -71,8 +71,8 @@ export function sdkEnvironment(endpoints: LocalMode['endpoints']): Record<string
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: LOCAL_ACCESS_KEY,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
@@ -141,7 +141,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       onDeliveryError: (err, record) => log(`notification for ${record.s3.object.key} failed: ${String(err)}`),
     });
     closers.push(() => s3Server.close());
-    const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
     closers.push(() => s3.destroy());
 
     // Resume executions only now that every service their tasks call is up.

@@ -8,7 +8,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { LocalWiring } from './wiring.js';
-import { LOCAL_REGION } from './wiring.js';
+import { LOCAL_REGION, LOCAL_ACCESS_KEY } from './wiring.js';
 
 export interface LocalS3 {
   endpoint: string;
@@ -41,7 +41,7 @@ export async function startLocalS3(options: {
   });
   const address = (await server.run()) as { port: number };
   const endpoint = `http://${options.host}:${address.port}`;
-  const client = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
 
   const inFlight = new Set<Promise<unknown>>();
   server.on('event', (event: S3Event) => {

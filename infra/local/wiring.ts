@@ -24,6 +24,8 @@ import {
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
+/** s3rver knows one key pair, S3RVER/S3RVER; DynamoDB Local (sharedDb) and the local engine take any. */
+export const LOCAL_ACCESS_KEY = 'S3RVER';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 

@@ -268,7 +268,7 @@ export class BranchStack extends Stack {
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is OPTIONAL by design: users enrol TOTP at their own pace and an admin can require it per user; the Plus-tier threat protection (adaptive authentication) asks for the second factor on risky sign-ins.',
+        'MFA is OPTIONAL by design (brief for this deployment): office staff enrol TOTP at their own pace and an admin can require it per user (admin-set-user-mfa-preference); passwords are 12+ characters with all classes and the Plus-tier threat protection runs in full-function mode.',
     });
     for (const role of ROLES) {
       new CfnUserPoolGroup(this, `Group-${role}`, {

@@ -89,6 +89,17 @@ function extract(doc: PDFDocument): Extracted {
   return { pages, glyphChars, fontFile };
 }
 
+/** fontkit's Path has `commands` at runtime; its typings omit it. */
+const commandCount = (path: object): number => (path as { commands: unknown[] }).commands.length;
+
+/** Joins the drawn text without line breaks and without what a page break inserts (labels, footers, running header). */
+function body(pages: string[]): string {
+  return pages
+    .join('')
+    .replace(/\n/g, '')
+    .replace(/(拟办|批示|阅处|承办)(（续）)?|第 \d+ 页 共 \d+ 页|管道工具公司 文件处理笺（续） 收文编号：收〔2026〕12号/g, '');
+}
+
 describe('slipToJson', () => {
   it('writes pretty JSON with a fixed key order whatever the input order', () => {
     const shuffled = {
@@ -151,7 +162,7 @@ describe('renderSlipPdf', () => {
 
     const { pages } = extract(doc);
     const all = pages.join('');
-    const flat = all.replace(/\n/g, '');
+    const flat = body(pages);
     for (const s of ['文件处理笺', '来文单位', '市应急管理局', '来文字号', '应急发〔2026〕31号', '收文编号', '收〔2026〕12号', '收文日期', '2026年11月20日 09:30', '紧急程度', '加急', '密级', '非密', '标题', '档号', 'Z001-WS·2026-Y-BGS-0001']) {
       expect(all, s).toContain(s);
     }
@@ -165,9 +176,13 @@ describe('renderSlipPdf', () => {
     expect(pages[2]).toContain('第 3 页 共 3 页');
     expect(pages[1]).toContain('文件处理笺（续）');
     expect(all).not.toContain('\uFFFD');
-    // Wrapping is by measured width: no drawn line is wider than the opinion column.
-    const longest = Math.max(...all.split('\n').filter((t) => t.startsWith('第') && t.includes('意见')).map((t) => [...t].length));
-    expect(longest).toBeLessThanOrEqual(36);
+    // Wrapping is by measured width: no drawn line is wider than the opinion column (399.28 pt at
+    // 11 pt, plus one hanging punctuation mark), and the long opinions do fill it.
+    const font = fontkit.create(readFileSync(defaultSlipFontPath()));
+    const widthAt11 = (t: string): number => ([...t].reduce((w, c) => w + font.glyphForCodePoint(c.codePointAt(0)!).advanceWidth, 0) * 11) / font.unitsPerEm;
+    const widths = all.split('\n').map(widthAt11);
+    expect(Math.max(...widths)).toBeLessThanOrEqual(399.28 + 11);
+    expect(Math.max(...widths)).toBeGreaterThan(380);
   });
 
   it('embeds intact glyph outlines (the subset loca table is not corrupted)', async () => {
@@ -176,16 +191,16 @@ describe('renderSlipPdf', () => {
     const original = fontkit.create(readFileSync(defaultSlipFontPath()));
     const subset = fontkit.create(fontFile);
     expect(glyphChars.size).toBeGreaterThan(80);
-    let compared = 0;
+    let identical = 0;
     for (const [gid, ch] of glyphChars) {
       const want = original.glyphForCodePoint(ch.codePointAt(0)!);
       const got = subset.getGlyph(gid);
-      expect(got.path.commands.length, `glyph for ${ch}`).toBe(want.path.commands.length);
-      expect(got.bbox.maxX, `glyph for ${ch}`).toBeCloseTo(want.bbox.maxX, 3);
-      expect(got.bbox.minY, `glyph for ${ch}`).toBeCloseTo(want.bbox.minY, 3);
-      compared++;
+      // Same outline structure as the font's glyph for that character…
+      expect(commandCount(got.path), `glyph for ${ch}`).toBe(commandCount(want.path));
+      // …and, except where shaping picked a variant (e.g. a digit in context), the very same outline.
+      if (got.path.toSVG() === want.path.toSVG()) identical++;
     }
-    expect(compared).toBe(glyphChars.size);
+    expect(identical / glyphChars.size).toBeGreaterThan(0.95);
   });
 
   it('splits a very long opinion across pages and marks the continuation', async () => {
@@ -194,7 +209,7 @@ describe('renderSlipPdf', () => {
     expect(doc.getPageCount()).toBeGreaterThanOrEqual(2);
     expect(doc.getSubject()).toBeUndefined();
     const { pages } = extract(doc);
-    expect(pages.join('').replace(/\n/g, '')).toContain(OPINION.repeat(40));
+    expect(body(pages)).toContain(OPINION.repeat(40));
     expect(pages[1]).toContain('拟办（续）');
     expect(pages[0]).toContain('（未归档）');
   });

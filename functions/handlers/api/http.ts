@@ -4,7 +4,6 @@
  * 4xx whose message a clerk can act on (zh-CN).
  */
 import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { actorFromClaims, type Actor } from '../../domain/identity.js';
@@ -38,6 +37,17 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
   body: JSON.stringify(body),
 });
 
+/** JSON bodies only; an empty body reads as no body (GET), malformed JSON is the caller's error. */
+function parseBody(event: Event): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(String(event.body), 'base64').toString('utf8') : String(event.body);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, '请求内容不是有效的 JSON');
+  }
+}
+
 export function apiHandler(routes: Record<string, RouteHandler>) {
   const dispatch = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];
@@ -54,7 +64,7 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
         actor,
         params: (event.pathParameters ?? {}) as Record<string, string>,
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
-        body: event.body,
+        body: parseBody(event),
       });
       return json(200, result);
     } catch (err) {
@@ -64,14 +74,7 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
       return json(500, { message: '系统内部错误，请稍后重试；如仍失败请联系管理员' });
     }
   };
-  return middy<Event, APIGatewayProxyStructuredResultV2>(dispatch)
-    .use(injectLambdaContext(logger))
-    .use(httpJsonBodyParser({ disableContentTypeError: true }))
-    .onError(async (request) => {
-      // The body parser refuses malformed JSON before dispatch: answer it in the clerk's words.
-      const err = request.error as { statusCode?: number } | null;
-      if (err?.statusCode && err.statusCode < 500) request.response = json(err.statusCode, { message: '请求内容不是有效的 JSON' });
-    });
+  return middy<Event, APIGatewayProxyStructuredResultV2>(dispatch).use(injectLambdaContext(logger));
 }
 
 export function pageLimit(query: Record<string, string>, max = 200): number {

@@ -225,8 +225,9 @@ function validateScope(scope: Record<string, unknown>, prefix: string): void {
 function validateState(s: Record<string, unknown>, at: string, target: (from: string, next: unknown) => void): void {
   const type = s.Type as State['Type'];
   if (!(type in ALLOWED_FIELDS)) invalid(at, `unsupported state Type "${String(s.Type)}"`);
+  if (s.QueryLanguage !== undefined && s.QueryLanguage !== 'JSONPath') invalid(at, 'only JSONPath is supported locally (JSONata is not)');
   for (const key of Object.keys(s)) {
-    if (!ALLOWED_FIELDS[type].includes(key)) invalid(at, `field "${key}" is not supported on a ${type} state locally`);
+    if (!ALLOWED_FIELDS[type].includes(key) && key !== 'QueryLanguage') invalid(at, `field "${key}" is not supported on a ${type} state locally`);
   }
   const terminal = type === 'Succeed' || type === 'Fail' || type === 'Choice';
   if (!terminal) {

@@ -36,7 +36,7 @@ export const sfnError = (name: SfnErrorName, message: string): SfnError => new S
 export class StatesError extends Error {
   constructor(
     readonly error: string,
-    readonly cause: string,
+    override readonly cause: string,
     /** A heartbeat timeout: reported as States.Timeout, but States.HeartbeatTimeout also matches it. */
     readonly heartbeat = false,
   ) {

@@ -216,15 +216,13 @@ function parseIntrinsic(text: string): Arg {
 const unescapeBraces = (s: string): string => s.replace(/\\([{}])/g, '$1');
 
 export function evaluateIntrinsic(text: string, data: Json, context: ContextObject): Json {
-  return evalArg(parseIntrinsic(text), data, context, true);
+  return evalArg(parseIntrinsic(text), data, context);
 }
 
-function evalArg(arg: Arg, data: Json, context: ContextObject, top = false): Json {
-  if (arg.kind === 'literal') return typeof arg.value === 'string' && !top ? arg.value : arg.value;
+function evalArg(arg: Arg, data: Json, context: ContextObject): Json {
+  if (arg.kind === 'literal') return arg.value;
   if (arg.kind === 'path') return query(arg.path, data, context);
-  const raw = arg.args.map((a) => evalArg(a, data, context));
-  const value = callIntrinsic(arg.name, raw, arg.args);
-  return value;
+  return callIntrinsic(arg.name, arg.args.map((a) => evalArg(a, data, context)), arg.args);
 }
 
 function callIntrinsic(name: string, args: Json[], parsed: Arg[]): Json {
@@ -359,9 +357,7 @@ function callIntrinsic(name: string, args: Json[], parsed: Arg[]): Json {
     case 'States.StringSplit': {
       argCount(2);
       const delimiters = [...str(1)];
-      return str(0)
-        .split(new RegExp(`[${delimiters.map((d) => d.replace(/[\\\]^-]/g, '\\$&')).join('')}]`))
-        .filter((s) => s.length > 0);
+      return str(0).split(new RegExp(`[${delimiters.map((d) => d.replace(/[\\\]^-]/g, '\\$&')).join('')}]`));
     }
     case 'States.UUID':
       argCount(0);

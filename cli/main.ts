@@ -1,0 +1,233 @@
+/**
+ * chancery — a small command-line client for the Chancery API (local mode or a deployed branch).
+ *
+ *   chancery login <user> [--password P]      sign in (local mode's identity provider)
+ *   chancery login --id-token <JWT>           use a Cognito ID token (deployed branch)
+ *   chancery whoami
+ *   chancery tasks                            my open tasks (待办)
+ *   chancery show <docId|taskId>              a document, its processing slip and tasks
+ *   chancery decide <taskId> -o "意见" [--department SCJSK] [--due 2026-12-01] [--deputy sunwei] [--retention Y]
+ *   chancery register [incoming|chasing|archive] [--year 2026]
+ *   chancery rejected [--year 2026]           uploads set aside, with the reason
+ *   chancery scan <docId>                     a short-lived link to the scanned original
+ * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
+ * and --json (print the API's answer as is). API: $CHANCERY_API_URL, else local mode's.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const dataDir = resolve(process.env.CHANCERY_DATA_DIR ?? '.chancery');
+const sessionFile = join(dataDir, 'cli', 'sessions.json');
+
+interface Sessions {
+  current?: string;
+  tokens: Record<string, string>;
+}
+
+function apiUrl(): string {
+  if (process.env.CHANCERY_API_URL) return process.env.CHANCERY_API_URL.replace(/\/$/, '');
+  const endpoints = join(dataDir, 'endpoints.json');
+  if (existsSync(endpoints)) return (JSON.parse(readFileSync(endpoints, 'utf8')) as { api: string }).api;
+  return 'http://127.0.0.1:4000';
+}
+
+function loadSessions(): Sessions {
+  return existsSync(sessionFile) ? (JSON.parse(readFileSync(sessionFile, 'utf8')) as Sessions) : { tokens: {} };
+}
+function saveSessions(s: Sessions) {
+  mkdirSync(join(dataDir, 'cli'), { recursive: true });
+  writeFileSync(sessionFile, JSON.stringify(s, null, 2), { mode: 0o600 });
+}
+
+class CliError extends Error {}
+
+async function call(method: string, path: string, token?: string, body?: unknown): Promise<any> {
+  let res: Response;
+  try {
+    res = await fetch(`${apiUrl()}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new CliError(`连不上 ${apiUrl()}：本地模式启动了吗？（npm start）`);
+  }
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : {};
+  if (!res.ok) {
+    if (res.status === 401) throw new CliError('未登录或登录已过期，请先运行：chancery login <用户名>');
+    throw new CliError(`${res.status}：${data.message ?? text}`);
+  }
+  return data;
+}
+
+async function localLogin(username: string, password: string): Promise<string> {
+  const data = await call('POST', '/local-auth/login', undefined, { username, password });
+  return data.idToken as string;
+}
+
+async function tokenFor(as: string | undefined): Promise<string> {
+  const sessions = loadSessions();
+  const user = as ?? sessions.current;
+  if (!user) throw new CliError('未登录，请先运行：chancery login <用户名>');
+  let token = sessions.tokens[user];
+  if (!token && as) {
+    token = await localLogin(as, process.env.CHANCERY_PASSWORD ?? 'chancery');
+    sessions.tokens[as] = token;
+    saveSessions(sessions);
+  }
+  if (!token) throw new CliError(`没有 ${user} 的登录信息，请运行：chancery login ${user}`);
+  return token;
+}
+
+const time = (iso?: string) =>
+  iso ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }) : '';
+
+function printTasks(items: any[]) {
+  if (!items.length) return console.log('没有待办。');
+  for (const t of items) {
+    const flags = [t.overdue ? '【已超期】' : '', t.escalatedAt ? '【已升级督办】' : ''].join('');
+    console.log(`${t.taskId}  ${t.stepName}  ${t.registerNumber}  ${t.urgency === '平件' ? '' : `【${t.urgency}】`}${t.title}`);
+    console.log(`    ${t.ask}；办理人：${t.assignee}；期限：${time(t.dueAt)}${flags}  文件：${t.docId}`);
+  }
+}
+
+function printDocument(data: any) {
+  const d = data.document;
+  console.log(`${d.registerNumber}  ${d.title}`);
+  console.log(`  文件编号 ${d.docId}  紧急程度 ${d.urgency}  密级 ${d.secrecy}  来文单位 ${d.sender || '—'}  来文字号 ${d.sourceNumber || '—'}`);
+  console.log(`  收文时间 ${time(d.receivedAt)}  状态 ${({ registered: '已登记', 'in-progress': '办理中', filed: '已归档', failed: '异常' } as Record<string, string>)[d.status] ?? d.status}${d.archive ? `  档号 ${d.archive.archiveCode}` : ''}`);
+  console.log('文件处理笺：');
+  if (!data.slip.length) console.log('  （尚无意见）');
+  for (const line of data.slip) {
+    console.log(`  【${line.stepName}】${line.opinion}`);
+    for (const detail of line.details ?? []) console.log(`      ${detail.label}：${detail.value}`);
+    console.log(`      —— ${line.actorName}（${line.role}） ${time(line.at)}`);
+  }
+  const open = data.tasks.filter((t: any) => t.status === 'open');
+  if (open.length) console.log(`当前待办：${open.map((t: any) => `${t.stepName}（${t.taskId}，期限 ${time(t.dueAt)}）`).join('；')}`);
+  console.log(`审计记录 ${data.audit.events} 条，校验${data.audit.verification.ok ? '通过' : `失败：${data.audit.verification.reason}`}`);
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      password: { type: 'string' },
+      'id-token': { type: 'string' },
+      opinion: { type: 'string', short: 'o' },
+      department: { type: 'string' },
+      due: { type: 'string' },
+      deputy: { type: 'string' },
+      retention: { type: 'string' },
+      year: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  const out = (data: unknown, pretty: () => void) => (values.json ? console.log(JSON.stringify(data, null, 2)) : pretty());
+
+  switch (command) {
+    case 'login': {
+      const sessions = loadSessions();
+      if (values['id-token']) {
+        const payload = JSON.parse(Buffer.from(values['id-token'].split('.')[1] ?? '', 'base64url').toString('utf8') || '{}');
+        const user = String(payload['cognito:username'] ?? payload.sub ?? 'cognito');
+        sessions.tokens[user] = values['id-token'];
+        sessions.current = user;
+        saveSessions(sessions);
+        return console.log(`已保存 ${user} 的登录信息。`);
+      }
+      const user = args[0];
+      if (!user) throw new CliError('用法：chancery login <用户名> [--password 密码]');
+      sessions.tokens[user] = await localLogin(user, values.password ?? process.env.CHANCERY_PASSWORD ?? 'chancery');
+      sessions.current = user;
+      saveSessions(sessions);
+      const me = await call('GET', '/me', sessions.tokens[user]);
+      return console.log(`已登录：${me.name}（${me.roleNames.join('、')}）`);
+    }
+    case 'whoami': {
+      const me = await call('GET', '/me', await tokenFor(values.as));
+      return out(me, () => console.log(`${me.name}（${me.username}）角色：${me.roleNames.join('、')}  部门：${me.department ?? '—'}  密级：${me.clearance}`));
+    }
+    case 'tasks': {
+      const token = await tokenFor(values.as);
+      const items: any[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('GET', `/tasks${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, token);
+        items.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+      return out({ items }, () => printTasks(items));
+    }
+    case 'show': {
+      const token = await tokenFor(values.as);
+      let id = args[0];
+      if (!id) throw new CliError('用法：chancery show <文件编号或待办号>');
+      if (/^[0-9a-f]{24}$/.test(id)) id = (await call('GET', `/tasks/${id}`, token)).docId;
+      const data = await call('GET', `/documents/${encodeURIComponent(id)}`, token);
+      return out(data, () => printDocument(data));
+    }
+    case 'decide': {
+      const taskId = args[0];
+      if (!taskId || !values.opinion) throw new CliError('用法：chancery decide <待办号> -o "意见" [--department 科室代码] [--due 日期] [--deputy 用户] [--retention Y|D30|D10]');
+      const body = {
+        opinion: values.opinion,
+        ...(values.department ? { department: values.department } : {}),
+        ...(values.due ? { dueDate: values.due } : {}),
+        ...(values.deputy ? { deputy: values.deputy } : {}),
+        ...(values.retention ? { retention: values.retention } : {}),
+      };
+      const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, await tokenFor(values.as), body);
+      return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）`));
+    }
+    case 'register': {
+      const token = await tokenFor(values.as);
+      const register = args[0] ?? 'incoming';
+      const items: any[] = [];
+      let cursor: string | undefined;
+      let name = '';
+      do {
+        const q = new URLSearchParams({ ...(values.year ? { year: values.year } : {}), ...(cursor ? { cursor } : {}) });
+        const page = await call('GET', `/registers/${encodeURIComponent(register)}?${q}`, token);
+        name = page.name;
+        items.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+      return out({ items }, () => {
+        console.log(`${name}（${items.length} 条）`);
+        for (const e of items) {
+          if (register === 'incoming') console.log(`  ${e.number}  ${time(e.receivedAt)}  ${e.urgency}  ${e.title}  ${e.docId}`);
+          else if (register === 'archive') console.log(`  ${e.serial}  ${e.archiveCode}  ${e.retention}  ${e.title}  ${e.registerNumber}`);
+          else console.log(`  ${e.serial}  ${time(e.chasedAt)}  ${e.kind}  ${e.stepName}  ${e.registerNumber} ${e.title}${e.escalatedToName ? ` → ${e.escalatedToName}` : ''}`);
+        }
+      });
+    }
+    case 'rejected': {
+      const q = values.year ? `?year=${values.year}` : '';
+      const page = await call('GET', `/rejected-uploads${q}`, await tokenFor(values.as));
+      return out(page, () => {
+        if (!page.items.length) return console.log('没有被退回的上传。');
+        for (const r of page.items) console.log(`  ${time(r.rejectedAt)}  ${r.objectKey}\n      原因：${r.reason}\n      保存在：s3://${r.bucket}/${r.rejectedKey}`);
+      });
+    }
+    case 'scan': {
+      const data = await call('GET', `/documents/${encodeURIComponent(args[0] ?? '')}/scan`, await tokenFor(values.as));
+      return out(data, () => console.log(data.url));
+    }
+    default:
+      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+      if (command && command !== 'help' && !values.help) process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof CliError ? err.message : err);
+  process.exitCode = 1;
+});

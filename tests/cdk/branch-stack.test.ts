@@ -1,0 +1,370 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+import {
+  bucketNotifications,
+  buckets,
+  functions,
+  physicalName,
+  routes,
+  schedules,
+  SLIP_FONT,
+  stateMachines,
+  tables,
+  type FunctionId,
+} from '../../infra/manifest.js';
+import { LAMBDA_TASK_ROOT, NODE_RUNTIME, repoRoot } from '../../infra/stacks/branch-stack.js';
+import { ROLES } from '../../functions/domain/identity.js';
+import {
+  actionCovers,
+  actionsOf,
+  functionOfGetAtt,
+  functionsOfPolicy,
+  logicalIdOfFunction,
+  placeholders,
+  resourcesOfType,
+  stateMachineResource,
+  synthBranch,
+  type Synth,
+} from './synth.js';
+
+let s: Synth;
+beforeAll(() => {
+  s = synthBranch();
+});
+
+const branch = 'hq';
+const keySchema = (pk: string, sk: string) => [
+  { AttributeName: pk, KeyType: 'HASH' },
+  { AttributeName: sk, KeyType: 'RANGE' },
+];
+const bucketLogicalId = (id: string) => {
+  const found = resourcesOfType(s, 'AWS::S3::Bucket').find(([, r]) => r.Properties?.BucketName === physicalName(branch, id));
+  if (!found) throw new Error(`no bucket ${id}`);
+  return found[0];
+};
+const tableLogicalId = (id: string) => {
+  const found = resourcesOfType(s, 'AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties?.TableName === physicalName(branch, id));
+  if (!found) throw new Error(`no table ${id}`);
+  return found[0];
+};
+
+describe('app', () => {
+  it('names the stack after the branch and rejects an unknown branch', () => {
+    expect(s.stack.stackName).toBe('Chancery-hq');
+    expect(() => buildApp({ branch: 'no-such-branch', context: { 'aws:cdk:bundling-stacks': [] } })).toThrow(/no-such-branch/);
+  });
+});
+
+describe('DynamoDB', () => {
+  it('has exactly the manifest tables', () => {
+    expect(resourcesOfType(s, 'AWS::DynamoDB::GlobalTable')).toHaveLength(tables.length);
+  });
+
+  it.each(tables.map((t) => [t.id, t] as const))('%s: keys, GSIs, on-demand, PITR, deletion protection', (_, t) => {
+    s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: physicalName(branch, t.id),
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keySchema(t.partitionKey.name, t.sortKey.name),
+      GlobalSecondaryIndexes:
+        t.globalSecondaryIndexes.length === 0
+          ? Match.absent()
+          : Match.arrayEquals(
+              t.globalSecondaryIndexes.map((g) =>
+                Match.objectLike({ IndexName: g.indexName, KeySchema: keySchema(g.partitionKey.name, g.sortKey.name) }),
+              ),
+            ),
+      TimeToLiveSpecification: t.timeToLiveAttribute
+        ? { AttributeName: t.timeToLiveAttribute, Enabled: true }
+        : Match.absent(),
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+    const props = s.json.Resources[tableLogicalId(t.id)].Properties!;
+    const attributeTypes = Object.fromEntries(
+      (props.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((a) => [a.AttributeName, a.AttributeType]),
+    );
+    for (const k of [t.partitionKey, t.sortKey, ...t.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])]) {
+      expect(attributeTypes[k.name]).toBe(k.type);
+    }
+  });
+});
+
+describe('S3', () => {
+  it('the archive bucket has Object Lock, versioning, SSE and no public access', () => {
+    const archive = buckets.find((b) => b.objectLock)!;
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: physicalName(branch, archive.id),
+      ObjectLockEnabled: true,
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: Match.objectLike({ ServerSideEncryptionConfiguration: Match.anyValue() }),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+    });
+  });
+
+  it('the inbox bucket is versioned, expires noncurrent versions and has no Object Lock', () => {
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: physicalName(branch, 'inbox'),
+      ObjectLockEnabled: Match.absent(),
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: Match.objectLike({ NoncurrentDays: Match.anyValue() }) })]),
+      },
+      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+    });
+  });
+
+  it('every manifest bucket denies requests without TLS', () => {
+    for (const b of buckets) {
+      s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketLogicalId(b.id) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it.each(bucketNotifications.map((n) => [n.bucket, n] as const))(
+    'the %s bucket notification targets the manifest function with the manifest prefix',
+    (_, n) => {
+      const [[, notifications]] = resourcesOfType(s, 'Custom::S3BucketNotifications').filter(
+        ([, r]) => r.Properties?.BucketName?.Ref === bucketLogicalId(n.bucket),
+      );
+      const configs = notifications.Properties!.NotificationConfiguration.LambdaFunctionConfigurations as any[];
+      expect(configs).toHaveLength(bucketNotifications.filter((x) => x.bucket === n.bucket).length);
+      const config = configs.find((c) => functionOfGetAtt(s, c.LambdaFunctionArn) === n.function);
+      expect(config).toBeDefined();
+      expect(config.Events).toEqual([n.event]);
+      expect(config.Filter).toEqual({ Key: { FilterRules: [{ Name: 'prefix', Value: n.prefix }] } });
+      // S3 may invoke the function, only for this bucket.
+      s.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalIdOfFunction(s, n.function), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [bucketLogicalId(n.bucket), 'Arn'] },
+      });
+    },
+  );
+});
+
+describe('Step Functions', () => {
+  it.each(stateMachines.map((m) => [m.id, m] as const))('%s: substitutions resolve to the manifest functions', (_, m) => {
+    const [, machine] = stateMachineResource(s, m.id);
+    const props = machine.Properties!;
+    expect(props.StateMachineType).toBe('STANDARD');
+    expect(props.StateMachineName).toBe(physicalName(branch, m.id));
+    expect(typeof props.DefinitionString).toBe('string');
+    const subs = props.DefinitionSubstitutions as Record<string, unknown>;
+    // Every placeholder left in the definition is filled by a substitution: none stays unresolved.
+    for (const p of placeholders(props.DefinitionString)) expect(Object.keys(subs)).toContain(p);
+    // The substitution names are exactly the placeholders of the ASL file, and the manifest's.
+    const asl = readFileSync(join(repoRoot, m.definitionFile), 'utf8');
+    expect(new Set(Object.keys(subs))).toEqual(placeholders(asl));
+    expect(new Set(Object.keys(subs))).toEqual(new Set(Object.keys(m.substitutions)));
+    // Every value is the ARN (Fn::GetAtt) of the manifest's Lambda function.
+    for (const [name, value] of Object.entries(subs)) {
+      expect(functionOfGetAtt(s, value), name).toBe(m.substitutions[name].functionArnOf);
+    }
+    // The definition in the template is the ASL file.
+    expect(JSON.parse(props.DefinitionString)).toEqual(JSON.parse(asl));
+  });
+
+  it.each(stateMachines.map((m) => [m.id, m] as const))('%s: logs ALL, traces, and invokes exactly its functions', (_, m) => {
+    const [, machine] = stateMachineResource(s, m.id);
+    expect(machine.Properties!.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(machine.Properties!.TracingConfiguration).toEqual({ Enabled: true });
+    const roleId = machine.Properties!.RoleArn['Fn::GetAtt'][0] as string;
+    const invokeTargets = resourcesOfType(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[])
+      .filter((st) => actionsOf(st).some((a) => actionCovers(a, 'lambda:InvokeFunction')))
+      .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+    const expected = new Set(Object.values(m.substitutions).map((x) => x.functionArnOf));
+    expect(new Set(invokeTargets.map((r) => functionOfGetAtt(s, r)))).toEqual(expected);
+  });
+});
+
+describe('HTTP API', () => {
+  it('has one route per manifest route, each behind the Cognito JWT authorizer and integrated with its function', () => {
+    const routeResources = resourcesOfType(s, 'AWS::ApiGatewayV2::Route');
+    expect(routeResources).toHaveLength(routes.length);
+    const [[authorizerId, authorizer]] = resourcesOfType(s, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    const [[poolId]] = resourcesOfType(s, 'AWS::Cognito::UserPool');
+    const [[clientId]] = resourcesOfType(s, 'AWS::Cognito::UserPoolClient');
+    expect(JSON.stringify(authorizer.Properties!.JwtConfiguration.Issuer)).toContain(`"Ref":"${poolId}"`);
+    expect(authorizer.Properties!.JwtConfiguration.Audience).toEqual([{ Ref: clientId }]);
+
+    for (const r of routes) {
+      const found = routeResources.find(([, x]) => x.Properties!.RouteKey === `${r.method} ${r.path}`);
+      expect(found, `${r.method} ${r.path}`).toBeDefined();
+      const props = found![1].Properties!;
+      expect(props.AuthorizationType).toBe('JWT');
+      expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+      const integrationId = (props.Target['Fn::Join'][1] as any[])[1].Ref as string;
+      const integration = s.json.Resources[integrationId];
+      expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');
+      expect(functionOfGetAtt(s, integration.Properties!.IntegrationUri)).toBe(r.function);
+    }
+  });
+
+  it('logs access on the stage', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('has a Cognito pool without self sign-up, with the custom attributes and one group per role', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'OPTIONAL',
+      Policies: { PasswordPolicy: Match.objectLike({ RequireSymbols: true, RequireUppercase: true, RequireNumbers: true }) },
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'clearance', AttributeDataType: 'String' }),
+        Match.objectLike({ Name: 'department', AttributeDataType: 'String' }),
+      ]),
+    });
+    const groups = resourcesOfType(s, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties!.GroupName);
+    expect(new Set(groups)).toEqual(new Set(ROLES));
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
+      // Users cannot raise their own clearance or move department.
+      WriteAttributes: Match.not(Match.arrayWith([Match.stringLikeRegexp('^custom:')])),
+    });
+  });
+});
+
+describe('schedules', () => {
+  it.each(schedules.map((x) => [x.id, x] as const))('%s: the rule targets the manifest function', (_, sch) => {
+    const rules = resourcesOfType(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression === sch.expression);
+    expect(rules).toHaveLength(1);
+    const targets = rules[0][1].Properties!.Targets as { Arn: unknown }[];
+    expect(targets.map((t) => functionOfGetAtt(s, t.Arn))).toEqual([sch.function]);
+  });
+});
+
+describe('Lambda functions', () => {
+  it('every manifest function exists, on the latest Node.js runtime, ARM, traced, sized per manifest', () => {
+    const latestNode = Object.entries(Runtime)
+      .filter(([k, v]) => /^NODEJS_\d+_X$/.test(k) && v instanceof Runtime)
+      .map(([k, v]) => [Number(k.split('_')[1]), v as Runtime] as const)
+      .sort((a, b) => b[0] - a[0])[0][1];
+    expect(NODE_RUNTIME.name).toBe(latestNode.name);
+    for (const [, fn] of resourcesOfType(s, 'AWS::Lambda::Function')) {
+      const runtime = fn.Properties!.Runtime as string;
+      if (runtime.startsWith('nodejs')) expect(runtime).toBe(latestNode.name);
+    }
+    for (const f of functions) {
+      s.template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: physicalName(branch, f.id),
+        Runtime: latestNode.name,
+        Architectures: ['arm64'],
+        Timeout: f.timeoutSeconds,
+        MemorySize: f.memoryMb,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
+      });
+    }
+  });
+
+  it('passes the branch configuration, and the slip font only to the functions that ship it', () => {
+    for (const f of functions) {
+      const env = s.json.Resources[logicalIdOfFunction(s, f.id)].Properties!.Environment.Variables as Record<string, unknown>;
+      expect(env.CHANCERY_BRANCH).toBe(branch);
+      expect(JSON.parse(env.CHANCERY_BRANCH_CONFIG as string)).toEqual(s.config);
+      if (f.files?.includes(SLIP_FONT)) expect(env[SLIP_FONT.env]).toBe(`${LAMBDA_TASK_ROOT}/${SLIP_FONT.to}`);
+      else expect(env[SLIP_FONT.env]).toBeUndefined();
+    }
+    expect(functions.find((f) => f.id === 'archive')!.files).toContain(SLIP_FONT);
+  });
+});
+
+describe('IAM (least privilege from the manifest)', () => {
+  const statementsOf = (fn: FunctionId) =>
+    resourcesOfType(s, 'AWS::IAM::Policy')
+      .filter(([id]) => functionsOfPolicy(s, id).includes(fn))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[]);
+  const grants = (fn: FunctionId, action: string, resourceLogicalId: string) =>
+    statementsOf(fn).some(
+      (st) =>
+        st.Effect === 'Allow' &&
+        actionsOf(st).some((a) => actionCovers(a, action)) &&
+        JSON.stringify(st.Resource).includes(`"${resourceLogicalId}"`),
+    );
+
+  it.each(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:StartExecution'])(
+    'only the functions the manifest names may call %s',
+    (action) => {
+      const allowed = new Set(
+        functions
+          .filter((f) => (action === 'states:StartExecution' ? f.startsStateMachines : f.answersStateMachines).length > 0)
+          .map((f) => f.id),
+      );
+      const granted = new Set<FunctionId>();
+      for (const [policyId, policy] of resourcesOfType(s, 'AWS::IAM::Policy')) {
+        const statements = policy.Properties!.PolicyDocument.Statement as any[];
+        if (statements.some((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, action)))) {
+          for (const fn of functionsOfPolicy(s, policyId)) granted.add(fn);
+        }
+      }
+      expect(granted).toEqual(allowed);
+      expect(allowed.size).toBeGreaterThan(0);
+    },
+  );
+
+  it('table access follows the manifest: read-only functions cannot write, others get nothing', () => {
+    for (const f of functions) {
+      for (const t of tables) {
+        const id = tableLogicalId(t.id);
+        const access = f.tables[t.id];
+        expect(grants(f.id, 'dynamodb:Query', id), `${f.id} query ${t.id}`).toBe(access !== undefined);
+        expect(grants(f.id, 'dynamodb:PutItem', id), `${f.id} put ${t.id}`).toBe(access === 'write');
+        expect(grants(f.id, 'dynamodb:Scan', id) && access === undefined).toBe(false);
+      }
+    }
+  });
+
+  it('bucket access follows the manifest, and nobody may delete from the Object Lock archive', () => {
+    for (const f of functions) {
+      for (const b of buckets) {
+        const id = bucketLogicalId(b.id);
+        const access = f.buckets[b.id];
+        expect(grants(f.id, 's3:GetObject', id), `${f.id} get ${b.id}`).toBe(access !== undefined);
+        expect(grants(f.id, 's3:PutObject', id), `${f.id} put ${b.id}`).toBe(access === 'write');
+        expect(grants(f.id, 's3:DeleteObject', id), `${f.id} delete ${b.id}`).toBe(access === 'write' && !b.objectLock);
+      }
+    }
+    expect(grants('archive', 's3:PutObjectRetention', bucketLogicalId('archive'))).toBe(true);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL, the Cognito ids, bucket names and state machine ARNs', () => {
+    const outputs = Object.keys(s.json.Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'InboxBucketName', 'ArchiveBucketName', 'StateMachineArnSuperiorKey']),
+    );
+  });
+});

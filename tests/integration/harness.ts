@@ -1,0 +1,88 @@
+/**
+ * Starts local mode for a test file (its own data directory, free ports), signs in the seeded
+ * users, and calls the HTTP API the way the CLI and the console do.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { startLocalMode, type LocalMode, type LocalModeOptions } from '../../infra/local/local-mode.js';
+import { LOCAL_USERS } from '../../infra/local/users.js';
+
+export interface Harness {
+  local: LocalMode;
+  dataDir: string;
+  api<T = any>(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  upload(name: string, body: Uint8Array | string, metadata?: Record<string, string>): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const inboxBucket = (local: LocalMode) => local.wiring.buckets.find((b) => b.id === 'inbox')!.bucketName;
+export const archiveBucket = (local: LocalMode) => local.wiring.buckets.find((b) => b.id === 'archive')!.bucketName;
+
+export async function makePdf(text = 'Chancery test scan'): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  page.drawText(text, { x: 50, y: 780, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
+  return doc.save();
+}
+
+export async function startHarness(options: LocalModeOptions = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chancery-test-'));
+  const base: LocalModeOptions = { runSchedules: false, ...options, dataDir };
+  let local = await startLocalMode(base);
+  const tokens = new Map<string, string>();
+
+  const token = async (username: string) => {
+    let t = tokens.get(username);
+    if (!t) {
+      const user = LOCAL_USERS.find((u) => u.username === username);
+      if (!user) throw new Error(`no seeded user ${username}`);
+      t = await local.identity.issue(user);
+      tokens.set(username, t);
+    }
+    return t;
+  };
+
+  const harness: Harness = {
+    get local() {
+      return local;
+    },
+    dataDir,
+    async api(user, method, path, body) {
+      const res = await fetch(`${local.endpoints.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await token(user)}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async upload(name, body, metadata) {
+      await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: `scans/${name}`, Body: body, Metadata: metadata }));
+    },
+    async restart() {
+      await local.stop();
+      // Same data directory and the same ports: handlers keep their SDK clients and endpoints.
+      local = await startLocalMode({ ...base, ports: local.ports });
+    },
+    async close() {
+      await local.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Drives one open task of a document: finds it in the user's list and decides it. */
+export async function decideNext(h: Harness, user: string, docId: string, body: Record<string, unknown>) {
+  const list = await h.api(user, 'GET', '/tasks');
+  const task = (list.body.items as any[]).find((t) => t.docId === docId);
+  if (!task) throw new Error(`${user} has no open task for ${docId}: ${JSON.stringify(list.body)}`);
+  const res = await h.api(user, 'POST', `/tasks/${task.taskId}/decision`, body);
+  if (res.status !== 200) throw new Error(`decision by ${user} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await h.local.settle();
+  return { task, result: res.body };
+}
