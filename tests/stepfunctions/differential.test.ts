@@ -247,7 +247,7 @@ async function runLibrary(c: Case, input: unknown): Promise<{ outcome: Outcome; 
   );
   const machine = new StateMachine(structuredClone(c.definition) as any, { validationOptions: { checkArn: false, checkPaths: true } });
   try {
-    const output = await machine.run(input as any, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+    const output = await machine.run(input as any, { overrides: { taskResourceLocalHandlers: handlers as any } }).result;
     return { outcome: { ok: true, output: normalize(output) }, calls };
   } catch (e) {
     const cause = (e as { cause?: Error }).cause ?? (e as Error);

@@ -43,6 +43,11 @@ const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([^:]+):([^:]+)$/;
 const MAX_PAYLOAD_BYTES = 262_144;
 
+export type DescribedExecution = Defined<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'input'>;
+
+/** An SDK output shape with the fields this engine always returns made non-optional. */
+export type Defined<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+
 interface Waiter {
   done(): boolean;
   resolve(): void;
@@ -104,7 +109,7 @@ export class LocalStepFunctions {
   }
 
   /** Resolves with the execution's description once it is no longer RUNNING. */
-  async waitForExecution(executionArn: string): Promise<DescribeExecutionOutput> {
+  async waitForExecution(executionArn: string): Promise<DescribedExecution> {
     const run = this.getRun(executionArn);
     await this.waitFor(() => this.closed || !run.running);
     return this.describeExecution({ executionArn });
@@ -113,7 +118,7 @@ export class LocalStepFunctions {
   // ------------------------------------------------------------------------------------------
   // State machines
 
-  async createStateMachine(input: { name: string; definition: string; roleArn?: string; type?: string }): Promise<CreateStateMachineOutput> {
+  async createStateMachine(input: { name: string; definition: string; roleArn?: string; type?: string }): Promise<Defined<CreateStateMachineOutput, 'stateMachineArn' | 'creationDate'>> {
     this.ensureStarted();
     if (typeof input.name !== 'string' || !NAME.test(input.name)) throw sfnError('InvalidName', `Invalid Name: '${input.name}'`);
     if (input.type !== undefined && input.type !== 'STANDARD') {
@@ -140,7 +145,7 @@ export class LocalStepFunctions {
     return { stateMachineArn: arn, creationDate: new Date(record.creationDate) };
   }
 
-  async updateStateMachine(input: { stateMachineArn: string; definition?: string; roleArn?: string }): Promise<UpdateStateMachineOutput> {
+  async updateStateMachine(input: { stateMachineArn: string; definition?: string; roleArn?: string }): Promise<Defined<UpdateStateMachineOutput, 'updateDate'>> {
     const machine = this.getMachine(input.stateMachineArn);
     if (input.definition !== undefined) parseDefinition(input.definition);
     machine.definition = input.definition ?? machine.definition;
@@ -150,7 +155,7 @@ export class LocalStepFunctions {
     return { updateDate: new Date(machine.updateDate) };
   }
 
-  async describeStateMachine(input: { stateMachineArn: string }): Promise<DescribeStateMachineOutput> {
+  async describeStateMachine(input: { stateMachineArn: string }): Promise<Defined<DescribeStateMachineOutput, 'stateMachineArn' | 'name' | 'definition' | 'roleArn' | 'type' | 'creationDate'>> {
     const m = this.getMachine(input.stateMachineArn);
     return {
       stateMachineArn: m.stateMachineArn,
@@ -165,7 +170,7 @@ export class LocalStepFunctions {
     };
   }
 
-  async listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): Promise<ListStateMachinesOutput> {
+  async listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): Promise<Defined<ListStateMachinesOutput, 'stateMachines'>> {
     this.ensureStarted();
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const { items, nextToken } = page(all, (m) => m.name, input.maxResults, input.nextToken);
@@ -178,7 +183,7 @@ export class LocalStepFunctions {
   // ------------------------------------------------------------------------------------------
   // Executions
 
-  async startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Promise<StartExecutionOutput> {
+  async startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Promise<Defined<StartExecutionOutput, 'executionArn' | 'startDate'>> {
     const machine = this.getMachine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
     if (!NAME.test(name)) throw sfnError('InvalidName', `Invalid Name: '${name}'`);
@@ -217,7 +222,7 @@ export class LocalStepFunctions {
     return { executionArn, startDate: new Date(meta.startDate) };
   }
 
-  async describeExecution(input: { executionArn: string }): Promise<DescribeExecutionOutput> {
+  async describeExecution(input: { executionArn: string }): Promise<DescribedExecution> {
     const run = this.getRun(input.executionArn);
     const { meta, state } = run;
     return {
@@ -237,7 +242,7 @@ export class LocalStepFunctions {
     };
   }
 
-  async listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number; nextToken?: string }): Promise<ListExecutionsOutput> {
+  async listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number; nextToken?: string }): Promise<Defined<ListExecutionsOutput, 'executions'>> {
     const machine = this.getMachine(input.stateMachineArn);
     const all = [...this.runs.values()]
       .filter((r) => r.meta.stateMachineArn === machine.stateMachineArn)
@@ -264,7 +269,7 @@ export class LocalStepFunctions {
     maxResults?: number;
     nextToken?: string;
     reverseOrder?: boolean;
-  }): Promise<GetExecutionHistoryOutput> {
+  }): Promise<Defined<GetExecutionHistoryOutput, 'events'>> {
     const run = this.getRun(input.executionArn);
     const ordered = input.reverseOrder ? [...run.events].reverse() : run.events;
     const { items, nextToken } = page(ordered, (e) => e.id, input.maxResults, input.nextToken);
@@ -274,7 +279,7 @@ export class LocalStepFunctions {
     };
   }
 
-  async stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<StopExecutionOutput> {
+  async stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<Defined<StopExecutionOutput, 'stopDate'>> {
     const run = this.getRun(input.executionArn);
     if (input.error !== undefined && input.error.length > 256) throw sfnError('ValidationException', 'error must be at most 256 characters');
     if (input.cause !== undefined && input.cause.length > 32768) throw sfnError('ValidationException', 'cause must be at most 32768 characters');
