@@ -1,0 +1,119 @@
+/**
+ * Intake is idempotent under S3's at-least-once, any-order delivery, and a bad upload is set
+ * aside with its reason where the clerk can list it: nothing is lost.
+ */
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { S3Event } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBranchConfig } from '../../infra/branch-config.js';
+import { encodeEventKey } from '../../infra/local/s3-local.js';
+import { inboxBucket, makePdf, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+const MAX_BYTES = 64 * 1024;
+beforeAll(async () => {
+  // A small upload limit, so "too large" needs no big file.
+  h = await startHarness({ config: { ...loadBranchConfig('hq'), maxUploadBytes: MAX_BYTES } });
+});
+afterAll(async () => h?.close());
+
+async function eventFor(key: string): Promise<S3Event> {
+  const bucket = inboxBucket(h.local);
+  const head = await h.local.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), eTag: head.ETag!.replaceAll('"', ''), size: head.ContentLength } },
+      },
+    ],
+  } as unknown as S3Event;
+}
+
+describe('duplicate and out-of-order events', () => {
+  it('gives one register entry and one execution per object, however often its event comes', async () => {
+    const bucket = inboxBucket(h.local);
+    const keys = ['scans/来文 甲.pdf', 'scans/来文+乙.pdf', 'scans/来文%丙.pdf'];
+    for (const [i, key] of keys.entries()) await h.local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await makePdf(`scan ${i}`) }));
+    await h.local.settle();
+    const events = await Promise.all(keys.map(eventFor));
+    // Ten more deliveries of each, interleaved and reversed, half of them at the same time.
+    const deliveries = Array.from({ length: 10 }, (_, i) => (i % 2 ? [...events].reverse() : events)).flat();
+    await Promise.all(deliveries.slice(0, 15).map((e) => h.local.invoke('intake', e)));
+    for (const e of deliveries.slice(15)) await h.local.invoke('intake', e);
+    await h.local.settle();
+
+    const register = await h.api('wangfang', 'GET', '/registers/incoming');
+    expect(register.body.items.map((e: any) => e.serial)).toEqual([1, 2, 3]);
+    expect(register.body.items.map((e: any) => e.scanKey).sort()).toEqual([...keys].sort());
+    const sfn = new SFNClient({ endpoint: h.local.endpoints.stepfunctions });
+    const executions = await sfn.send(new ListExecutionsCommand({ stateMachineArn: h.local.wiring.stateMachines[0].arn }));
+    expect(executions.executions).toHaveLength(3);
+    expect((await h.api('liqiang', 'GET', '/tasks')).body.items).toHaveLength(3);
+  });
+});
+
+describe('bad uploads', () => {
+  const cases: [name: string, body: () => Promise<Uint8Array | string>, code: string, words: string][] = [
+    ['空文件.pdf', async () => new Uint8Array(), 'empty', '为空'],
+    ['其实是文本.pdf', async () => 'this is not a PDF at all, just text pretending', 'unsupported-type', '不是 PDF'],
+    ['太大的扫描件.pdf', async () => {
+      const pdf = await makePdf('big');
+      const big = new Uint8Array(MAX_BYTES + 1024);
+      big.set(pdf);
+      return big;
+    }, 'too-large', '超过上限'],
+  ];
+
+  it.each(cases)('sets %s aside with its reason, registers nothing', async (name, body, code, words) => {
+    const bucket = inboxBucket(h.local);
+    const content = await body();
+    await h.upload(name, content);
+    await h.local.settle();
+
+    const rejected = await h.api('wangfang', 'GET', '/rejected-uploads');
+    const entry = rejected.body.items.find((r: any) => r.objectKey === `scans/${name}`);
+    expect(entry).toMatchObject({ code });
+    expect(entry.reason).toContain(words);
+    // Kept whole, with the reason, under rejected/; gone from scans/.
+    const kept = await h.local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.rejectedKey }));
+    expect(Buffer.from(await kept.Body!.transformToByteArray()).equals(Buffer.from(content))).toBe(true);
+    expect(decodeURIComponent(kept.Metadata!['rejected-reason'])).toBe(entry.reason);
+    const left = await h.local.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `scans/${name}` }));
+    expect(left.KeyCount ?? 0).toBe(0);
+    const register = await h.api('wangfang', 'GET', '/registers/incoming');
+    expect(register.body.items.some((e: any) => e.scanKey === `scans/${name}`)).toBe(false);
+  });
+
+  it('accepts PNG, JPEG and TIFF scans by their content', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4b30000000049454e44ae426082', 'hex');
+    const jpeg = Buffer.concat([Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'), Buffer.alloc(64), Buffer.from('ffd9', 'hex')]);
+    const tiff = Buffer.concat([Buffer.from('49492a0008000000', 'hex'), Buffer.alloc(64)]);
+    await h.upload('扫描件.png', png);
+    await h.upload('扫描件.jpg', jpeg);
+    await h.upload('扫描件.tif', tiff);
+    await h.local.settle();
+    const register = await h.api('wangfang', 'GET', '/registers/incoming?limit=200');
+    const keys = register.body.items.map((e: any) => e.scanKey);
+    expect(keys).toEqual(expect.arrayContaining(['scans/扫描件.png', 'scans/扫描件.jpg', 'scans/扫描件.tif']));
+  });
+
+  it('refuses register queries a clerk would get wrong, clearly', async () => {
+    expect((await h.api('wangfang', 'GET', '/registers/nonsense')).body.message).toContain('incoming');
+    expect((await h.api('wangfang', 'GET', '/registers/incoming?year=abc')).status).toBe(400);
+    expect((await h.api('wangfang', 'GET', '/registers/incoming?cursor=%%%')).status).toBe(400);
+    expect((await h.api('zhoujie', 'GET', '/registers/incoming')).status).toBe(403);
+  });
+
+  it('pages the register with a cursor', async () => {
+    const first = await h.api('wangfang', 'GET', '/registers/incoming?limit=2');
+    expect(first.body.items.map((e: any) => e.serial)).toEqual([1, 2]);
+    const second = await h.api('wangfang', 'GET', `/registers/incoming?limit=2&cursor=${encodeURIComponent(first.body.cursor)}`);
+    expect(second.body.items.map((e: any) => e.serial)).toEqual([3, 4]);
+  });
+});
