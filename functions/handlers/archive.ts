@@ -17,6 +17,7 @@ import { documentChain, readChain, transactWithAudit } from '../adapters/audit.j
 import { documentClient } from '../adapters/clients.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
+import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, registerPartition } from '../adapters/registers.js';
@@ -88,7 +89,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
-export async function archive(event: ArchiveEvent, now = new Date()): Promise<{ archiveCode: string; prefix: string; files: string[] }> {
+export async function archive(event: ArchiveEvent, now = clock()): Promise<{ archiveCode: string; prefix: string; files: string[] }> {
   const doc = await getDocument(event.docId);
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;

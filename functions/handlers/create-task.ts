@@ -10,6 +10,7 @@ import { handlingDueDate, isStepId, STEPS, type Decisions } from '../domain/supe
 import { zonedInstant } from '../domain/time.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem } from '../adapters/documents.js';
+import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { putTask, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
@@ -23,7 +24,7 @@ export interface CreateTaskEvent {
   decisions: Decisions;
 }
 
-export async function createTask(event: CreateTaskEvent, now = new Date()): Promise<{ taskId: string; dueAt: string }> {
+export async function createTask(event: CreateTaskEvent, now = clock()): Promise<{ taskId: string; dueAt: string }> {
   if (!isStepId(event.step)) throw new Error(`unknown step ${event.step}`);
   const step = STEPS[event.step];
   const doc = await getDocument(event.docId);

@@ -11,6 +11,7 @@ import { workingDaysBetween } from '../domain/calendar.js';
 import { ROLE_NAMES, type Role } from '../domain/identity.js';
 import { documentChain } from '../adapters/audit.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
+import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry } from '../adapters/registers.js';
@@ -84,6 +85,6 @@ export async function sweep(now: Date): Promise<SweepResult> {
 }
 
 /** The schedule's own `time` is the clock, so a replayed event sweeps as of its moment. */
-export const handler = middy(async (event: Partial<ScheduledEvent>) => sweep(event.time ? new Date(event.time) : new Date())).use(
+export const handler = middy(async (event: Partial<ScheduledEvent>) => sweep(event.time ? new Date(event.time) : clock())).use(
   injectLambdaContext(logger),
 );

@@ -17,6 +17,7 @@ import { checkUpload, SNIFF_BYTES } from '../domain/upload-check.js';
 import { documentChain } from '../adapters/audit.js';
 import { markRouteStarted, putDocumentItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
+import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, getIntake, putIntakeItem, recordRejectedUpload } from '../adapters/registers.js';
@@ -53,7 +54,7 @@ async function ensureRouteStarted(docId: string): Promise<void> {
   await markRouteStarted(docId, executionArn);
 }
 
-export async function intakeRecord(record: S3EventRecord, now = new Date()): Promise<IntakeOutcome> {
+export async function intakeRecord(record: S3EventRecord, now = clock()): Promise<IntakeOutcome> {
   const bucket = record.s3.bucket.name;
   const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
   const etag = (record.s3.object.eTag ?? '').replaceAll('"', '');

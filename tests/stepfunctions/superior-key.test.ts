@@ -22,15 +22,15 @@ describe('superior-key route', () => {
     const archived: unknown[] = [];
     const engine = newEngine({
       invoke: async (arn: string, payload: any) => {
-          if (arn === functionArn('test', 'create-task')) {
-            created.push(payload);
-            return { taskId: `task-${created.length}` };
-          }
-          if (arn === functionArn('test', 'archive')) {
-            archived.push(payload);
-            return { archiveCode: 'A-2025-Y10-0001', prefix: 'archive/A-2025-Y10-0001/' };
-          }
-          throw new Error(`unexpected ${arn}`);
+        if (arn === functionArn('test', 'create-task')) {
+          created.push(payload);
+          return { taskId: `task-${created.length}` };
+        }
+        if (arn === functionArn('test', 'archive')) {
+          archived.push(payload);
+          return { archiveCode: 'A-2025-Y10-0001', prefix: 'archive/A-2025-Y10-0001/' };
+        }
+        throw new Error(`unexpected ${arn}`);
       },
     });
     const { stateMachineArn } = await engine.createStateMachine({ name: 'chancery-test-superior-key', definition });
@@ -63,6 +63,6 @@ describe('superior-key route', () => {
     const { executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ docId: 'd', decisions: {} }) });
     await engine.whenIdle(executionArn);
     await engine.sendTaskFailure({ taskToken: tokens[0]!, error: 'Chancery.Withdrawn', cause: 'document withdrawn' });
-    expect(await engine.waitForExecution(executionArn!)).toMatchObject({ status: 'FAILED', error: 'Chancery.Withdrawn' });
+    expect(await engine.waitForExecution(executionArn)).toMatchObject({ status: 'FAILED', error: 'Chancery.Withdrawn' });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { localDate } from '../../domain/calendar.js';
 import type { Actor } from '../../domain/identity.js';
+import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
 import { listRegister, listRejectedUploads, REGISTERS, type RegisterId } from '../../adapters/registers.js';
 import { apiHandler, HttpError, pageLimit } from './http.js';
@@ -16,7 +17,7 @@ function requireOffice(actor: Actor) {
 }
 
 function yearOf(query: Record<string, string>): number {
-  if (query.year === undefined) return Number(localDate(new Date(), env.branchConfig.timeZone).slice(0, 4));
+  if (query.year === undefined) return Number(localDate(clock(), env.branchConfig.timeZone).slice(0, 4));
   const year = Number(query.year);
   if (!Number.isInteger(year) || year < 1900 || year > 2999) throw new HttpError(400, `年份 ${query.year} 无效，应为四位数字，如 2026`);
   return year;

@@ -12,6 +12,7 @@ import { formatChineseDateTime } from '../../domain/time.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
+import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
 import { decideTaskItem, expireTask, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
 import { completeTask } from '../../adapters/workflows.js';
@@ -53,7 +54,7 @@ export async function decide({ actor, params, body }: Request) {
   const parsed = parseDecision(task.step, body, config);
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
-  const at = new Date().toISOString();
+  const at = clock().toISOString();
   const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>), by: actor.username, byName: actor.name, at };
   const line: SlipLine = {
     step: task.step,

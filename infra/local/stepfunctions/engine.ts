@@ -102,6 +102,7 @@ export class LocalStepFunctions {
    * retry pending. Waiting on a task token, a Wait state or a timeout counts as idle.
    */
   whenIdle(executionArn?: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.ensureStarted();
     const done = () =>
       this.closed || (executionArn ? (this.runs.get(executionArn)?.isIdle() ?? true) : [...this.runs.values()].every((r) => r.isIdle()));
