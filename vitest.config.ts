@@ -10,5 +10,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',
+    // Handlers log through Powertools; keep test output to what fails.
+    env: { LOG_LEVEL: 'WARN' },
   },
 });

@@ -5,8 +5,9 @@
  *   chancery login --id-token <JWT>           use a Cognito ID token (deployed branch)
  *   chancery whoami
  *   chancery tasks                            my open tasks (待办)
- *   chancery show <docId|taskId>              a document, its processing slip and tasks
- *   chancery decide <taskId> -o "意见" [--department SCJSK] [--due 2026-12-01] [--deputy sunwei] [--retention Y]
+ *   chancery show <docId|taskId|next>         a document, its processing slip and tasks
+ *   chancery decide <taskId|next> -o "意见" [--department SCJSK] [--due 2026-12-01] [--deputy sunwei] [--retention Y]
+ *                                             (`next` = my open task that is due first)
  *   chancery register [incoming|chasing|archive] [--year 2026]
  *   chancery rejected [--year 2026]           uploads set aside, with the reason
  *   chancery scan <docId>                     a short-lived link to the scanned original
@@ -60,6 +61,18 @@ async function call(method: string, path: string, token?: string, body?: unknown
     throw new CliError(`${res.status}：${data.message ?? text}`);
   }
   return data;
+}
+
+/** `next` stands for my open task that is due first. */
+async function resolveTask(id: string, token: string): Promise<string> {
+  if (id !== 'next') return id;
+  // The route creates the next task a moment after the previous decision: look for a few seconds.
+  for (let attempt = 0; attempt < 25; attempt++) {
+    const page = await call('GET', '/tasks?limit=1', token);
+    if (page.items.length) return page.items[0].taskId as string;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError('没有待办。');
 }
 
 async function localLogin(username: string, password: string): Promise<string> {
@@ -169,14 +182,15 @@ async function main(argv: string[]) {
     case 'show': {
       const token = await tokenFor(values.as);
       let id = args[0];
-      if (!id) throw new CliError('用法：chancery show <文件编号或待办号>');
-      if (/^[0-9a-f]{24}$/.test(id)) id = (await call('GET', `/tasks/${id}`, token)).docId;
+      if (!id) throw new CliError('用法：chancery show <文件编号|待办号|next>');
+      if (id === 'next' || /^[0-9a-f]{24}$/.test(id)) id = (await call('GET', `/tasks/${await resolveTask(id, token)}`, token)).docId;
       const data = await call('GET', `/documents/${encodeURIComponent(id)}`, token);
       return out(data, () => printDocument(data));
     }
     case 'decide': {
-      const taskId = args[0];
-      if (!taskId || !values.opinion) throw new CliError('用法：chancery decide <待办号> -o "意见" [--department 科室代码] [--due 日期] [--deputy 用户] [--retention Y|D30|D10]');
+      if (!args[0] || !values.opinion) throw new CliError('用法：chancery decide <待办号|next> -o "意见" [--department 科室代码] [--due 日期] [--deputy 用户] [--retention Y|D30|D10]');
+      const token = await tokenFor(values.as);
+      const taskId = await resolveTask(args[0], token);
       const body = {
         opinion: values.opinion,
         ...(values.department ? { department: values.department } : {}),
@@ -184,7 +198,7 @@ async function main(argv: string[]) {
         ...(values.deputy ? { deputy: values.deputy } : {}),
         ...(values.retention ? { retention: values.retention } : {}),
       };
-      const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, await tokenFor(values.as), body);
+      const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, token, body);
       return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）`));
     }
     case 'register': {

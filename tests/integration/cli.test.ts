@@ -1,0 +1,46 @@
+/**
+ * The command-line client that ships with the project, run as a newcomer runs it
+ * (bin/chancery), against local mode: log in, list tasks, show, decide, list a register.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/local/wiring.js';
+import { makePdf, startHarness, type Harness } from './harness.js';
+
+const run = promisify(execFile);
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  // The CLI finds local mode through endpoints.json in the data directory, as after `npm start`.
+  mkdirSync(h.local.dataDir, { recursive: true });
+  writeFileSync(join(h.local.dataDir, 'endpoints.json'), JSON.stringify(h.local.endpoints));
+  await h.upload('【特急】关于寒潮天气防范工作的紧急通知.pdf', await makePdf('cli'));
+  await h.local.settle();
+});
+afterAll(async () => h?.close());
+
+const chancery = async (...args: string[]) => {
+  const { stdout } = await run(join(repoRoot, 'bin', 'chancery'), args, { env: { ...process.env, CHANCERY_DATA_DIR: h.local.dataDir }, cwd: repoRoot });
+  return stdout;
+};
+
+it('drives a document from the command line', async () => {
+  expect(await chancery('login', 'liqiang')).toContain('已登录：李强（办公室主任）');
+  const tasks = await chancery('tasks');
+  expect(tasks).toContain('拟办');
+  expect(tasks).toContain('【特急】关于寒潮天气防范工作的紧急通知');
+  expect(await chancery('show', 'next')).toContain('收〔');
+  expect(await chancery('decide', 'next', '-o', '请质量安全环保科立即落实', '--department', 'ZLAQK')).toContain('已办理：拟办');
+  expect(await chancery('decide', 'next', '--as', 'zhaomin', '-o', '同意')).toContain('已办理：阅批');
+  const shown = await chancery('show', 'next', '--as', 'sunwei');
+  expect(shown).toContain('【拟办】请质量安全环保科立即落实');
+  expect(shown).toContain('—— 赵敏（主要领导）');
+  expect(await chancery('register', 'incoming', '--as', 'wangfang')).toMatch(/收文登记簿（1 条）/);
+  const refused = await run(join(repoRoot, 'bin', 'chancery'), ['decide', 'next', '--as', 'zhoujie', '-o', 'x'], { env: { ...process.env, CHANCERY_DATA_DIR: h.local.dataDir } }).catch((e) => e);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('没有待办');
+});
