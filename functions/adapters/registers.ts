@@ -33,11 +33,26 @@ export interface RegisterEntry {
   [field: string]: unknown;
 }
 
-async function lastSerial(partition: string): Promise<number> {
+/** The last serial number given out in a register partition (0 before the first). */
+export async function lastSerial(partition: string): Promise<number> {
   const res = await documentClient().send(
     new GetCommand({ TableName: env.registersTable, Key: { pk: partition, sk: COUNTER }, ConsistentRead: true }),
   );
   return res.Item ? Number(res.Item.last) : 0;
+}
+
+/** Moves a counter from `previous` to `previous + 1`, failing if someone moved it first. */
+export function counterBumpItem(partition: string, previous: number): TransactItem {
+  return {
+    Update: {
+      TableName: env.registersTable,
+      Key: { pk: partition, sk: COUNTER },
+      UpdateExpression: 'SET #last = :next',
+      ConditionExpression: previous === 0 ? 'attribute_not_exists(#last)' : '#last = :previous',
+      ExpressionAttributeNames: { '#last': 'last' },
+      ExpressionAttributeValues: { ':next': previous + 1, ...(previous === 0 ? {} : { ':previous': previous }) },
+    },
+  };
 }
 
 /**
@@ -58,16 +73,7 @@ export async function appendRegisterEntry(options: {
     const previous = await lastSerial(partition);
     const serial = previous + 1;
     const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: env.registersTable,
-          Key: { pk: partition, sk: COUNTER },
-          UpdateExpression: 'SET #last = :serial',
-          ConditionExpression: previous === 0 ? 'attribute_not_exists(#last)' : '#last = :previous',
-          ExpressionAttributeNames: { '#last': 'last' },
-          ExpressionAttributeValues: { ':serial': serial, ...(previous === 0 ? {} : { ':previous': previous }) },
-        },
-      },
+      counterBumpItem(partition, previous),
       {
         Put: {
           TableName: env.registersTable,

@@ -138,7 +138,7 @@ function zoneOffset(utcMs: number, timeZone: string): number {
 }
 
 /** The instant at which the wall clock in `timeZone` reads `date` `time` (HH:MM). */
-function zonedInstant(date: string, time: string, timeZone: string): Date {
+export function zonedInstant(date: string, time: string, timeZone: string): Date {
   const [y, mo, d] = date.split('-').map(Number);
   const [h, mi] = time.split(':').map(Number);
   const wall = Date.UTC(y, mo - 1, d, h, mi);

@@ -5,7 +5,6 @@
  * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
  */
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { verifyChain } from '../domain/audit-chain.js';
@@ -14,13 +13,12 @@ import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
 import type { Decisions } from '../domain/superior-key.js';
 import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
-import { documentClient } from '../adapters/clients.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry, registerPartition } from '../adapters/registers.js';
+import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition } from '../adapters/registers.js';
 import { putArchiveObject, readObject } from '../adapters/storage.js';
 
 export interface ArchiveEvent {
@@ -35,20 +33,13 @@ const EXTENSIONS: Record<string, string> = { 'application/pdf': 'pdf', 'image/jp
 /** 件号 are counted within the lowest class: year, retention period and department. */
 const itemGroup = (retention: RetentionCode, orgCode: string) => `archive-item:${retention}:${orgCode}`;
 
-async function lastItemNumber(group: string, year: number): Promise<number> {
-  const res = await documentClient().send(
-    new GetCommand({ TableName: env.registersTable, Key: { pk: registerPartition(group, year), sk: '#COUNTER' }, ConsistentRead: true }),
-  );
-  return res.Item ? Number(res.Item.last) : 0;
-}
-
 /** Gives the document its 档号 once: the catalogue entry (归档目录) and the 件号 in one transaction. */
 async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, orgCode: string, at: string): Promise<{ archiveCode: string; prefix: string }> {
   const config = env.branchConfig;
   const year = doc.registerYear;
   const group = itemGroup(retention, orgCode);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const previous = await lastItemNumber(group, year);
+    const previous = await lastSerial(registerPartition(group, year));
     const itemNumber = previous + 1;
     const archiveCode = formatArchiveCode({ fondsCode: config.fondsCode, year, retention, orgCode, itemNumber });
     const prefix = archiveKeyPrefix(archiveCode);
@@ -58,16 +49,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
         year,
         entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
         extra: () => [
-          {
-            Update: {
-              TableName: env.registersTable,
-              Key: { pk: registerPartition(group, year), sk: '#COUNTER' },
-              UpdateExpression: 'SET #last = :n',
-              ConditionExpression: previous === 0 ? 'attribute_not_exists(#last)' : '#last = :p',
-              ExpressionAttributeNames: { '#last': 'last' },
-              ExpressionAttributeValues: { ':n': itemNumber, ...(previous === 0 ? {} : { ':p': previous }) },
-            },
-          },
+          counterBumpItem(registerPartition(group, year), previous),
           setArchiveItem(doc.docId, { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at }),
         ],
         auditChain: documentChain(doc.docId),

@@ -4,10 +4,9 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { computeDeadline, type Deadline } from '../domain/calendar.js';
+import { computeDeadline, zonedInstant, type Deadline } from '../domain/calendar.js';
 import { ROLE_NAMES } from '../domain/identity.js';
 import { handlingDueDate, isStepId, STEPS, type Decisions } from '../domain/superior-key.js';
-import { zonedInstant } from '../domain/time.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem } from '../adapters/documents.js';
 import { now as clock } from '../adapters/clock.js';

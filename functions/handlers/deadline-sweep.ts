@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ScheduledEvent } from 'aws-lambda';
-import { workingDaysBetween } from '../domain/calendar.js';
+import { localDate, workingDaysBetween } from '../domain/calendar.js';
 import { ROLE_NAMES, type Role } from '../domain/identity.js';
 import { documentChain } from '../adapters/audit.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
@@ -16,7 +16,6 @@ import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry } from '../adapters/registers.js';
 import { listOpenTasksDueBy, markEscalatedItem, markOverdueItem, type TaskRecord } from '../adapters/tasks.js';
-import { localDate } from '../domain/calendar.js';
 
 export interface SweepResult {
   sweptAt: string;

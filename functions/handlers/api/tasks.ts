@@ -6,9 +6,8 @@
  *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
  */
 import { ROLE_NAMES } from '../../domain/identity.js';
-import type { SlipLine } from '../../domain/processing-slip.js';
+import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
-import { formatChineseDateTime } from '../../domain/time.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
@@ -26,7 +25,7 @@ function assigneeText(task: TaskRecord): string {
 }
 
 function alreadyDecided(task: TaskRecord): HttpError {
-  const when = task.decidedAt ? formatChineseDateTime(task.decidedAt, env.branchConfig.timeZone) : '';
+  const when = task.decidedAt ? formatSlipTime(task.decidedAt) : '';
   return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
     decidedBy: task.decidedBy,
     decidedByName: task.decidedByName,
