@@ -2,10 +2,10 @@
  * The audit trail: one hash chain per subject (a document, or a register for system events),
  * appended in the same transaction as the change it records, so no change goes unrecorded.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { chainEvent, GENESIS_HASH, type AuditEvent, type ChainedAuditEvent } from '../domain/audit-chain.js';
 import { documentClient } from './clients.js';
-import { transactWrite, TransactionConflict, type TransactItem } from './dynamo.js';
+import { backoff, queryAll, transactWrite, TransactionConflict, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 const HEAD = 'HEAD';
@@ -49,7 +49,8 @@ export async function transactWithAudit(chain: string, audit: AuditInput, items:
       return;
     } catch (err) {
       const headRace = err instanceof TransactionConflict && err.failedIndexes.every((i) => i >= items.length);
-      if (!headRace || attempt >= 8) throw err;
+      if (!headRace || attempt >= 20) throw err;
+      await backoff(attempt);
     }
   }
 }
@@ -60,24 +61,12 @@ export async function appendAudit(chain: string, audit: AuditInput): Promise<voi
 
 /** The whole chain of one subject, oldest first (a document's chain is short). */
 export async function readChain(chain: string): Promise<ChainedAuditEvent[]> {
-  const events: ChainedAuditEvent[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await documentClient().send(
-      new QueryCommand({
-        TableName: env.auditTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
-        ExpressionAttributeValues: { ':pk': chain, ':seq': 'SEQ#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const { pk: _pk, sk: _sk, ...event } = item;
-      events.push(event as ChainedAuditEvent);
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return events;
+  const items = await queryAll({
+    TableName: env.auditTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
+    ExpressionAttributeValues: { ':pk': chain, ':seq': 'SEQ#' },
+  });
+  return items.map(({ pk: _pk, sk: _sk, ...event }) => event as unknown as ChainedAuditEvent);
 }
 
 export const documentChain = (docId: string) => `DOC#${docId}`;

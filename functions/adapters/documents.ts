@@ -3,12 +3,12 @@
  *   pk DOC#<docId>, sk META          the document
  *   pk DOC#<docId>, sk SLIP#<at>#<n> one line of the processing slip (文件处理笺)
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlipLine } from '../domain/processing-slip.js';
 import type { Secrecy } from '../domain/identity.js';
 import type { StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
-import type { TransactItem } from './dynamo.js';
+import { queryAll, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed';
@@ -84,24 +84,12 @@ export function putSlipLineItem(docId: string, line: SlipLine, uniqueSuffix: str
 
 /** The slip lines of a document, in the order they were written. */
 export async function listSlipLines(docId: string): Promise<SlipLine[]> {
-  const lines: SlipLine[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await documentClient().send(
-      new QueryCommand({
-        TableName: env.documentsTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slip)',
-        ExpressionAttributeValues: { ':pk': `DOC#${docId}`, ':slip': 'SLIP#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const { pk: _pk, sk: _sk, ...line } = item;
-      lines.push(line as SlipLine);
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return lines;
+  const items = await queryAll({
+    TableName: env.documentsTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slip)',
+    ExpressionAttributeValues: { ':pk': `DOC#${docId}`, ':slip': 'SLIP#' },
+  });
+  return items.map(({ pk: _pk, sk: _sk, ...line }) => line as unknown as SlipLine);
 }
 
 /** Records the route's execution once; later calls (duplicate events) leave the document as is. */

@@ -3,7 +3,7 @@
  * condition failed.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -54,4 +54,25 @@ export async function transactWrite(items: TransactItem[], clientRequestToken?: 
     }
     throw err;
   }
+}
+
+/** Every item of a Query, following LastEvaluatedKey: for short partitions (one document's items). */
+export async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await documentClient().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(res.Items ?? []));
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * Waits before retrying a transaction that lost a race: exponential with full jitter, so writers
+ * contending for one counter spread out instead of colliding again in lockstep.
+ */
+export function backoff(attempt: number, baseMs = 10, capMs = 1000): Promise<void> {
+  const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }

@@ -10,7 +10,7 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
-import { decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
+import { backoff, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { transactWithAudit, type AuditInput } from './audit.js';
 import { env } from './env.js';
 
@@ -25,6 +25,7 @@ export type RegisterId = keyof typeof REGISTERS;
 export const registerPartition = (register: string, year: number) => `REG#${register}#${year}`;
 const entryKey = (serial: number) => `NO#${String(serial).padStart(6, '0')}`;
 const COUNTER = '#COUNTER';
+const MAX_NUMBER_ATTEMPTS = 60;
 
 export interface RegisterEntry {
   register: string;
@@ -88,7 +89,9 @@ export async function appendRegisterEntry(options: {
       return serial;
     } catch (err) {
       const numberRace = err instanceof TransactionConflict && err.failedIndexes.some((i) => i <= 1);
-      if (!numberRace || attempt >= 20) throw err;
+      // Many scans at once all want the next number: keep trying, spread out, for up to ~30 s.
+      if (!numberRace || attempt >= MAX_NUMBER_ATTEMPTS) throw err;
+      await backoff(attempt);
     }
   }
 }

@@ -12,7 +12,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { Actor } from '../domain/identity.js';
 import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
-import { decodeCursor, encodeCursor, type Page, type TransactItem } from './dynamo.js';
+import { decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 export type TaskStatus = 'open' | 'decided' | 'expired';
@@ -214,20 +214,11 @@ export async function listOpenTasksFor(actor: Actor, options: { cursor?: string;
 }
 
 export async function listTasksOfDocument(docId: string): Promise<TaskRecord[]> {
-  const tasks: TaskRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await documentClient().send(
-      new QueryCommand({
-        TableName: env.tasksTable,
-        IndexName: 'by-document',
-        KeyConditionExpression: 'gsi3pk = :doc',
-        ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    tasks.push(...(res.Items ?? []).map(strip));
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return tasks;
+  const items = await queryAll({
+    TableName: env.tasksTable,
+    IndexName: 'by-document',
+    KeyConditionExpression: 'gsi3pk = :doc',
+    ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
+  });
+  return items.map(strip);
 }

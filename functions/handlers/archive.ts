@@ -14,7 +14,7 @@ import { renderSlipPdf } from '../domain/slip-pdf.js';
 import type { Decisions } from '../domain/superior-key.js';
 import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
-import { TransactionConflict } from '../adapters/dynamo.js';
+import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
@@ -64,6 +64,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
         if (current?.archive) return current.archive;
       }
       // Otherwise another document took this 件号 first: count again.
+      await backoff(attempt);
     }
   }
   throw new Error(`could not assign an archive code to ${doc.docId}`);

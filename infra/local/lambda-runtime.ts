@@ -68,4 +68,19 @@ export class LocalLambdaRuntime {
       throw new LambdaFunctionError(e?.name || 'Error', e?.message ?? String(err), fn.functionName);
     }
   }
+
+  /**
+   * Asynchronous invocation, as S3 notifications and EventBridge use it: a failed event is tried
+   * twice more (AWS waits about one and two minutes; locally one and two seconds).
+   */
+  async invokeAsync(functionRef: string, event: unknown, retryDelaysMs = [1000, 2000]): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.invoke(functionRef, event);
+      } catch (err) {
+        if (attempt >= retryDelaysMs.length) throw err;
+        await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[attempt]));
+      }
+    }
+  }
 }

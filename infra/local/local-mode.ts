@@ -137,7 +137,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       host,
       port: ports.s3,
       wiring,
-      deliver: (functionId, event) => runtime.invoke(functionId, event),
+      deliver: (functionId, event) => runtime.invokeAsync(functionId, event),
       onDeliveryError: (err, record) => log(`notification for ${record.s3.object.key} failed: ${String(err)}`),
     });
     closers.push(() => s3Server.close());
@@ -155,7 +155,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       const schedules = startSchedules({
         wiring,
         everySecondsOverride: options.scheduleEverySecondsOverride,
-        fire: (functionId, event) => runtime.invoke(functionId, event),
+        fire: (functionId, event) => runtime.invokeAsync(functionId, event),
         onError: (err, id) => log(`schedule ${id} failed: ${String(err)}`),
       });
       closers.push(() => schedules.stop());

@@ -58,6 +58,19 @@ describe('duplicate and out-of-order events', () => {
   });
 });
 
+describe('many scans at once', () => {
+  it('registers every one, with gap-free serial numbers, when they all race for the next number', async () => {
+    const before = (await h.api('wangfang', 'GET', '/registers/incoming?limit=200')).body.items.length;
+    const pdf = await makePdf('burst');
+    // Same content, different keys: fifty documents whose intakes all run at the same time.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => h.upload(`同时到达-${i}.pdf`, pdf)));
+    await h.local.settle();
+    const entries = (await h.api('wangfang', 'GET', '/registers/incoming?limit=200')).body.items as any[];
+    expect(entries.filter((e) => e.scanKey.startsWith('scans/同时到达-'))).toHaveLength(50);
+    expect(entries.map((e) => e.serial)).toEqual(Array.from({ length: before + 50 }, (_, i) => i + 1));
+  });
+});
+
 describe('bad uploads', () => {
   const cases: [name: string, body: () => Promise<Uint8Array | string>, code: string, words: string][] = [
     ['空文件.pdf', async () => new Uint8Array(), 'empty', '为空'],
