@@ -3,7 +3,7 @@
  *   pk DOC#<docId>, sk META          the document
  *   pk DOC#<docId>, sk SLIP#<at>#<n> one line of the processing slip (文件处理笺)
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlipLine } from '../domain/processing-slip.js';
 import type { Secrecy } from '../domain/identity.js';
 import type { StepId, Urgency } from '../domain/superior-key.js';
@@ -92,22 +92,18 @@ export async function listSlipLines(docId: string): Promise<SlipLine[]> {
   return items.map(({ pk: _pk, sk: _sk, ...line }) => line as unknown as SlipLine);
 }
 
-/** Records the route's execution once; later calls (duplicate events) leave the document as is. */
-export async function markRouteStarted(docId: string, executionArn: string): Promise<void> {
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: env.documentsTable,
-        Key: docKey(docId),
-        UpdateExpression: 'SET executionArn = :arn, #status = :started',
-        ConditionExpression: '#status = :registered',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':arn': executionArn, ':started': 'in-progress', ':registered': 'registered' },
-      }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-  }
+/** Records the route's execution; fails (condition) once it is recorded (duplicate events). */
+export function routeStartedItem(docId: string, executionArn: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.documentsTable,
+      Key: docKey(docId),
+      UpdateExpression: 'SET executionArn = :arn, #status = :started',
+      ConditionExpression: '#status = :registered',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':arn': executionArn, ':started': 'in-progress', ':registered': 'registered' },
+    },
+  };
 }
 
 /** The document is filed: status `filed`, no current step. Fails (condition) if already filed. */

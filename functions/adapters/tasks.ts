@@ -8,7 +8,7 @@
  *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor } from '../domain/identity.js';
 import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
@@ -117,16 +117,16 @@ export function decideTaskItem(taskId: string, actor: Actor, at: string, decisio
 }
 
 /** The route no longer waits for this task (its token timed out): take it off every list. */
-export async function expireTask(taskId: string, at: string): Promise<void> {
-  await documentClient().send(
-    new UpdateCommand({
+export function expireTaskItem(taskId: string, at: string): TransactItem {
+  return {
+    Update: {
       TableName: env.tasksTable,
       Key: taskKey(taskId),
       UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':expired': 'expired', ':at': at },
-    }),
-  );
+    },
+  };
 }
 
 export function markOverdueItem(taskId: string, at: string): TransactItem {

@@ -14,8 +14,8 @@ import { SECRECY_LEVELS, type Secrecy } from '../domain/identity.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
 import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
 import { checkUpload, SNIFF_BYTES } from '../domain/upload-check.js';
-import { documentChain } from '../adapters/audit.js';
-import { markRouteStarted, putDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { documentChain, transactWithAudit } from '../adapters/audit.js';
+import { putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
@@ -51,7 +51,14 @@ function readSecrecy(value: string | undefined): Secrecy {
 
 async function ensureRouteStarted(docId: string): Promise<void> {
   const { executionArn } = await startRoute(env.superiorKeyStateMachineArn, `${ROUTE_ID}-${docId}`, { docId, decisions: {} });
-  await markRouteStarted(docId, executionArn);
+  try {
+    await transactWithAudit(documentChain(docId), { at: clock().toISOString(), actor: 'system:intake', action: 'route.started', details: { executionArn } }, [
+      routeStartedItem(docId, executionArn),
+    ]);
+  } catch (err) {
+    // Recorded by an earlier delivery of the same event.
+    if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
+  }
 }
 
 export async function intakeRecord(record: S3EventRecord, now = clock()): Promise<IntakeOutcome> {

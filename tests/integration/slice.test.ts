@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveBucket, decideNext, makePdf, startHarness, type Harness } from './harness.js';
@@ -141,6 +141,33 @@ describe('superior-key, scan to archive', () => {
     expect(pdf.getPageCount()).toBeGreaterThanOrEqual(1);
     const archive = await h.api('wangfang', 'GET', `/registers/archive`);
     expect(archive.body.items).toEqual([expect.objectContaining({ archiveCode: code, docId })]);
+  });
+
+  it('tells the director when the route no longer waits for a task, and takes it off the list', async () => {
+    // Document 2 still waits for 拟办; an administrator stops its execution.
+    const [task] = (await h.api('liqiang', 'GET', '/tasks')).body.items;
+    const doc = await h.api('liqiang', 'GET', `/documents/${task.docId}`);
+    const sfn = new SFNClient({ endpoint: h.local.endpoints.stepfunctions });
+    await sfn.send(new StopExecutionCommand({ executionArn: doc.body.document.executionArn, error: 'Admin.Stopped', cause: 'registered twice' }));
+    const late = await h.api('liqiang', 'POST', `/tasks/${task.taskId}/decision`, { opinion: '请财务科办理', department: 'CWK' });
+    expect(late.status).toBe(409);
+    expect(late.body.message).toContain('流程已不再等待');
+    expect((await h.api('liqiang', 'GET', '/tasks')).body.items).toHaveLength(0);
+    const after = await h.api('liqiang', 'GET', `/documents/${task.docId}`);
+    expect(after.body.tasks[0].status).toBe('expired');
+    expect(after.body.audit.verification).toEqual({ ok: true });
+  });
+
+  it('shows a classified document only to people cleared for its level', async () => {
+    await h.upload('绝密来文.pdf', await makePdf('top secret'), { secrecy: 'top-secret' });
+    await h.local.settle();
+    const [entry] = (await h.api('zhaomin', 'GET', '/registers/incoming?order=desc&limit=1')).body.items;
+    expect(entry.secrecy).toBe('绝密');
+    const denied = await h.api('wangfang', 'GET', `/documents/${entry.docId}`);
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toContain('绝密');
+    expect((await h.api('wangfang', 'GET', `/documents/${entry.docId}/scan`)).status).toBe(403);
+    expect((await h.api('zhaomin', 'GET', `/documents/${entry.docId}`)).status).toBe(200);
   });
 
   it('serves the original scan by a short-lived link', async () => {

@@ -13,7 +13,7 @@ import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { decideTaskItem, expireTask, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { decideTaskItem, expireTaskItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
 import { completeTask } from '../../adapters/workflows.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 
@@ -78,7 +78,9 @@ export async function decide({ actor, params, body }: Request) {
   }
   const answer = await completeTask(task.taskToken, decision);
   if (answer === 'no-longer-waiting') {
-    await expireTask(task.taskId, at);
+    await transactWithAudit(documentChain(task.docId), { at, actor: 'system:api', action: 'task.expired', details: { taskId: task.taskId, step: task.step } }, [
+      expireTaskItem(task.taskId, at),
+    ]);
     throw new HttpError(409, '意见已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
   }
   return { taskId: task.taskId, status: 'decided', decidedBy: actor.username, decidedAt: at, step: task.step, stepName: line.stepName };
