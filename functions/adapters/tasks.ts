@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Actor } from '../domain/identity.js';
+import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
 import { decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
@@ -27,6 +27,8 @@ export interface TaskRecord {
   title: string;
   registerNumber: string;
   urgency: Urgency;
+  /** The document's 密级: only people cleared for it may decide. */
+  secrecy: Secrecy;
   assignment: Assignment;
   executionArn: string;
   status: TaskStatus;

@@ -51,6 +51,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     title: doc.title,
     registerNumber: doc.registerNumber,
     urgency: doc.urgency,
+    secrecy: doc.secrecy,
     assignment: step.assign(event.decisions),
     executionArn: event.executionArn,
     status: 'open',

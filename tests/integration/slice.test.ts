@@ -168,6 +168,11 @@ describe('superior-key, scan to archive', () => {
     expect(denied.body.message).toContain('绝密');
     expect((await h.api('wangfang', 'GET', `/documents/${entry.docId}/scan`)).status).toBe(403);
     expect((await h.api('zhaomin', 'GET', `/documents/${entry.docId}`)).status).toBe(200);
+    // The director (机密) holds the 拟办 role but not the clearance: he may not decide it.
+    const [task] = (await h.api('liqiang', 'GET', '/tasks')).body.items.filter((t: any) => t.docId === entry.docId);
+    const refused = await h.api('liqiang', 'POST', `/tasks/${task.taskId}/decision`, { opinion: '请办理', department: 'BGS' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('密级');
   });
 
   it('serves the original scan by a short-lived link', async () => {

@@ -5,7 +5,7 @@
  *   GET  /tasks/{taskId}           one task
  *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
  */
-import { ROLE_NAMES } from '../../domain/identity.js';
+import { mayRead, ROLE_NAMES } from '../../domain/identity.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -48,6 +48,9 @@ export async function decide({ actor, params, body }: Request) {
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
   if (!mayDecide(actor, task.assignment)) {
     throw new HttpError(403, `该待办应由 ${assigneeText(task)} 办理，您（${actor.name}）无权办理`);
+  }
+  if (!mayRead(actor, task.secrecy)) {
+    throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，请交机要人员或有权限的领导办理`);
   }
   const config = env.branchConfig;
   const parsed = parseDecision(task.step, body, config);
