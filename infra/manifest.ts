@@ -18,6 +18,8 @@ export const ENV = {
   inboxBucket: 'INBOX_BUCKET',
   archiveBucket: 'ARCHIVE_BUCKET',
   superiorKeyStateMachineArn: 'SUPERIOR_KEY_STATE_MACHINE_ARN',
+  /** The user directory (Cognito user pool): who exists, their name and roles. */
+  userPoolId: 'USER_POOL_ID',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -72,6 +74,8 @@ export interface FunctionSpec {
    * bundle at `to` and sets `env` to `/var/task/<to>`; local mode sets `env` to `<repo>/<from>`.
    */
   files?: FunctionFile[];
+  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser). */
+  readsDirectory?: boolean;
 }
 
 export interface FunctionFile {
@@ -234,6 +238,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: ['superior-key'],
+    readsDirectory: true,
   },
   {
     id: 'api-documents',

@@ -44,6 +44,9 @@ export const env = {
   get superiorKeyStateMachineArn() {
     return required('SUPERIOR_KEY_STATE_MACHINE_ARN');
   },
+  get userPoolId() {
+    return required('USER_POOL_ID');
+  },
   get branchConfig(): BranchConfig {
     return loadConfig().config;
   },

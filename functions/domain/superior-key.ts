@@ -156,7 +156,9 @@ export function decisionDetails(step: StepId, decision: Record<string, unknown>,
   const deptName = (code: unknown) => config.departments.find((d) => d.code === code)?.name ?? String(code);
   if (step === 'propose' && decision.department) details.push({ label: '承办科室', value: deptName(decision.department) });
   if (decision.dueDate) details.push({ label: '办理期限', value: String(decision.dueDate) });
-  if (step === 'instruct' && decision.deputy) details.push({ label: '责任领导', value: String(decision.deputy) });
+  if (step === 'instruct' && decision.deputy) {
+    details.push({ label: '责任领导', value: decision.deputyName ? `${String(decision.deputyName)}（${String(decision.deputy)}）` : String(decision.deputy) });
+  }
   if (step === 'file' && decision.retention) {
     details.push({ label: '保管期限', value: RETENTION_LABELS[decision.retention as RetentionCode] });
   }

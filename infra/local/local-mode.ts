@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadBranchConfig, type BranchConfig } from '../branch-config.js';
 import { startLocalApi, type LocalApi } from './api-gateway.js';
+import { startLocalCognito } from './cognito-api.js';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
@@ -19,7 +20,7 @@ import { startLocalS3, type LocalS3 } from './s3-local.js';
 import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
-import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localWiring, type LocalWiring } from './wiring.js';
+import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localUserPoolId, localWiring, type LocalWiring } from './wiring.js';
 
 export interface LocalModeOptions {
   /** Where every piece keeps its data (default: ./.chancery). */
@@ -28,7 +29,7 @@ export interface LocalModeOptions {
   config?: BranchConfig;
   host?: string;
   /** Fixed ports; 0 or absent picks free ones. */
-  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', number>>;
+  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', number>>;
   /** Watch <dataDir>/inbox for dropped scans (default true). */
   watchInbox?: boolean;
   /** Fire schedules on their interval (default true); tests fire them by hand. */
@@ -41,8 +42,8 @@ export interface LocalMode {
   wiring: LocalWiring;
   dataDir: string;
   inboxDir: string;
-  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', number>;
-  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api', string>;
+  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', number>;
+  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', string>;
   runtime: LocalLambdaRuntime;
   engine: LocalStepFunctions;
   identity: LocalIdentityProvider;
@@ -76,6 +77,7 @@ export function sdkEnvironment(endpoints: LocalMode['endpoints']): Record<string
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito,
   };
 }
 
@@ -92,12 +94,14 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     s3: options.ports?.s3 || (await freePort(host)),
     stepfunctions: options.ports?.stepfunctions || (await freePort(host)),
     api: options.ports?.api || (await freePort(host)),
+    cognito: options.ports?.cognito || (await freePort(host)),
   };
   const endpoints = {
     dynamodb: `http://${host}:${ports.dynamodb}`,
     s3: `http://${host}:${ports.s3}`,
     stepfunctions: `http://${host}:${ports.stepfunctions}`,
     api: `http://${host}:${ports.api}`,
+    cognito: `http://${host}:${ports.cognito}`,
   };
   // Handlers read their endpoints and resource names from the environment, as on Lambda.
   Object.assign(process.env, sdkEnvironment(endpoints), wiring.environment);
@@ -148,6 +152,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     await engine.start();
 
     const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`);
+    const directory = await startLocalCognito({ users: identity.listUsers(), userPoolId: localUserPoolId(wiring.branch), host, port: ports.cognito });
+    closers.push(() => directory.close());
     const api: LocalApi = await startLocalApi({ wiring, runtime, identity, host, port: ports.api });
     closers.push(() => api.close());
 

@@ -45,6 +45,11 @@ export interface LocalWiring {
 export function functionArn(branch: string, id: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${physicalName(branch, id)}`;
 }
+/** The local user directory's pool id, shaped like a Cognito one (region_id). */
+export function localUserPoolId(branch: string): string {
+  return `${LOCAL_REGION}_local${branch.replace(/[^a-z0-9]/g, '')}`;
+}
+
 export function stateMachineArn(branch: string, id: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${physicalName(branch, id)}`;
 }
@@ -68,6 +73,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
   for (const t of tables) environment[t.env] = physicalName(branch, t.id);
   for (const b of buckets) environment[b.env] = bucketName(b.id);
   for (const m of stateMachines) environment[m.env] = stateMachineArn(branch, m.id);
+  environment[ENV.userPoolId] = localUserPoolId(branch);
 
   return {
     branch,

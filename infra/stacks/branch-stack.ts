@@ -183,58 +183,6 @@ export class BranchStack extends Stack {
       this.buckets.set(b.id, bucket);
     }
 
-    // ---- Lambda functions ------------------------------------------------------------------------
-    const environment: Record<EnvName, string> = {
-      [ENV.branch]: branch,
-      [ENV.branchConfig]: JSON.stringify(config),
-    } as Record<EnvName, string>;
-    for (const t of tableSpecs) environment[t.env] = this.tables.get(t.id)!.tableName;
-    for (const b of bucketSpecs) environment[b.env] = this.buckets.get(b.id)!.bucketName;
-    // State machine ARNs are built from their fixed names, not referenced: the machines reference
-    // the functions (substitutions), so a reference back could be a dependency cycle.
-    for (const m of stateMachineSpecs) environment[m.env] = this.stateMachineArnOf(m.id);
-
-    for (const f of functionSpecs) this.functions.set(f.id, this.makeFunction(f, environment));
-
-    // ---- Step Functions (Standard) ---------------------------------------------------------------
-    for (const m of stateMachineSpecs) {
-      const logGroup = new LogGroup(this, `StateMachineLogs-${m.id}`, {
-        logGroupName: `/aws/vendedlogs/states/${name(m.id)}`,
-        retention: RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      const invoked = [...new Set(Object.values(m.substitutions).map((s) => s.functionArnOf))];
-      const machine = new StateMachine(this, `StateMachine-${m.id}`, {
-        stateMachineName: name(m.id),
-        stateMachineType: StateMachineType.STANDARD,
-        // Inline (DefinitionString) rather than fromFile's S3 asset: the template then carries the
-        // route itself, readable in review and checked by tests/cdk against the ASL file.
-        definitionBody: DefinitionBody.fromString(readFileSync(join(repoRoot, m.definitionFile), 'utf8')),
-        definitionSubstitutions: Object.fromEntries(
-          Object.entries(m.substitutions).map(([placeholder, s]) => [placeholder, this.fn(s.functionArnOf).functionArn]),
-        ),
-        logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
-        tracingEnabled: true,
-      });
-      // Exactly the functions the definition names, by their unqualified ARN (as the ASL uses it).
-      machine.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: invoked.map((id) => this.fn(id).functionArn),
-        }),
-      );
-      (machine.node.defaultChild as CfnResource).addMetadata(STATE_MACHINE_ID_KEY, m.id);
-      Validations.of(machine).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Added by CDK for execution logging and X-Ray: the logs:*LogDelivery* and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* actions do not support resource-level permissions.',
-      });
-      this.stateMachines.set(m.id, machine);
-    }
-
-    // ---- Grants from the manifest (least privilege) ---------------------------------------------
-    for (const f of functionSpecs) this.grant(f);
-
     // ---- Cognito ---------------------------------------------------------------------------------
     this.userPool = new UserPool(this, 'UserPool', {
       userPoolName: name('users'),
@@ -289,6 +237,59 @@ export class BranchStack extends Stack {
       // are set by administrators with AdminUpdateUserAttributes.
       writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
     });
+
+    // ---- Lambda functions ------------------------------------------------------------------------
+    const environment: Record<EnvName, string> = {
+      [ENV.branch]: branch,
+      [ENV.branchConfig]: JSON.stringify(config),
+    } as Record<EnvName, string>;
+    for (const t of tableSpecs) environment[t.env] = this.tables.get(t.id)!.tableName;
+    for (const b of bucketSpecs) environment[b.env] = this.buckets.get(b.id)!.bucketName;
+    // State machine ARNs are built from their fixed names, not referenced: the machines reference
+    // the functions (substitutions), so a reference back could be a dependency cycle.
+    for (const m of stateMachineSpecs) environment[m.env] = this.stateMachineArnOf(m.id);
+    environment[ENV.userPoolId] = this.userPool.userPoolId;
+
+    for (const f of functionSpecs) this.functions.set(f.id, this.makeFunction(f, environment));
+
+    // ---- Step Functions (Standard) ---------------------------------------------------------------
+    for (const m of stateMachineSpecs) {
+      const logGroup = new LogGroup(this, `StateMachineLogs-${m.id}`, {
+        logGroupName: `/aws/vendedlogs/states/${name(m.id)}`,
+        retention: RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const invoked = [...new Set(Object.values(m.substitutions).map((s) => s.functionArnOf))];
+      const machine = new StateMachine(this, `StateMachine-${m.id}`, {
+        stateMachineName: name(m.id),
+        stateMachineType: StateMachineType.STANDARD,
+        // Inline (DefinitionString) rather than fromFile's S3 asset: the template then carries the
+        // route itself, readable in review and checked by tests/cdk against the ASL file.
+        definitionBody: DefinitionBody.fromString(readFileSync(join(repoRoot, m.definitionFile), 'utf8')),
+        definitionSubstitutions: Object.fromEntries(
+          Object.entries(m.substitutions).map(([placeholder, s]) => [placeholder, this.fn(s.functionArnOf).functionArn]),
+        ),
+        logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+        tracingEnabled: true,
+      });
+      // Exactly the functions the definition names, by their unqualified ARN (as the ASL uses it).
+      machine.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((id) => this.fn(id).functionArn),
+        }),
+      );
+      (machine.node.defaultChild as CfnResource).addMetadata(STATE_MACHINE_ID_KEY, m.id);
+      Validations.of(machine).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Added by CDK for execution logging and X-Ray: the logs:*LogDelivery* and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* actions do not support resource-level permissions.',
+      });
+      this.stateMachines.set(m.id, machine);
+    }
+
+    // ---- Grants from the manifest (least privilege) ---------------------------------------------
+    for (const f of functionSpecs) this.grant(f);
 
     // ---- HTTP API --------------------------------------------------------------------------------
     const authorizer: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
@@ -438,6 +439,14 @@ export class BranchStack extends Stack {
 
   private grant(f: FunctionSpec): void {
     const fn = this.fn(f.id);
+    if (f.readsDirectory) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
+          resources: [this.userPool.userPoolArn],
+        }),
+      );
+    }
     for (const [id, access] of Object.entries(f.tables) as [TableSpec['id'], 'read' | 'write'][]) {
       const table = this.tables.get(id)!;
       if (access === 'write') table.grantReadWriteData(fn);

@@ -334,6 +334,20 @@ describe('IAM (least privilege from the manifest)', () => {
     },
   );
 
+  it('only the functions the manifest says read the directory may look users up in the pool', () => {
+    const [poolId] = resourcesOfType(s, 'AWS::Cognito::UserPool')[0];
+    const granted = new Set<FunctionId>();
+    for (const [policyId, policy] of resourcesOfType(s, 'AWS::IAM::Policy')) {
+      const statements = policy.Properties!.PolicyDocument.Statement as any[];
+      const lookup = statements.find((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 'cognito-idp:AdminGetUser')));
+      if (!lookup) continue;
+      expect(JSON.stringify(lookup.Resource)).toContain(poolId);
+      for (const fn of functionsOfPolicy(s, policyId)) granted.add(fn);
+    }
+    expect(granted).toEqual(new Set(functions.filter((f) => f.readsDirectory).map((f) => f.id)));
+    expect(granted.size).toBeGreaterThan(0);
+  });
+
   it('table access follows the manifest: read-only functions cannot write, others get nothing', () => {
     for (const f of functions) {
       for (const t of tables) {

@@ -13,6 +13,7 @@ import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   functionArn,
+  localUserPoolId,
   localWiring,
   repoRoot,
   substituteDefinition,
@@ -51,6 +52,7 @@ function resolveLocally(value: unknown): string {
     const r = s.json.Resources[v.Ref];
     if (r?.Type === 'AWS::DynamoDB::GlobalTable') return r.Properties!.TableName;
     if (r?.Type === 'AWS::S3::Bucket') return r.Properties!.BucketName;
+    if (r?.Type === 'AWS::Cognito::UserPool') return localUserPoolId(s.config.branch);
     throw new Error(`cannot resolve Ref ${v.Ref} (${r?.Type})`);
   }
   if (v['Fn::GetAtt']) {

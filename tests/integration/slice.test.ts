@@ -81,6 +81,12 @@ describe('superior-key, scan to archive', () => {
     expect(again.body).toMatchObject({ decidedBy: 'liqiang' });
     expect(again.body.decidedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
+    const [instruct] = (await h.api('zhaomin', 'GET', '/tasks')).body.items;
+    const nobody = await h.api('zhaomin', 'POST', `/tasks/${instruct.taskId}/decision`, { opinion: '同意', deputy: 'sunwie' });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.message).toContain('找不到分管领导 sunwie');
+    const notDeputy = await h.api('zhaomin', 'POST', `/tasks/${instruct.taskId}/decision`, { opinion: '同意', deputy: 'zhoujie' });
+    expect(notDeputy.status).toBe(400);
     await decideNext(h, 'zhaomin', docId, { opinion: '同意，请孙伟同志负责', deputy: 'sunwei' });
     await decideNext(h, 'sunwei', docId, { opinion: '请生产技术科抓紧办理' });
     // The department named in the proposal, and no other, gets the handling task.
@@ -110,6 +116,7 @@ describe('superior-key, scan to archive', () => {
       ['阅办', '周杰'],
       ['立卷归档', '王芳'],
     ]);
+    expect(shown.body.slip[1].details).toEqual([{ label: '责任领导', value: '孙伟（sunwei）' }]);
     expect(shown.body.audit.verification).toEqual({ ok: true });
     expect((await h.api('liuyang', 'GET', `/documents/${docId}`)).status).toBe(403);
   });

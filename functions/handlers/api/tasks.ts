@@ -14,6 +14,7 @@ import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
 import { decideTaskItem, expireTaskItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { holdsRole } from '../../adapters/directory.js';
 import { completeTask } from '../../adapters/workflows.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 
@@ -56,8 +57,15 @@ export async function decide({ actor, params, body }: Request) {
   const parsed = parseDecision(task.step, body, config);
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
+  const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>) };
+  if (typeof decision.deputy === 'string') {
+    // A named deputy must exist and hold the role, or the next step would wait for nobody.
+    const deputy = await holdsRole(decision.deputy, 'deputy-leader');
+    if (!deputy) throw new HttpError(400, `找不到分管领导 ${decision.deputy}：请填写分管领导的用户名`);
+    decision.deputyName = deputy.name;
+  }
   const at = clock().toISOString();
-  const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>), by: actor.username, byName: actor.name, at };
+  Object.assign(decision, { by: actor.username, byName: actor.name, at });
   const line: SlipLine = {
     step: task.step,
     stepName: STEPS[task.step].name,

@@ -1,0 +1,38 @@
+/**
+ * The user directory (the branch's Cognito user pool): who a username is, and which roles
+ * (groups) they hold. Local mode answers the same API from its seeded users.
+ */
+import { AdminGetUserCommand, AdminListGroupsForUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { Role } from '../domain/identity.js';
+import { env } from './env.js';
+
+let client: CognitoIdentityProviderClient | undefined;
+const cognito = () => (client ??= new CognitoIdentityProviderClient({}));
+
+export interface DirectoryUser {
+  username: string;
+  name: string;
+  roles: string[];
+  enabled: boolean;
+}
+
+export async function findUser(username: string): Promise<DirectoryUser | undefined> {
+  try {
+    const user = await cognito().send(new AdminGetUserCommand({ UserPoolId: env.userPoolId, Username: username }));
+    const groups = await cognito().send(new AdminListGroupsForUserCommand({ UserPoolId: env.userPoolId, Username: username }));
+    return {
+      username: user.Username ?? username,
+      name: user.UserAttributes?.find((a) => a.Name === 'name')?.Value ?? username,
+      roles: (groups.Groups ?? []).map((g) => g.GroupName ?? ''),
+      enabled: user.Enabled !== false,
+    };
+  } catch (err) {
+    if ((err as Error).name === 'UserNotFoundException') return undefined;
+    throw err;
+  }
+}
+
+export async function holdsRole(username: string, role: Role): Promise<DirectoryUser | undefined> {
+  const user = await findUser(username);
+  return user?.enabled && user.roles.includes(role) ? user : undefined;
+}

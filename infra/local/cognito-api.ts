@@ -1,0 +1,76 @@
+/**
+ * The user directory in local mode, behind the Cognito Identity Provider API (awsJson1_1), so the
+ * handlers' @aws-sdk/client-cognito-identity-provider calls and `aws cognito-idp …` work
+ * unchanged: AdminGetUser, AdminListGroupsForUser and ListUsers over the seeded users.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalUser } from './users.js';
+
+const attributesOf = (u: LocalUser) => [
+  { Name: 'sub', Value: `local-${u.username}` },
+  { Name: 'name', Value: u.name },
+  { Name: 'custom:department', Value: u.department },
+  { Name: 'custom:clearance', Value: u.clearance },
+];
+
+class CognitoError extends Error {
+  constructor(readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+export async function startLocalCognito(options: { users: LocalUser[]; userPoolId: string; host: string; port: number }): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const created = Date.now() / 1000;
+  const findUser = (body: Record<string, unknown>) => {
+    if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
+    const user = options.users.find((u) => u.username === body.Username);
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    return user;
+  };
+  const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+    AdminGetUser: (body) => {
+      const user = findUser(body);
+      return { Username: user.username, UserAttributes: attributesOf(user), Enabled: true, UserStatus: 'CONFIRMED', UserCreateDate: created, UserLastModifiedDate: created };
+    },
+    AdminListGroupsForUser: (body) => ({
+      Groups: findUser(body).groups.map((g) => ({ GroupName: g, UserPoolId: options.userPoolId, CreationDate: created, LastModifiedDate: created })),
+    }),
+    ListUsers: (body) => {
+      if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
+      return { Users: options.users.map((u) => ({ Username: u.username, Attributes: attributesOf(u), Enabled: true, UserStatus: 'CONFIRMED', UserCreateDate: created })) };
+    },
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = operations[target.replace(/^AWSCognitoIdentityProviderService\./, '')];
+    const reply = (status: number, body: unknown, type?: string) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-errortype': type } : {}) });
+      res.end(JSON.stringify(body));
+    };
+    if (!operation) return reply(400, { __type: 'InvalidParameterException', message: `${target} is not supported by local mode` }, 'InvalidParameterException');
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      reply(200, operation(body));
+    } catch (err) {
+      if (err instanceof CognitoError) reply(400, { __type: err.type, message: err.message }, err.type);
+      else reply(400, { __type: 'InvalidParameterException', message: String(err) }, 'InvalidParameterException');
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
