@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, type ListeningServer } from './http-listen.js';
 import type { LocalIdentityProvider } from './identity-provider.js';
 import type { LocalLambdaRuntime } from './lambda-runtime.js';
 import type { LocalWiring } from './wiring.js';
@@ -52,11 +52,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export interface LocalApi {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type LocalApi = ListeningServer;
 
 export async function startLocalApi(options: {
   wiring: LocalWiring;
@@ -164,15 +160,5 @@ export async function startLocalApi(options: {
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${options.host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.host, options.port);
 }

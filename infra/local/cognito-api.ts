@@ -4,7 +4,7 @@
  * unchanged: AdminGetUser, AdminListGroupsForUser and ListUsers over the seeded users.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, type ListeningServer } from './http-listen.js';
 import type { LocalUser } from './users.js';
 
 const attributesOf = (u: LocalUser) => [
@@ -20,7 +20,7 @@ class CognitoError extends Error {
   }
 }
 
-export async function startLocalCognito(options: { users: LocalUser[]; userPoolId: string; host: string; port: number }): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startLocalCognito(options: { users: LocalUser[]; userPoolId: string; host: string; port: number }): Promise<ListeningServer> {
   const created = Date.now() / 1000;
   const findUser = (body: Record<string, unknown>) => {
     if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
@@ -62,15 +62,5 @@ export async function startLocalCognito(options: { users: LocalUser[]; userPoolI
   };
 
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${options.host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.host, options.port);
 }

@@ -29,13 +29,12 @@ process.stdout.write = ((chunk: any, encoding?: any, cb?: any) => process.stderr
 const { PutObjectCommand } = await import('@aws-sdk/client-s3');
 const { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } = await import('@aws-sdk/client-sfn');
 const { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-const { startLocalMode } = await import('../../infra/local/local-mode.js');
-const { LOCAL_USERS } = await import('../../infra/local/users.js');
 const { LOCAL_ACCESS_KEY, LOCAL_REGION } = await import('../../infra/local/wiring.js');
 const { documentClient } = await import('../../functions/adapters/clients.js');
-const { inboxBucket, makePdf } = await import('../integration/harness.js');
+const { inboxBucket, makePdf, startHarness } = await import('../integration/harness.js');
+type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-type LocalMode = Awaited<ReturnType<typeof startLocalMode>>;
+type LocalMode = Harness['local'];
 
 // ---------------------------------------------------------------------------------------------
 // Parameters, progress, small statistics
@@ -207,27 +206,9 @@ function countWrites() {
 // ---------------------------------------------------------------------------------------------
 // The HTTP API, as the CLI and the console call it
 
+let harness: Harness;
 let local: LocalMode;
-const tokens = new Map<string, string>();
-async function token(username: string) {
-  let t = tokens.get(username);
-  if (!t) {
-    const user = LOCAL_USERS.find((u) => u.username === username);
-    if (!user) throw new Error(`no seeded user ${username}`);
-    t = await local.identity.issue(user);
-    tokens.set(username, t);
-  }
-  return t;
-}
-async function api<T = any>(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${local.endpoints.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${await token(user)}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const api: Harness['api'] = (user, method, path, body) => harness.api(user, method, path, body);
 async function listAll(user: string, path: string): Promise<any[]> {
   const items: any[] = [];
   let cursor: string | undefined;
@@ -364,11 +345,12 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'chancery-bench-'));
   progress(`starting local mode in ${dataDir}`);
   const t0 = performance.now();
-  local = await startLocalMode({ dataDir, runSchedules: false, watchInbox: false, log: (m) => {
+  harness = await startHarness({ dataDir, runSchedules: false, watchInbox: false, log: (m) => {
     const failed = /^notification for (.*) failed: (.*)$/s.exec(m);
     if (failed) deliveryFailures.push(`${failed[1]}: ${failed[2].slice(0, 200)}`);
     progress(`local: ${m}`);
   } });
+  local = harness.local;
   const startupMs = performance.now() - t0;
   progress(`local mode up in ${Math.round(startupMs)} ms`);
   countWrites();
@@ -564,7 +546,7 @@ async function main() {
     return { result, dataDir };
   } finally {
     progress('stopping local mode');
-    await local.stop();
+    await harness.close();
   }
 }
 

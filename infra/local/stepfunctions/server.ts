@@ -4,7 +4,7 @@
  * `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`; signatures are not checked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../http-listen.js';
 import type { LocalStepFunctions } from './engine.js';
 import { SfnError } from './errors.js';
 
@@ -83,23 +83,5 @@ export async function startStepFunctionsServer(
       }
     })();
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets of SDK clients would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.host ?? '127.0.0.1', options.port);
 }
