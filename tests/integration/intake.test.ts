@@ -123,6 +123,48 @@ describe('bad uploads', () => {
     expect((await h.api('zhoujie', 'GET', '/registers/incoming')).status).toBe(403);
   });
 
+  it('pages my task list with a cursor: every task once, earliest due first', async () => {
+    const all = (await h.api('liqiang', 'GET', '/tasks?limit=200')).body;
+    expect(all.cursor).toBeUndefined();
+    expect(all.items.length).toBeGreaterThan(20);
+    const paged: any[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.api('liqiang', 'GET', `/tasks?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(7);
+      paged.push(...page.body.items);
+      cursor = page.body.cursor;
+    } while (cursor);
+    expect(paged.map((t) => t.taskId)).toEqual(all.items.map((t: any) => t.taskId));
+    const due = paged.map((t) => t.dueAt);
+    expect(due).toEqual([...due].sort());
+    expect((await h.api('liqiang', 'GET', '/tasks?limit=0')).status).toBe(400);
+  });
+
+  it('merges the tasks named to me with those of my role, across pages', async () => {
+    // Six documents to the deputy step: three name 孙伟, three go to any deputy leader.
+    const proposals = (await h.api('liqiang', 'GET', '/tasks?limit=6')).body.items as any[];
+    for (const [i, t] of proposals.entries()) {
+      expect((await h.api('liqiang', 'POST', `/tasks/${t.taskId}/decision`, { opinion: '请办理', department: 'SCJSK' })).status).toBe(200);
+      await h.local.settle();
+      const [instruct] = ((await h.api('zhaomin', 'GET', '/tasks?limit=200')).body.items as any[]).filter((x) => x.docId === t.docId);
+      const body = i % 2 ? { opinion: '同意' } : { opinion: '同意', deputy: 'sunwei' };
+      expect((await h.api('zhaomin', 'POST', `/tasks/${instruct.taskId}/decision`, body)).status).toBe(200);
+    }
+    await h.local.settle();
+    const all = (await h.api('sunwei', 'GET', '/tasks?limit=200')).body.items as any[];
+    expect(all).toHaveLength(6);
+    expect(all.filter((t) => t.assignment.username === 'sunwei')).toHaveLength(3);
+    const paged: any[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.api('sunwei', 'GET', `/tasks?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      paged.push(...page.body.items);
+      cursor = page.body.cursor;
+    } while (cursor);
+    expect(paged.map((t) => t.taskId)).toEqual(all.map((t) => t.taskId));
+  });
+
   it('pages the register with a cursor', async () => {
     const first = await h.api('wangfang', 'GET', '/registers/incoming?limit=2');
     expect(first.body.items.map((e: any) => e.serial)).toEqual([1, 2]);
