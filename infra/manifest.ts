@@ -297,9 +297,3 @@ export const bucketNotifications: BucketNotificationSpec[] = [
 
 /** Physical names, the same rule in the cloud and locally. */
 export const physicalName = (branch: string, id: string): string => `chancery-${branch}-${id}`;
-
-export function functionSpec(id: FunctionId): FunctionSpec {
-  const spec = functions.find((f) => f.id === id);
-  if (!spec) throw new Error(`unknown function ${id}`);
-  return spec;
-}

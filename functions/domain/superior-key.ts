@@ -11,7 +11,6 @@ import type { Actor, Role } from './identity.js';
 import { RETENTION_LABELS, type RetentionCode } from './numbering.js';
 
 export const ROUTE_ID = 'superior-key';
-export const ROUTE_NAME = '上级主管机关来文';
 
 export type Urgency = '特急' | '加急' | '平件';
 export const URGENCIES: Urgency[] = ['特急', '加急', '平件'];
