@@ -2,6 +2,7 @@
  * What a function learns from its environment: resource names and the branch configuration.
  * The same variable names are set by the CDK stack and by local mode (infra/manifest.ts ENV).
  */
+import { ENV } from '../../infra/manifest.js';
 import { parseBranchConfig, type BranchConfig } from '../domain/branch-config.js';
 import { branchCalendar, type DeadlineOptions } from '../domain/calendar.js';
 
@@ -14,9 +15,9 @@ function required(name: string): string {
 let cachedConfig: { raw: string; config: BranchConfig; deadlineOptions: DeadlineOptions } | undefined;
 
 function loadConfig() {
-  const raw = required('CHANCERY_BRANCH_CONFIG');
+  const raw = required(ENV.branchConfig);
   if (cachedConfig?.raw !== raw) {
-    const config = parseBranchConfig(JSON.parse(raw), 'CHANCERY_BRANCH_CONFIG');
+    const config = parseBranchConfig(JSON.parse(raw), ENV.branchConfig);
     cachedConfig = { raw, config, deadlineOptions: { calendar: branchCalendar(config.calendar), timeZone: config.timeZone, officeDayEnd: config.officeDayEnd } };
   }
   return cachedConfig;
@@ -24,28 +25,28 @@ function loadConfig() {
 
 export const env = {
   get documentsTable() {
-    return required('DOCUMENTS_TABLE');
+    return required(ENV.documentsTable);
   },
   get registersTable() {
-    return required('REGISTERS_TABLE');
+    return required(ENV.registersTable);
   },
   get tasksTable() {
-    return required('TASKS_TABLE');
+    return required(ENV.tasksTable);
   },
   get auditTable() {
-    return required('AUDIT_TABLE');
+    return required(ENV.auditTable);
   },
   get inboxBucket() {
-    return required('INBOX_BUCKET');
+    return required(ENV.inboxBucket);
   },
   get archiveBucket() {
-    return required('ARCHIVE_BUCKET');
+    return required(ENV.archiveBucket);
   },
   get superiorKeyStateMachineArn() {
-    return required('SUPERIOR_KEY_STATE_MACHINE_ARN');
+    return required(ENV.superiorKeyStateMachineArn);
   },
   get userPoolId() {
-    return required('USER_POOL_ID');
+    return required(ENV.userPoolId);
   },
   get branchConfig(): BranchConfig {
     return loadConfig().config;

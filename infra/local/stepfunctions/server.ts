@@ -8,23 +8,32 @@ import { listen } from '../http-listen.js';
 import type { LocalStepFunctions } from './engine.js';
 import { SfnError } from './errors.js';
 
+/** The operations served; each maps to the engine method of the same name in lowerCamelCase. */
+const OPERATIONS = [
+  'CreateStateMachine',
+  'UpdateStateMachine',
+  'DescribeStateMachine',
+  'ListStateMachines',
+  'StartExecution',
+  'DescribeExecution',
+  'ListExecutions',
+  'GetExecutionHistory',
+  'StopExecution',
+  'SendTaskSuccess',
+  'SendTaskFailure',
+  'SendTaskHeartbeat',
+] as const;
+type Operation = (typeof OPERATIONS)[number];
 type Handler = (engine: LocalStepFunctions, body: Record<string, unknown>) => Promise<unknown>;
 
 // Each operation passes the request object through: the engine takes the API's own shapes.
-const operations: Record<string, Handler> = {
-  CreateStateMachine: (e, b) => e.createStateMachine(b as Parameters<LocalStepFunctions['createStateMachine']>[0]),
-  UpdateStateMachine: (e, b) => e.updateStateMachine(b as Parameters<LocalStepFunctions['updateStateMachine']>[0]),
-  DescribeStateMachine: (e, b) => e.describeStateMachine(b as Parameters<LocalStepFunctions['describeStateMachine']>[0]),
-  ListStateMachines: (e, b) => e.listStateMachines(b as Parameters<LocalStepFunctions['listStateMachines']>[0]),
-  StartExecution: (e, b) => e.startExecution(b as Parameters<LocalStepFunctions['startExecution']>[0]),
-  DescribeExecution: (e, b) => e.describeExecution(b as Parameters<LocalStepFunctions['describeExecution']>[0]),
-  ListExecutions: (e, b) => e.listExecutions(b as Parameters<LocalStepFunctions['listExecutions']>[0]),
-  GetExecutionHistory: (e, b) => e.getExecutionHistory(b as Parameters<LocalStepFunctions['getExecutionHistory']>[0]),
-  StopExecution: (e, b) => e.stopExecution(b as Parameters<LocalStepFunctions['stopExecution']>[0]),
-  SendTaskSuccess: (e, b) => e.sendTaskSuccess(b as Parameters<LocalStepFunctions['sendTaskSuccess']>[0]),
-  SendTaskFailure: (e, b) => e.sendTaskFailure(b as Parameters<LocalStepFunctions['sendTaskFailure']>[0]),
-  SendTaskHeartbeat: (e, b) => e.sendTaskHeartbeat(b as Parameters<LocalStepFunctions['sendTaskHeartbeat']>[0]),
-};
+const operations = Object.fromEntries(
+  OPERATIONS.map((op: Operation) => {
+    const method = (op[0].toLowerCase() + op.slice(1)) as Uncapitalize<Operation>;
+    const handler: Handler = (engine, body) => (engine[method] as (input: unknown) => Promise<unknown>).call(engine, body);
+    return [op, handler];
+  }),
+) as Record<string, Handler>;
 
 /** AWS JSON protocols send timestamps as epoch seconds (with fractions). */
 function serialize(value: unknown): string {
