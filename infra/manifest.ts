@@ -51,6 +51,7 @@ export type FunctionId =
   | 'create-task'
   | 'archive'
   | 'deadline-sweep'
+  | 'reconcile'
   | 'api-tasks'
   | 'api-documents'
   | 'api-registers';
@@ -112,7 +113,7 @@ export interface RouteSpec {
 }
 
 export interface ScheduleSpec {
-  id: 'deadline-sweep';
+  id: 'deadline-sweep' | 'reconcile';
   /** EventBridge schedule expression. */
   expression: string;
   /** Interval in seconds that local mode fires it at (mirrors `expression`). */
@@ -132,6 +133,8 @@ export interface BucketNotificationSpec {
 export const SCAN_PREFIX = 'scans/';
 /** Key prefix where rejected uploads are kept, with their reason as object metadata. */
 export const REJECTED_PREFIX = 'rejected/';
+/** Key prefix of each registered document's immutable copy of its scan: originals/<docId>/. */
+export const ORIGINALS_PREFIX = 'originals/';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -229,6 +232,17 @@ export const functions: FunctionSpec[] = [
     answersStateMachines: [],
   },
   {
+    id: 'reconcile',
+    description: '补偿: takes in scans no event brought, starts routes and resends decisions a crash left undelivered',
+    entry: 'functions/handlers/reconcile.ts',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
+    buckets: { inbox: 'write' },
+    startsStateMachines: ['superior-key'],
+    answersStateMachines: ['superior-key'],
+  },
+  {
     id: 'api-tasks',
     description: 'API: my tasks (待办) and decisions',
     entry: 'functions/handlers/api/tasks.ts',
@@ -289,7 +303,11 @@ export const routes: RouteSpec[] = [
 
 export const schedules: ScheduleSpec[] = [
   { id: 'deadline-sweep', expression: 'rate(5 minutes)', everySeconds: 300, function: 'deadline-sweep' },
+  { id: 'reconcile', expression: 'rate(5 minutes)', everySeconds: 300, function: 'reconcile' },
 ];
+
+/** Runs once when local mode starts, before anything new arrives: the "sweep after a restart". */
+export const startupTasks: { function: FunctionId; event: unknown }[] = [{ function: 'reconcile', event: { answerGraceMs: 0 } }];
 
 export const bucketNotifications: BucketNotificationSpec[] = [
   { bucket: 'inbox', event: 's3:ObjectCreated:*', prefix: SCAN_PREFIX, function: 'intake' },

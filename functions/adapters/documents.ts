@@ -27,7 +27,12 @@ export interface DocumentRecord {
   registerNumber: string;
   receivedAt: string;
   registeredAt: string;
-  scan: { bucket: string; key: string; etag: string; size: number; contentType: string; fileName: string };
+  /**
+   * The scan this document is: `key` is its immutable per-document copy (originals/<docId>/),
+   * `sha256` the hash of the bytes checked at intake, verified again when filed; `sourceKey` is
+   * where the scanner put it; `versionId` (versioned buckets) is read on every access.
+   */
+  scan: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
   status: DocumentStatus;
   currentStep?: StepId;
   executionArn?: string;

@@ -8,7 +8,7 @@
  * Also here: intake keys (one per scanned object version, for idempotent intake) and rejected
  * uploads (pk REJECTED#<year>, sk <rejectedAt>#<key>).
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
 import { backoff, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { transactWithAudit, type AuditInput } from './audit.js';
@@ -130,6 +130,24 @@ export async function getIntake(intakeKey: string): Promise<IntakeRecord | undef
   return record as IntakeRecord;
 }
 
+/** The intake records of many objects at once (the reconciler's check of the inbox backlog). */
+export async function getIntakes(intakeKeys: string[]): Promise<Map<string, IntakeRecord>> {
+  const found = new Map<string, IntakeRecord>();
+  for (let i = 0; i < intakeKeys.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = intakeKeys.slice(i, i + 100).map(intakeItemKey);
+    for (let attempt = 0; keys?.length; attempt++) {
+      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [env.registersTable]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of res.Responses?.[env.registersTable] ?? []) {
+        const { pk: _pk, sk: _sk, ...record } = item;
+        found.set(String(record.intakeKey), record as IntakeRecord);
+      }
+      keys = res.UnprocessedKeys?.[env.registersTable]?.Keys;
+      if (keys?.length) await backoff(attempt);
+    }
+  }
+  return found;
+}
+
 export function putIntakeItem(record: IntakeRecord): TransactItem {
   return {
     Put: {
@@ -183,3 +201,30 @@ export async function listRejectedUploads(year: number, options: { cursor?: stri
   };
 }
 
+
+// ---- route-start outbox ------------------------------------------------------------------------
+// A registered document's route is started after its registration commits. The mark below is
+// written in the registration's transaction and removed once the route has started, so a crash
+// in between leaves a mark the reconciler finds (a Query, never a Scan) and finishes.
+
+const ROUTE_START_OUTBOX = 'OUTBOX#route-start';
+
+export function routeStartMarkItem(docId: string, at: string): TransactItem {
+  return { Put: { TableName: env.registersTable, Item: { pk: ROUTE_START_OUTBOX, sk: docId, docId, at } } };
+}
+
+export function clearRouteStartMarkItem(docId: string): TransactItem {
+  return { Delete: { TableName: env.registersTable, Key: { pk: ROUTE_START_OUTBOX, sk: docId } } };
+}
+
+export async function clearRouteStartMark(docId: string): Promise<void> {
+  await documentClient().send(new DeleteCommand({ TableName: env.registersTable, Key: { pk: ROUTE_START_OUTBOX, sk: docId } }));
+}
+
+/** Documents registered whose route start is not yet recorded, oldest registration first. */
+export async function pendingRouteStarts(limit = 500): Promise<{ docId: string; at: string }[]> {
+  const res = await documentClient().send(
+    new QueryCommand({ TableName: env.registersTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ROUTE_START_OUTBOX }, Limit: limit }),
+  );
+  return (res.Items ?? []).map((i) => ({ docId: String(i.docId), at: String(i.at) })).sort((a, b) => a.at.localeCompare(b.at));
+}

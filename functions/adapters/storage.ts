@@ -1,7 +1,8 @@
 /**
  * S3: scanned originals in the inbox bucket, archive packages in the archive bucket.
  */
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RETENTION_YEARS, type RetentionCode } from '../domain/numbering.js';
 import { s3Client } from './clients.js';
@@ -11,29 +12,90 @@ export interface ObjectInfo {
   etag: string;
   contentType?: string;
   metadata: Record<string, string>;
+  versionId?: string;
 }
 
-export async function headObject(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isNotFound = (err: unknown) => (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey' || (err as Error).name === 'NoSuchVersion' || statusOf(err) === 404;
+
+export async function headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
   try {
-    const res = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { size: res.ContentLength ?? 0, etag: (res.ETag ?? '').replaceAll('"', ''), contentType: res.ContentType, metadata: res.Metadata ?? {} };
+    const res = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    return { size: res.ContentLength ?? 0, etag: (res.ETag ?? '').replaceAll('"', ''), contentType: res.ContentType, metadata: res.Metadata ?? {}, versionId: res.VersionId };
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey' || status === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-/** The first `bytes` bytes of an object (all of it when smaller). */
-export async function readObjectHead(bucket: string, key: string, bytes: number): Promise<Uint8Array> {
-  const res = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
-  return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+/** One exact object (the given version when known) with its bytes; undefined once it is gone. */
+export async function getObject(bucket: string, key: string, versionId?: string): Promise<(ObjectInfo & { bytes: Uint8Array }) | undefined> {
+  try {
+    const res = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+    return { bytes, size: bytes.length, etag: (res.ETag ?? '').replaceAll('"', ''), contentType: res.ContentType, metadata: res.Metadata ?? {}, versionId: res.VersionId };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
-export async function readObject(bucket: string, key: string): Promise<Uint8Array> {
-  const res = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+export interface ListedObject {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: Date;
 }
+
+/** Every object under `prefix`, following continuation tokens. */
+export async function listAllObjects(bucket: string, prefix: string): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  let token: string | undefined;
+  do {
+    const res = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of res.Contents ?? []) {
+      if (!o.Key) continue;
+      out.push({ key: o.Key, etag: (o.ETag ?? '').replaceAll('"', ''), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+    }
+    token = res.IsTruncated ? res.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/**
+ * Removes a processed upload from the inbox queue, but only the very bytes that were processed:
+ * with a version id that exact version (a scanner reusing the name keeps its new upload); without
+ * one (an unversioned bucket) only if the object still carries the processed ETag.
+ */
+export async function removeProcessed(bucket: string, key: string, processed: { etag: string; versionId?: string }): Promise<void> {
+  if (!processed.versionId) {
+    const current = await headObject(bucket, key);
+    if (!current || current.etag !== processed.etag) return;
+  }
+  await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(processed.versionId ? { VersionId: processed.versionId } : {}) }));
+}
+
+/**
+ * Writes an object that must never change once written (a document's pinned original). The write
+ * is conditional (If-None-Match: *): a second writer cannot replace it. Returns false when it was
+ * there already.
+ */
+export async function putOnce(bucket: string, key: string, body: Uint8Array, contentType: string, metadata: Record<string, string>): Promise<{ created: boolean; versionId?: string }> {
+  try {
+    const res = await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata, IfNoneMatch: '*' }));
+    return { created: true, ...(res.VersionId ? { versionId: res.VersionId } : {}) };
+  } catch (err) {
+    const status = statusOf(err);
+    if ((err as Error).name === 'PreconditionFailed' || status === 412 || (err as Error).name === 'ConditionalRequestConflict' || status === 409) {
+      const existing = await headObject(bucket, key);
+      return { created: false, ...(existing?.versionId ? { versionId: existing.versionId } : {}) };
+    }
+    throw err;
+  }
+}
+
+export const sha256Hex = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+const md5Hex = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
 
 /** S3 metadata is ASCII; Chinese reasons travel percent-encoded. */
 export const encodeMetadata = (value: string) => encodeURIComponent(value);
@@ -46,50 +108,69 @@ export const decodeMetadata = (value: string | undefined) => {
   }
 };
 
-/** Moves a rejected upload aside, keeping it whole, with its reason in the object metadata. */
-export async function moveAside(bucket: string, fromKey: string, toKey: string, reason: string, code: string): Promise<void> {
+/**
+ * Sets a rejected upload aside, keeping it whole (the very bytes that were checked), with its
+ * reason in the object metadata, then takes it out of the inbox queue.
+ */
+export async function moveAside(bucket: string, fromKey: string, toKey: string, body: Uint8Array, processed: { etag: string; versionId?: string }, reason: string, code: string): Promise<void> {
   await s3Client().send(
-    new CopyObjectCommand({
+    new PutObjectCommand({
       Bucket: bucket,
       Key: toKey,
-      CopySource: `${bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
-      MetadataDirective: 'REPLACE',
+      Body: body,
+      ContentType: 'application/octet-stream',
       Metadata: { 'rejected-reason': encodeMetadata(reason), 'rejected-code': code, 'original-key': encodeMetadata(fromKey) },
     }),
   );
-  await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: fromKey }));
+  await removeProcessed(bucket, fromKey, processed);
 }
 
+/** 永久 records are kept in compliance mode too (a legal hold can be lifted by whoever holds the permission). */
+export const PERMANENT_RETENTION_YEARS = 100;
+
 /**
- * Writes one archive object under S3 Object Lock: 永久 (Y) holds it with a legal hold that never
- * lapses; 30年/10年 retain it in compliance mode until the period ends.
+ * Writes one archive object under S3 Object Lock in compliance mode until its 保管期限 ends (永久:
+ * PERMANENT_RETENTION_YEARS, which compliance mode lets a later job extend but nobody shorten).
+ * Written once: when the object exists already (a retried archive run) it is left alone and its
+ * stored bytes are returned, so no extra locked version appears and the manifest describes what
+ * is really there.
  */
-export async function putArchiveObject(bucket: string, key: string, body: Uint8Array | string, contentType: string, retention: RetentionCode, now: Date): Promise<void> {
-  const years = RETENTION_YEARS[retention];
+export async function putArchiveObjectOnce(bucket: string, key: string, body: Uint8Array | string, contentType: string, retention: RetentionCode, now: Date): Promise<{ written: boolean; stored: Uint8Array }> {
+  const existing = await getObject(bucket, key);
+  if (existing) return { written: false, stored: existing.bytes };
+  const years = RETENTION_YEARS[retention] ?? PERMANENT_RETENTION_YEARS;
   const retainUntil = new Date(now);
-  if (years) retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + years);
+  retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + years);
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   await s3Client().send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      Body: body,
+      Body: bytes,
       ContentType: contentType,
       // Object Lock requires an integrity checksum on the request.
       ChecksumAlgorithm: 'SHA256',
-      ...(years
-        ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: retainUntil }
-        : { ObjectLockLegalHoldStatus: 'ON' }),
+      ContentMD5: Buffer.from(md5Hex(bytes), 'hex').toString('base64'),
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: retainUntil,
     }),
   );
+  return { written: true, stored: bytes };
 }
 
-export async function presignedGetUrl(bucket: string, key: string, expiresInSeconds: number, fileName?: string): Promise<string> {
+/**
+ * A short-lived link to one object, answered with the type intake verified (never what the
+ * uploader claimed, so a scan can never come back as HTML) and its file name.
+ */
+export async function presignedGetUrl(bucket: string, key: string, expiresInSeconds: number, contentType: string, fileName?: string, versionId?: string): Promise<string> {
   return getSignedUrl(
     s3Client(),
     new GetObjectCommand({
       Bucket: bucket,
       Key: key,
-      ...(fileName ? { ResponseContentDisposition: `inline; filename*=UTF-8''${encodeURIComponent(fileName)}` } : {}),
+      ...(versionId ? { VersionId: versionId } : {}),
+      ResponseContentType: contentType,
+      ResponseContentDisposition: `inline${fileName ? `; filename*=UTF-8''${encodeURIComponent(fileName)}` : ''}`,
     }),
     { expiresIn: expiresInSeconds },
   );

@@ -8,7 +8,7 @@
  *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
@@ -76,8 +76,11 @@ const strip = (item: Record<string, unknown>): TaskRecord => {
   return task as unknown as TaskRecord;
 };
 
-/** Creates the task; a repeated call for the same token (a retried Lambda) changes nothing. */
-export async function putTask(task: TaskRecord, taskToken: string): Promise<boolean> {
+/**
+ * The task as a transaction item: written with its audit event in one transaction, and only
+ * once (a retried Lambda for the same token fails the condition and changes nothing).
+ */
+export function putTaskItem(task: TaskRecord, taskToken: string): TransactItem {
   const item: TaskItem & Record<string, unknown> = {
     ...taskKey(task.taskId),
     ...task,
@@ -89,13 +92,7 @@ export async function putTask(task: TaskRecord, taskToken: string): Promise<bool
     gsi3pk: `DOC#${task.docId}`,
     gsi3sk: `${task.createdAt}#${task.taskId}`,
   };
-  try {
-    await documentClient().send(new PutCommand({ TableName: env.tasksTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-    throw err;
-  }
+  return { Put: { TableName: env.tasksTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
 }
 
 export async function getTask(taskId: string): Promise<(TaskRecord & { taskToken: string }) | undefined> {
@@ -223,4 +220,31 @@ export async function listTasksOfDocument(docId: string): Promise<TaskRecord[]> 
     ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
   });
   return items.map(strip);
+}
+
+// ---- answer outbox -----------------------------------------------------------------------------
+// A decision commits with a "to send" mark; the answer to Step Functions follows, and the mark
+// goes once the route has it. A crash or a throttle in between leaves the mark for the
+// reconciler (handlers/reconcile.ts), which resends it: no decision strands its route.
+
+const ANSWER_OUTBOX = 'OUTBOX#answers';
+
+export function answerMarkItem(task: Pick<TaskRecord, 'taskId' | 'docId'>, at: string): TransactItem {
+  return { Put: { TableName: env.tasksTable, Item: { pk: ANSWER_OUTBOX, sk: task.taskId, taskId: task.taskId, docId: task.docId, at } } };
+}
+
+export function clearAnswerMarkItem(taskId: string): TransactItem {
+  return { Delete: { TableName: env.tasksTable, Key: { pk: ANSWER_OUTBOX, sk: taskId } } };
+}
+
+export async function clearAnswerMark(taskId: string): Promise<void> {
+  await documentClient().send(new DeleteCommand({ TableName: env.tasksTable, Key: { pk: ANSWER_OUTBOX, sk: taskId } }));
+}
+
+/** Decisions committed but not yet confirmed delivered to their route, oldest first. */
+export async function pendingAnswers(limit = 500): Promise<{ taskId: string; docId: string; at: string }[]> {
+  const res = await documentClient().send(
+    new QueryCommand({ TableName: env.tasksTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ANSWER_OUTBOX }, Limit: limit }),
+  );
+  return (res.Items ?? []).map((i) => ({ taskId: String(i.taskId), docId: String(i.docId), at: String(i.at) })).sort((a, b) => a.at.localeCompare(b.at));
 }

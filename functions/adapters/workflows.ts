@@ -1,7 +1,7 @@
 /**
  * Step Functions: starting a route, answering a human task.
  */
-import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfnClient } from './clients.js';
 
 /**
@@ -29,6 +29,17 @@ export async function completeTask(taskToken: string, output: unknown): Promise<
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') return 'no-longer-waiting';
+    throw err;
+  }
+}
+
+/** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED …, or undefined when there is no such execution. */
+export async function executionStatus(executionArn: string): Promise<string | undefined> {
+  try {
+    const res = await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
+    return res.status;
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionDoesNotExist') return undefined;
     throw err;
   }
 }

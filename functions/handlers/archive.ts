@@ -19,7 +19,7 @@ import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition } from '../adapters/registers.js';
-import { putArchiveObject, readObject } from '../adapters/storage.js';
+import { getObject, putArchiveObjectOnce } from '../adapters/storage.js';
 
 export interface ArchiveEvent {
   docId: string;
@@ -72,6 +72,11 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
+/** The scan about to be archived is not the one registered (Step Functions sees the name). */
+export class ScanIntegrityError extends Error {
+  override name = 'Chancery.ScanIntegrity';
+}
+
 export async function archive(event: ArchiveEvent, now = clock()): Promise<{ archiveCode: string; prefix: string; files: string[] }> {
   const doc = await getDocument(event.docId);
   if (!doc) throw new Error(`document ${event.docId} not found`);
@@ -81,11 +86,17 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 
-  const [scan, lines, chain] = await Promise.all([
-    readObject(doc.scan.bucket, doc.scan.key),
+  const [scanObject, lines, chain] = await Promise.all([
+    getObject(doc.scan.bucket, doc.scan.key, doc.scan.versionId),
     listSlipLines(doc.docId),
     readChain(documentChain(doc.docId)),
   ]);
+  // The scan must be the very bytes registered: a missing or changed copy stops the filing.
+  if (!scanObject) throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} is missing`);
+  const scan = scanObject.bytes;
+  if (sha256(scan) !== doc.scan.sha256) {
+    throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} does not match the SHA-256 recorded at intake`);
+  }
   const slip: ProcessingSlip = {
     branchName: config.displayName,
     title: doc.title,
@@ -114,19 +125,23 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     ],
     ['audit.json', JSON.stringify({ verification: verifyChain(chain), events: chain }, null, 2), 'application/json; charset=utf-8'],
   ];
-  // sha256sum format, so `sha256sum -c manifest-sha256.txt` checks a downloaded package.
-  const manifest = files.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
-  files.push(['manifest-sha256.txt', manifest, 'text/plain; charset=utf-8']);
-
+  // Each object is written once; a retried run keeps what an earlier run stored, and the manifest
+  // (written last, in sha256sum format so `sha256sum -c manifest-sha256.txt` checks a download)
+  // describes the bytes really stored.
+  const stored: [name: string, body: Uint8Array][] = [];
   for (const [name, body, contentType] of files) {
-    await putArchiveObject(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
+    const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
+    stored.push([name, result.stored]);
   }
+  const manifest = stored.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
+  const manifestStored = await putArchiveObjectOnce(env.archiveBucket, `${prefix}manifest-sha256.txt`, manifest, 'text/plain; charset=utf-8', retention, now);
+  files.push(['manifest-sha256.txt', manifestStored.stored, 'text/plain; charset=utf-8']);
 
   if (doc.status !== 'filed') {
     try {
       await transactWithAudit(
         documentChain(doc.docId),
-        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifest) } },
+        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifestStored.stored), originalSha256: doc.scan.sha256 } },
         [markFiledItem(doc.docId)],
       );
     } catch (err) {

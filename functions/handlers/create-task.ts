@@ -12,7 +12,8 @@ import { getDocument, updateDocumentItem } from '../adapters/documents.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { putTask, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
+import { putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
+import { TransactionConflict } from '../adapters/dynamo.js';
 
 export interface CreateTaskEvent {
   taskToken: string;
@@ -59,16 +60,21 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     dueAt: deadline.dueAt,
     beyondKnownCalendar: deadline.beyondKnownCalendar,
   };
-  const created = await putTask(task, event.taskToken);
-  if (created) {
+  try {
+    // The task and its audit event in one transaction: a crash leaves both or neither, and the
+    // retried invocation (same token, same task id) then writes both.
     await transactWithAudit(
       documentChain(doc.docId),
       { at: task.createdAt, actor: 'system:route', action: 'task.created', details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt } },
-      [updateDocumentItem(doc.docId, { currentStep: step.id })],
+      [putTaskItem(task, event.taskToken), updateDocumentItem(doc.docId, { currentStep: step.id })],
     );
-    // Email/SMS delivery is not wired yet; the task list is where people find their work.
-    logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
+  } catch (err) {
+    // Created by an earlier invocation for the same token: nothing more to do.
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) return { taskId, dueAt: task.dueAt };
+    throw err;
   }
+  // Email/SMS delivery is not wired yet; the task list is where people find their work.
+  logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
   return { taskId, dueAt: task.dueAt };
 }
 

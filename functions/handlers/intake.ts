@@ -1,27 +1,41 @@
 /**
- * 收文登记 intake: a scan landed in the inbox bucket under scans/. Check it by content, register
- * it in the incoming register (收文登记簿) with the next serial number of the year, and start its
- * route. S3 delivers events at least once and in any order: every step here is idempotent on the
- * object version, so ten deliveries give one register entry and one execution.
+ * 收文登记 intake: a scan landed in the inbox bucket under scans/. Check it by content, pin its
+ * exact bytes to an immutable per-document copy, register it in the incoming register (收文登记簿)
+ * with the next serial number of the year, and start its route.
+ *
+ * S3 events are hints, the bucket is the truth: scans/ is the queue of what is not yet taken in.
+ * A scan leaves it only after it is registered (its bytes copied to originals/<docId>/) or set
+ * aside under rejected/ with its reason, and the reconciler (handlers/reconcile.ts) takes in
+ * whatever an event never brought. Every step is idempotent on (bucket, key, ETag), so ten
+ * deliveries of one upload give one register entry and one execution.
  */
 import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { SCAN_PREFIX, REJECTED_PREFIX } from '../../infra/manifest.js';
+import { SCAN_PREFIX, REJECTED_PREFIX, ORIGINALS_PREFIX } from '../../infra/manifest.js';
 import { localDate } from '../domain/calendar.js';
 import { SECRECY_LEVELS, type Secrecy } from '../domain/identity.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
 import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
-import { checkUpload, SNIFF_BYTES } from '../domain/upload-check.js';
+import { checkUpload, SNIFF_BYTES, type UploadVerdict } from '../domain/upload-check.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
-import { putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
+import { getDocument, putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry, getIntake, putIntakeItem, recordRejectedUpload } from '../adapters/registers.js';
-import { decodeMetadata, headObject, moveAside, readObjectHead } from '../adapters/storage.js';
+import {
+  appendRegisterEntry,
+  clearRouteStartMark,
+  clearRouteStartMarkItem,
+  getIntake,
+  putIntakeItem,
+  recordRejectedUpload,
+  routeStartMarkItem,
+  type IntakeRecord,
+} from '../adapters/registers.js';
+import { decodeMetadata, getObject, headObject, moveAside, putOnce, removeProcessed, sha256Hex } from '../adapters/storage.js';
 import { startRoute } from '../adapters/workflows.js';
 
 export type IntakeOutcome =
@@ -29,11 +43,23 @@ export type IntakeOutcome =
   | { key: string; outcome: 'rejected'; reason: string }
   | { key: string; outcome: 'skipped'; reason: string };
 
+/** One uploaded object as an event or a bucket listing names it. */
+export interface ScanObject {
+  bucket: string;
+  key: string;
+  /** The ETag the event or listing saw; the intake key is derived from it. */
+  etag: string;
+  versionId?: string;
+  /** When it arrived (the event time, or the listing's LastModified). */
+  arrivedAt?: string;
+}
+
 const URGENCY_WORDS: Record<string, Urgency> = { 'extra-urgent': '特急', urgent: '加急', ordinary: '平件' };
 const SECRECY_WORDS: Record<string, Secrecy> = { none: '非密', secret: '秘密', confidential: '机密', 'top-secret': '绝密' };
 
-function intakeKeyOf(bucket: string, key: string, versionOrEtag: string): string {
-  return createHash('sha256').update(`${bucket}\n${key}\n${versionOrEtag}`).digest('hex');
+/** The same for an event and a listing of the same upload: bucket, key and content ETag. */
+export function intakeKeyOf(bucket: string, key: string, etag: string): string {
+  return createHash('sha256').update(`${bucket}\n${key}\n${etag}`).digest('hex');
 }
 
 /** Clerk-supplied metadata may be English words or the Chinese terms, percent-encoded. */
@@ -49,78 +75,113 @@ function readSecrecy(value: string | undefined): Secrecy {
   return word && (SECRECY_LEVELS as readonly string[]).includes(word) ? (word as Secrecy) : '非密';
 }
 
-async function ensureRouteStarted(docId: string): Promise<void> {
+function checkScanBytes(bytes: Uint8Array, maxBytes: number): UploadVerdict {
+  return checkUpload({ head: bytes.subarray(0, SNIFF_BYTES), size: bytes.length, maxBytes });
+}
+
+/**
+ * Starts the document's route under a name derived from it, then records the start, its audit
+ * event and the removal of the outbox mark in one transaction. Safe to repeat at any point.
+ */
+export async function ensureRouteStarted(docId: string): Promise<void> {
+  const doc = await getDocument(docId);
+  if (!doc) {
+    await clearRouteStartMark(docId);
+    return;
+  }
+  if (doc.status !== 'registered') {
+    await clearRouteStartMark(docId);
+    return;
+  }
   const { executionArn } = await startRoute(env.superiorKeyStateMachineArn, `${ROUTE_ID}-${docId}`, { docId, decisions: {} });
   try {
     await transactWithAudit(documentChain(docId), { at: clock().toISOString(), actor: 'system:intake', action: 'route.started', details: { executionArn } }, [
       routeStartedItem(docId, executionArn),
+      clearRouteStartMarkItem(docId),
     ]);
   } catch (err) {
     // Recorded by an earlier delivery of the same event.
     if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
+    await clearRouteStartMark(docId);
   }
 }
 
-export async function intakeRecord(record: S3EventRecord, now = clock()): Promise<IntakeOutcome> {
-  const bucket = record.s3.bucket.name;
-  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-  const etag = (record.s3.object.eTag ?? '').replaceAll('"', '');
+/** An object already dealt with: finish what a crash may have left undone, idempotently. */
+async function finishSeen(seen: IntakeRecord, object: ScanObject): Promise<IntakeOutcome> {
+  if (seen.outcome === 'registered') {
+    await ensureRouteStarted(seen.docId);
+    await removeProcessed(object.bucket, object.key, object);
+    return { key: object.key, outcome: 'duplicate', docId: seen.docId };
+  }
+  await removeProcessed(object.bucket, object.key, object);
+  return { key: object.key, outcome: 'rejected', reason: seen.reason };
+}
+
+export async function intakeObject(object: ScanObject, now = clock()): Promise<IntakeOutcome> {
+  const { bucket, key } = object;
   if (!key.startsWith(SCAN_PREFIX)) return { key, outcome: 'skipped', reason: 'not under the scan prefix' };
-  const intakeKey = intakeKeyOf(bucket, key, record.s3.object.versionId ?? etag);
+  if (!object.etag) {
+    // An event without its ETag: read it, so the intake key is the one a listing would give.
+    const info = await headObject(bucket, key, object.versionId);
+    if (!info) return { key, outcome: 'skipped', reason: 'object no longer exists' };
+    object = { ...object, etag: info.etag };
+  }
+  const intakeKey = intakeKeyOf(bucket, key, object.etag);
 
   const seen = await getIntake(intakeKey);
-  if (seen?.outcome === 'rejected') return { key, outcome: 'rejected', reason: seen.reason };
-  if (seen?.outcome === 'registered') {
-    await ensureRouteStarted(seen.docId);
-    return { key, outcome: 'duplicate', docId: seen.docId };
-  }
+  if (seen) return finishSeen(seen, object);
 
-  const info = await headObject(bucket, key);
-  if (!info) {
-    // Gone: moved aside or registered by a concurrent delivery of the same event.
+  const found = await getObject(bucket, key, object.versionId);
+  if (!found) {
+    // Gone: taken in or set aside by a concurrent delivery of the same upload.
     const again = await getIntake(intakeKey);
-    if (again?.outcome === 'registered') return { key, outcome: 'duplicate', docId: again.docId };
-    if (again?.outcome === 'rejected') return { key, outcome: 'rejected', reason: again.reason };
+    if (again) return finishSeen(again, object);
     return { key, outcome: 'skipped', reason: 'object no longer exists' };
   }
-  if (etag && info.etag !== etag && !record.s3.object.versionId) {
-    // Overwritten since this event: the newer version's own event registers it.
+  if (found.etag !== object.etag) {
+    // Overwritten since this event (an unversioned bucket): the newer upload is taken in by its own event or the reconciler.
     return { key, outcome: 'skipped', reason: 'superseded by a newer upload of the same key' };
   }
+  const processed = { etag: found.etag, versionId: object.versionId ?? found.versionId };
 
   const fileName = key.slice(SCAN_PREFIX.length);
   const config = env.branchConfig;
-  const head = info.size > 0 ? await readObjectHead(bucket, key, SNIFF_BYTES) : new Uint8Array();
-  const verdict = checkUpload({ head, size: info.size, maxBytes: config.maxUploadBytes });
+  const verdict = checkScanBytes(found.bytes, config.maxUploadBytes);
   const at = now.toISOString();
 
   if (!verdict.ok) {
     const rejectedKey = `${REJECTED_PREFIX}${localDate(now, config.timeZone)}/${intakeKey.slice(0, 8)}-${fileName.replaceAll('/', '_')}`;
-    await moveAside(bucket, key, rejectedKey, verdict.reason, verdict.code);
-    await recordRejectedUpload(intakeKey, { objectKey: key, rejectedKey, bucket, size: info.size, code: verdict.code, reason: verdict.reason, rejectedAt: at });
+    await moveAside(bucket, key, rejectedKey, found.bytes, processed, verdict.reason, verdict.code);
+    await recordRejectedUpload(intakeKey, { objectKey: key, rejectedKey, bucket, size: found.size, code: verdict.code, reason: verdict.reason, rejectedAt: at });
     logger.warn('upload rejected', { key, rejectedKey, code: verdict.code });
     return { key, outcome: 'rejected', reason: verdict.reason };
   }
 
+  // Pin the exact bytes that were checked: the document points at this copy for life, whatever
+  // a scanner later writes under the same name.
   const docId = intakeKey.slice(0, 20);
+  const sha256 = sha256Hex(found.bytes);
+  const pinnedKey = `${ORIGINALS_PREFIX}${docId}/original.${verdict.extension}`;
+  const pinned = await putOnce(bucket, pinnedKey, found.bytes, verdict.contentType, { sha256, 'source-key': encodeURIComponent(key) });
+
   const year = Number(localDate(now, config.timeZone).slice(0, 4));
-  const receivedAt = record.eventTime ? new Date(record.eventTime).toISOString() : at;
-  const title = decodeMetadata(info.metadata.title) || titleFromName(fileName);
+  const receivedAt = object.arrivedAt ? new Date(object.arrivedAt).toISOString() : at;
+  const title = decodeMetadata(found.metadata.title) || titleFromName(fileName);
   const docFor = (serial: number): DocumentRecord => ({
     docId,
     route: ROUTE_ID,
     title,
-    sender: decodeMetadata(info.metadata.sender) ?? '',
-    sourceNumber: decodeMetadata(info.metadata['source-number']) ?? '',
-    urgency: readUrgency(info.metadata.urgency, fileName),
-    secrecy: readSecrecy(info.metadata.secrecy),
+    sender: decodeMetadata(found.metadata.sender) ?? '',
+    sourceNumber: decodeMetadata(found.metadata['source-number']) ?? '',
+    urgency: readUrgency(found.metadata.urgency, fileName),
+    secrecy: readSecrecy(found.metadata.secrecy),
     register: 'incoming',
     registerYear: year,
     registerSerial: serial,
     registerNumber: formatRegisterNumber({ register: '收', year, serial }),
     receivedAt,
     registeredAt: at,
-    scan: { bucket, key, etag: info.etag, size: info.size, contentType: verdict.contentType, fileName },
+    scan: { bucket, key: pinnedKey, ...(pinned.versionId ? { versionId: pinned.versionId } : {}), sourceKey: key, etag: found.etag, sha256, size: found.size, contentType: verdict.contentType, fileName },
     status: 'registered',
   });
 
@@ -132,30 +193,38 @@ export async function intakeRecord(record: S3EventRecord, now = clock()): Promis
         const doc = docFor(serial);
         return { number: doc.registerNumber, docId, title, sender: doc.sender, sourceNumber: doc.sourceNumber, urgency: doc.urgency, secrecy: doc.secrecy, receivedAt, registeredAt: at, scanKey: key };
       },
-      extra: (serial) => [putIntakeItem({ outcome: 'registered', intakeKey, docId, objectKey: key, at }), putDocumentItem(docFor(serial))],
+      extra: (serial) => [putIntakeItem({ outcome: 'registered', intakeKey, docId, objectKey: key, at }), putDocumentItem(docFor(serial)), routeStartMarkItem(docId, at)],
       auditChain: documentChain(docId),
-      audit: (serial) => ({ at, actor: 'system:intake', action: 'document.registered', details: { registerNumber: docFor(serial).registerNumber, scanKey: key, etag: info.etag } }),
+      audit: (serial) => ({ at, actor: 'system:intake', action: 'document.registered', details: { registerNumber: docFor(serial).registerNumber, scanKey: key, etag: found.etag, sha256 } }),
     });
   } catch (err) {
     // A concurrent delivery registered this very object first (its intake key exists).
     if (err instanceof TransactionConflict && err.failedIndexes.includes(2)) {
       const winner = await getIntake(intakeKey);
-      if (winner?.outcome === 'registered') {
-        await ensureRouteStarted(winner.docId);
-        return { key, outcome: 'duplicate', docId: winner.docId };
-      }
+      if (winner) return finishSeen(winner, object);
     }
     throw err;
   }
   await ensureRouteStarted(docId);
+  await removeProcessed(bucket, key, processed);
   logger.info('document registered', { key, docId });
   return { key, outcome: 'registered', docId };
+}
+
+export function scanObjectOf(record: S3EventRecord): ScanObject {
+  return {
+    bucket: record.s3.bucket.name,
+    key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
+    etag: (record.s3.object.eTag ?? '').replaceAll('"', ''),
+    ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
+    ...(record.eventTime ? { arrivedAt: record.eventTime } : {}),
+  };
 }
 
 export async function intake(event: S3Event): Promise<IntakeOutcome[]> {
   const outcomes: IntakeOutcome[] = [];
   // One by one: records of one event are few, and serial numbers follow arrival order.
-  for (const record of event.Records ?? []) outcomes.push(await intakeRecord(record));
+  for (const record of event.Records ?? []) outcomes.push(await intakeObject(scanObjectOf(record)));
   return outcomes;
 }
 

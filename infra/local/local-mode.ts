@@ -5,7 +5,7 @@
  *   Step Functions API · an HTTP API with a Cognito-like JWT authorizer · the schedules · a
  *   watched inbox folder. All data lives under one data directory, so a restart loses nothing.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +21,7 @@ import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
 import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localUserPoolId, localWiring, type LocalWiring } from './wiring.js';
+import { startupTasks } from '../manifest.js';
 
 export interface LocalModeOptions {
   /** Where every piece keeps its data (default: ./.chancery). */
@@ -54,6 +55,8 @@ export interface LocalMode {
   fireSchedule(scheduleId: string, time?: Date): Promise<unknown>;
   /** Waits until uploads, notifications and routes have nothing left to do right now. */
   settle(): Promise<void>;
+  /** The start-up reconcile round (takes in what a crash left half done); resolves when it ends. */
+  startupReconciled: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -136,13 +139,19 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     closers.push(() => sfnServer.close());
     closers.push(() => engine.close());
 
+    // Like Lambda's on-failure destination: an async event that failed every retry is kept, not dropped.
+    const deadLetters = join(dataDir, 'dead-letters.jsonl');
+    const deadLetter = (functionId: string, event: unknown, err: unknown) => {
+      appendFileSync(deadLetters, `${JSON.stringify({ at: new Date().toISOString(), functionId, error: String(err), event })}\n`);
+      log(`${functionId} failed after retries (kept in ${deadLetters}): ${String(err)}`);
+    };
     const s3Server: LocalS3 = await startLocalS3({
       dataDir,
       host,
       port: ports.s3,
       wiring,
       deliver: (functionId, event) => runtime.invokeAsync(functionId, event),
-      onDeliveryError: (err, record) => log(`notification for ${record.s3.object.key} failed: ${String(err)}`),
+      onDeliveryError: (err, record) => deadLetter('intake', { Records: [record] }, err),
     });
     closers.push(() => s3Server.close());
     const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
@@ -162,7 +171,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         wiring,
         everySecondsOverride: options.scheduleEverySecondsOverride,
         fire: (functionId, event) => runtime.invokeAsync(functionId, event),
-        onError: (err, id) => log(`schedule ${id} failed: ${String(err)}`),
+        onError: (err, id) => deadLetter(id, {}, err),
       });
       closers.push(() => schedules.stop());
     }
@@ -182,7 +191,21 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       closers.push(() => inbox!.stop());
     }
 
+    // The reconcile round a restart needs, now that every service is up.
+    const startupReconciled = (async () => {
+      for (const task of startupTasks) {
+        try {
+          const result = await runtime.invoke(task.function, task.event);
+          log(`启动补偿 start-up ${task.function}: ${JSON.stringify(result)}`);
+        } catch (err) {
+          deadLetter(task.function, task.event, err);
+        }
+      }
+    })();
+    closers.push(() => startupReconciled);
+
     const settle = async () => {
+      await startupReconciled;
       // Twice: an upload fires a notification, whose intake starts a route, whose first task
       // may write again; a second round catches whatever the first one set off.
       for (let round = 0; round < 2; round++) {
@@ -209,6 +232,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         return runtime.invoke(schedule.function, scheduledEvent(wiring.branch, scheduleId, time));
       },
       settle,
+      startupReconciled,
       stop,
     };
   } catch (err) {

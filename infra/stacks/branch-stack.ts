@@ -27,6 +27,10 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AnyPrincipal, Effect } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -37,6 +41,9 @@ import { ROLES } from '../../functions/domain/identity.js';
 import type { BranchConfig } from '../branch-config.js';
 import {
   ENV,
+  ORIGINALS_PREFIX,
+  REJECTED_PREFIX,
+  SCAN_PREFIX,
   bucketNotifications,
   buckets as bucketSpecs,
   functions as functionSpecs,
@@ -172,14 +179,25 @@ export class BranchStack extends Stack {
         lifecycleRules: b.objectLock
           ? // Archive: versions are protected by per-object retention (保管期限); never expire them.
             [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }]
-          : [
-              {
-                id: 'expire-noncurrent-versions',
-                noncurrentVersionExpiration: Duration.days(90),
-                abortIncompleteMultipartUploadAfter: Duration.days(7),
-              },
+          : // Inbox: old versions of the upload queue and of set-aside files expire; a document's
+            // pinned original (originals/) is never expired, however long its route waits.
+            [
+              { id: 'expire-noncurrent-scans', prefix: SCAN_PREFIX, noncurrentVersionExpiration: Duration.days(90) },
+              { id: 'expire-noncurrent-rejected', prefix: REJECTED_PREFIX, noncurrentVersionExpiration: Duration.days(90) },
+              { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
             ],
       });
+      if (!b.objectLock) {
+        // A document's pinned original is immutable: nobody deletes it or a version of it.
+        bucket.addToResourcePolicy(
+          new PolicyStatement({
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+            resources: [bucket.arnForObjects(`${ORIGINALS_PREFIX}*`)],
+          }),
+        );
+      }
       this.buckets.set(b.id, bucket);
     }
 
@@ -339,12 +357,39 @@ export class BranchStack extends Stack {
       this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method]], integration });
     }
 
+    // ---- Failed asynchronous events -------------------------------------------------------------
+    // An S3 notification or schedule event that fails every retry lands here instead of vanishing,
+    // and the alarm fires; the reconciler (on its schedule) also takes in whatever was missed.
+    const failedEvents = new Queue(this, 'FailedEvents', {
+      queueName: name('failed-events'),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(failedEvents).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination (dead-letter queue) of the asynchronously invoked functions.',
+    });
+    const asyncTargets = new Set<FunctionId>([...bucketNotifications.map((n) => n.function), ...scheduleSpecs.map((s) => s.function)]);
+    for (const id of asyncTargets) {
+      this.fn(id).configureAsyncInvoke({ onFailure: new SqsDestination(failedEvents), retryAttempts: 2 });
+    }
+    new Alarm(this, 'FailedEventsAlarm', {
+      alarmName: name('failed-events'),
+      alarmDescription: '有事件处理失败（扫描件登记或定时任务），已存入失败队列；补偿任务会自动重试，请检查日志。An intake or schedule event failed every retry.',
+      metric: failedEvents.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     // ---- Schedules -------------------------------------------------------------------------------
     for (const s of scheduleSpecs) {
       new Rule(this, `Schedule-${s.id}`, {
         ruleName: name(s.id),
         schedule: Schedule.expression(s.expression),
-        targets: [new LambdaTarget(this.fn(s.function), { retryAttempts: 2 })],
+        targets: [new LambdaTarget(this.fn(s.function), { retryAttempts: 2, deadLetterQueue: failedEvents })],
       });
     }
 
@@ -502,6 +547,17 @@ export class BranchStack extends Stack {
           resources: f.answersStateMachines.map((m) => this.stateMachineArnOf(m)),
         }),
       );
+      // A resent answer the route no longer waits for: the execution's status tells delivered from expired.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: f.answersStateMachines.map((m) => this.executionArnsOf(m)),
+        }),
+      );
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${physicalName(this.config.branch, f.answersStateMachines[0])}:*]`,
+        reason: 'Executions are named per document at run time; the grant covers the executions of this one state machine only.',
+      });
     }
   }
 
@@ -514,6 +570,11 @@ export class BranchStack extends Stack {
       resourceName: physicalName(this.config.branch, id),
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+  }
+
+  /** Every execution of a manifest state machine. */
+  executionArnsOf(id: StateMachineId): string {
+    return this.formatArn({ service: 'states', resource: 'execution', resourceName: `${physicalName(this.config.branch, id)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** The custom resource CDK adds to configure S3 → Lambda notifications. */

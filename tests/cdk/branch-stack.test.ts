@@ -24,6 +24,7 @@ import {
   functionOfGetAtt,
   functionsOfPolicy,
   logicalIdOfFunction,
+  manifestFunctionByLogicalId,
   placeholders,
   resourcesOfType,
   stateMachineResource,
@@ -125,6 +126,16 @@ describe('S3', () => {
       },
       LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
     });
+  });
+
+  it("never expires a document's pinned original, and nobody may delete it", () => {
+    const [, inbox] = resourcesOfType(s, 'AWS::S3::Bucket').find(([, b]) => b.Properties!.BucketName === physicalName(branch, 'inbox'))!;
+    const rules = (inbox.Properties!.LifecycleConfiguration as { Rules: { Prefix?: string; NoncurrentVersionExpiration?: unknown; ExpirationInDays?: unknown }[] }).Rules;
+    for (const rule of rules.filter((r) => r.NoncurrentVersionExpiration || r.ExpirationInDays)) {
+      expect(['scans/', 'rejected/']).toContain(rule.Prefix);
+    }
+    const policies = resourcesOfType(s, 'AWS::S3::BucketPolicy').map(([, p]) => JSON.stringify(p.Properties!.PolicyDocument));
+    expect(policies.some((p) => p.includes('"Effect":"Deny"') && p.includes('s3:DeleteObjectVersion') && p.includes('/originals/*'))).toBe(true);
   });
 
   it('every manifest bucket denies requests without TLS', () => {
@@ -258,10 +269,27 @@ describe('HTTP API', () => {
 
 describe('schedules', () => {
   it.each(schedules.map((x) => [x.id, x] as const))('%s: the rule targets the manifest function', (_, sch) => {
-    const rules = resourcesOfType(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression === sch.expression);
+    const rules = resourcesOfType(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.Name === physicalName(branch, sch.id));
     expect(rules).toHaveLength(1);
+    expect(rules[0][1].Properties!.ScheduleExpression).toBe(sch.expression);
     const targets = rules[0][1].Properties!.Targets as { Arn: unknown }[];
     expect(targets.map((t) => functionOfGetAtt(s, t.Arn))).toEqual([sch.function]);
+  });
+});
+
+describe('failed asynchronous events', () => {
+  it('intake and every scheduled function send events that fail every retry to a queue with an alarm', () => {
+    const [[queueId]] = resourcesOfType(s, 'AWS::SQS::Queue').filter(([, q]) => q.Properties!.QueueName === physicalName(branch, 'failed-events'));
+    const targets = [...new Set([...bucketNotifications.map((n) => n.function), ...schedules.map((x) => x.function)])];
+    const configs = resourcesOfType(s, 'AWS::Lambda::EventInvokeConfig');
+    for (const id of targets) {
+      const config = configs.find(([, c]) => manifestFunctionByLogicalId(s).get((c.Properties!.FunctionName as { Ref: string }).Ref) === id);
+      expect(config, id).toBeDefined();
+      expect(JSON.stringify(config![1].Properties!.DestinationConfig)).toContain(queueId);
+    }
+    const alarms = resourcesOfType(s, 'AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties!.Dimensions ?? []).includes(queueId));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0][1].Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
   });
 });
 

@@ -2,7 +2,7 @@
  * Intake is idempotent under S3's at-least-once, any-order delivery, and a bad upload is set
  * aside with its reason where the clerk can list it: nothing is lost.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,9 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function eventFor(key: string): Promise<S3Event> {
+/** The event S3 sends for an upload (its ETag as the PUT answered it: the scan itself has left scans/ by now). */
+function eventFor(key: string, eTag: string, size: number): S3Event {
   const bucket = inboxBucket(h.local);
-  const head = await h.local.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   return {
     Records: [
       {
@@ -29,7 +29,7 @@ async function eventFor(key: string): Promise<S3Event> {
         awsRegion: 'us-east-1',
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), eTag: head.ETag!.replaceAll('"', ''), size: head.ContentLength } },
+        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), eTag, size } },
       },
     ],
   } as unknown as S3Event;
@@ -39,9 +39,15 @@ describe('duplicate and out-of-order events', () => {
   it('gives one register entry and one execution per object, however often its event comes', async () => {
     const bucket = inboxBucket(h.local);
     const keys = ['scans/来文 甲.pdf', 'scans/来文+乙.pdf', 'scans/来文%丙.pdf'];
-    for (const [i, key] of keys.entries()) await h.local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await makePdf(`scan ${i}`) }));
+    const events: S3Event[] = [];
+    for (const [i, key] of keys.entries()) {
+      const body = await makePdf(`scan ${i}`);
+      const put = await h.local.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      events.push(eventFor(key, put.ETag!.replaceAll('"', ''), body.length));
+    }
     await h.local.settle();
-    const events = await Promise.all(keys.map(eventFor));
+    // Taken in: each scan has left the inbox queue (scans/) for its document's pinned copy.
+    expect((await h.local.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'scans/来文' }))).KeyCount ?? 0).toBe(0);
     // Ten more deliveries of each, interleaved and reversed, half of them at the same time.
     const deliveries = Array.from({ length: 10 }, (_, i) => (i % 2 ? [...events].reverse() : events)).flat();
     await Promise.all(deliveries.slice(0, 15).map((e) => h.local.invoke('intake', e)));

@@ -42,7 +42,7 @@ export const handler = apiHandler({
   'GET /documents/{docId}': showDocument,
   'GET /documents/{docId}/scan': async ({ actor, params }) => {
     const { doc } = await loadVisible(actor, params.docId);
-    const url = await presignedGetUrl(doc.scan.bucket, doc.scan.key, SCAN_LINK_SECONDS, doc.scan.fileName);
+    const url = await presignedGetUrl(doc.scan.bucket, doc.scan.key, SCAN_LINK_SECONDS, doc.scan.contentType, doc.scan.fileName, doc.scan.versionId);
     return { url, expiresInSeconds: SCAN_LINK_SECONDS, contentType: doc.scan.contentType };
   },
 });

@@ -13,9 +13,10 @@ import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { decideTaskItem, expireTaskItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { answerMarkItem, decideTaskItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { failpoint } from '../../adapters/failpoint.js';
+import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
-import { completeTask } from '../../adapters/workflows.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 
 function assigneeText(task: TaskRecord): string {
@@ -77,24 +78,33 @@ export async function decide({ actor, params, body }: Request) {
     details: decisionDetails(task.step, decision, config),
   };
   try {
+    // The decision, its slip line, its audit event and the "to send" mark commit together.
     await transactWithAudit(
       documentChain(task.docId),
       { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
-      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId)],
+      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId), answerMarkItem(task, at)],
     );
   } catch (err) {
     // Someone else decided between our read and our write.
     if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw alreadyDecided(await loadTask(task.taskId));
     throw err;
   }
-  const answer = await completeTask(task.taskToken, decision);
-  if (answer === 'no-longer-waiting') {
-    await transactWithAudit(documentChain(task.docId), { at, actor: 'system:api', action: 'task.expired', details: { taskId: task.taskId, step: task.step } }, [
-      expireTaskItem(task.taskId, at),
-    ]);
+  await failpoint('decision.committed');
+  const delivery = await deliverDecision({ ...task, decision });
+  if (delivery === 'expired') {
     throw new HttpError(409, '意见已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
   }
-  return { taskId: task.taskId, status: 'decided', decidedBy: actor.username, decidedAt: at, step: task.step, stepName: line.stepName };
+  return {
+    taskId: task.taskId,
+    status: 'decided',
+    decidedBy: actor.username,
+    decidedAt: at,
+    step: task.step,
+    stepName: line.stepName,
+    // Committed either way; "pending" means the route hears of it within one reconcile round.
+    routeNotified: delivery === 'delivered',
+    ...(delivery === 'pending' ? { message: '意见已记录；流程稍后自动继续，无需重复办理' } : {}),
+  };
 }
 
 export const handler = apiHandler({
