@@ -46,16 +46,18 @@ export async function reconcile(options: { answerGraceMs?: number } = {}): Promi
 
   // Scans nobody took in: the listing is the truth.
   const bucket = env.inboxBucket;
-  const objects = (await listAllObjects(bucket, SCAN_PREFIX)).sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || a.key.localeCompare(b.key));
-  result.scansSeen = objects.length;
-  const known = await getIntakes(objects.map((o) => intakeKeyOf(bucket, o.key, o.etag)));
-  for (const o of objects) {
-    await attempt(`intake of ${o.key}`, async () => {
-      const seen = known.get(intakeKeyOf(bucket, o.key, o.etag));
-      const outcome = await intakeObject({ bucket, key: o.key, etag: o.etag, arrivedAt: o.lastModified.toISOString() });
-      if (!seen && (outcome.outcome === 'registered' || outcome.outcome === 'rejected')) result.scansTakenIn++;
-    });
-  }
+  await attempt('listing the inbox', async () => {
+    const objects = (await listAllObjects(bucket, SCAN_PREFIX)).sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || a.key.localeCompare(b.key));
+    result.scansSeen = objects.length;
+    const known = await getIntakes(objects.map((o) => intakeKeyOf(bucket, o.key, o.etag)));
+    for (const o of objects) {
+      await attempt(`intake of ${o.key}`, async () => {
+        const seen = known.get(intakeKeyOf(bucket, o.key, o.etag));
+        const outcome = await intakeObject({ bucket, key: o.key, etag: o.etag, arrivedAt: o.lastModified.toISOString() });
+        if (!seen && (outcome.outcome === 'registered' || outcome.outcome === 'rejected')) result.scansTakenIn++;
+      });
+    }
+  });
 
   for (const { docId } of await pendingRouteStarts()) {
     await attempt(`route start of ${docId}`, async () => {

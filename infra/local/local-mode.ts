@@ -199,6 +199,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
           log(`启动补偿 start-up ${task.function}: ${JSON.stringify(result)}`);
         } catch (err) {
           deadLetter(task.function, task.event, err);
+          log(`启动补偿 start-up ${task.function} failed; the schedule retries it: ${String(err)}`);
         }
       }
     })();

@@ -1,0 +1,122 @@
+/**
+ * Bounded chaos: 30 scans and 30 decisions in flight, local mode killed with SIGKILL at three
+ * random moments, restarted each time, then every document driven to the archive. Nothing may
+ * be lost or doubled: 30 registered and filed, one task and one slip line per step, every audit
+ * chain intact, every archive package whole. The moments are printed, to replay a failure.
+ */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, expect, it } from 'vitest';
+import { LOCAL_ACCESS_KEY, LOCAL_REGION } from '../../infra/local/wiring.js';
+import { makePdf } from './harness.js';
+import { eventually, startLocalProcess, type LocalProcess } from './process-harness.js';
+
+const DOCUMENTS = 30;
+const STEPS: [user: string, step: string, body: Record<string, unknown>][] = [
+  ['liqiang', 'propose', { opinion: '请生产技术科办理', department: 'SCJSK' }],
+  ['zhaomin', 'instruct', { opinion: '同意', deputy: 'sunwei' }],
+  ['sunwei', 'deputyHandle', { opinion: '请抓紧办理' }],
+  ['zhoujie', 'departmentHandle', { opinion: '已办理完毕' }],
+  ['wangfang', 'file', { opinion: '已立卷', retention: 'D10' }],
+];
+
+let p: LocalProcess | undefined;
+afterAll(async () => p?.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const serverErrors: string[] = [];
+
+/** Every user decides every open task of theirs, all at once; refusals (409) are fine, 5xx never. */
+async function decideAllOpen(proc: LocalProcess): Promise<number> {
+  let sent = 0;
+  await Promise.all(
+    STEPS.map(async ([user, step, body]) => {
+      const list = await proc.api(user, 'GET', '/tasks?limit=200');
+      if (list.status >= 500) serverErrors.push(`GET /tasks ${user}: ${list.status}`);
+      const mine = ((list.body?.items ?? []) as any[]).filter((t) => t.step === step);
+      await Promise.all(
+        mine.map(async (t) => {
+          sent++;
+          const res = await proc.api(user, 'POST', `/tasks/${t.taskId}/decision`, body);
+          if (res.status >= 500) serverErrors.push(`decide ${t.taskId} by ${user}: ${res.status} ${JSON.stringify(res.body)}`);
+        }),
+      );
+    }),
+  );
+  return sent;
+}
+
+async function killAtRandom(proc: LocalProcess, label: string, work: Promise<unknown>, maxMs: number) {
+  const after = Math.round(200 + Math.random() * maxMs);
+  await sleep(after);
+  console.log(`chaos: kill -9 during ${label} after ${after} ms`);
+  await proc.kill9();
+  await work.catch(() => undefined);
+  await proc.start();
+}
+
+it('kill -9 three times with scans and decisions in flight: 0 lost, 0 doubled, every chain verifies', async () => {
+  p = await startLocalProcess();
+  await p.start();
+  const proc = p;
+  const pdfs = await Promise.all(Array.from({ length: DOCUMENTS }, (_, i) => makePdf(`chaos scan ${i}`)));
+  const names = pdfs.map((_, i) => `混沌来文-${i}.pdf`);
+
+  // 1. Thirty scans arrive; local mode dies during intake. A scanner resends what was not acknowledged.
+  const acknowledged = new Set<number>();
+  const uploads = Promise.all(pdfs.map(async (pdf, i) => proc.upload(names[i], pdf).then(() => acknowledged.add(i)).catch(() => undefined)));
+  await killAtRandom(proc, 'intake', uploads, 1500);
+  for (const [i, pdf] of pdfs.entries()) if (!acknowledged.has(i)) await proc.upload(names[i], pdf);
+  await eventually(async () => {
+    const tasks = (await proc.api('liqiang', 'GET', '/tasks?limit=200')).body.items;
+    return tasks.length === DOCUMENTS ? tasks : undefined;
+  }, 'thirty proposal tasks');
+
+  // 2. Thirty decisions in flight; killed.
+  await killAtRandom(proc, 'thirty proposals', decideAllOpen(proc), 1200);
+  // 3. Whatever is open next, all at once; killed again.
+  await killAtRandom(proc, 'the following steps', decideAllOpen(proc).then(() => sleep(300)).then(() => decideAllOpen(proc)), 2500);
+
+  // 4. No more kills: drive every document to the archive.
+  await eventually(
+    async () => {
+      const archive = (await proc.api('wangfang', 'GET', '/registers/archive?limit=200')).body.items as any[];
+      if (archive.length === DOCUMENTS) return archive;
+      await decideAllOpen(proc);
+      return undefined;
+    },
+    'every document filed',
+    180_000,
+  );
+
+  expect(serverErrors).toEqual([]);
+  const register = (await proc.api('wangfang', 'GET', '/registers/incoming?limit=200')).body.items as any[];
+  expect(register.map((e) => e.serial)).toEqual(Array.from({ length: DOCUMENTS }, (_, i) => i + 1));
+  expect(new Set(register.map((e) => e.scanKey))).toEqual(new Set(names.map((n) => `scans/${n}`)));
+  const archive = (await proc.api('wangfang', 'GET', '/registers/archive?limit=200')).body.items as any[];
+  expect(new Set(archive.map((e) => e.docId)).size).toBe(DOCUMENTS);
+
+  for (const entry of register) {
+    const doc = (await proc.api('wangfang', 'GET', `/documents/${entry.docId}`)).body;
+    expect(doc.document.status).toBe('filed');
+    expect(doc.tasks.map((t: any) => t.step).sort()).toEqual(STEPS.map(([, step]) => step).sort());
+    expect(doc.tasks.every((t: any) => t.status === 'decided')).toBe(true);
+    expect(doc.slip.map((l: any) => l.step).sort()).toEqual(STEPS.map(([, step]) => step).sort());
+    expect(doc.audit.verification).toEqual({ ok: true });
+  }
+
+  // Every package whole: six objects, each matching the manifest.
+  const s3 = new S3Client({ endpoint: proc.endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  const read = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'chancery-hq-archive', Key: key }))).Body!.transformToByteArray());
+  for (const { prefix } of archive) {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'chancery-hq-archive', Prefix: prefix }));
+    expect(listed.KeyCount).toBe(6);
+    const manifest = (await read(`${prefix}manifest-sha256.txt`)).toString('utf8').trim().split('\n');
+    expect(manifest).toHaveLength(5);
+    for (const line of manifest) {
+      const [hash, name] = line.split(/\s+/);
+      expect(createHash('sha256').update(await read(`${prefix}${name}`)).digest('hex'), `${prefix}${name}`).toBe(hash);
+    }
+  }
+  s3.destroy();
+}, 600_000);
