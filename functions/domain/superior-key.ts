@@ -48,7 +48,7 @@ const form = <T extends z.ZodRawShape>(shape: T) =>
 
 const isoDate = z
   .string({ error: '办理期限（dueDate）应为日期文字，格式 YYYY-MM-DD，如 2026-12-31' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, '办理期限（dueDate）格式应为 YYYY-MM-DD，如 2026-12-31')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '办理期限（dueDate）格式应为 YYYY-MM-DD，如 2026-12-31', abort: true })
   .refine(isCalendarDate, '办理期限（dueDate）不是真实的日期，请检查月份（01–12）和日期（不超过当月天数）');
 const opinion = z.string({ error: '请填写意见（opinion），应为文字' }).trim().min(1, '请填写意见（opinion）').max(2000, '意见不超过 2000 字');
 /** Cognito's user-name rule (1–128 letters, marks, symbols, digits, punctuation). */
