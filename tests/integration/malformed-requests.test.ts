@@ -233,6 +233,14 @@ add('a 1 MB Authorization header', () => send('GET', '/me', { as: null, headers:
 add('a 5 MB header (beyond what node reads)', () => send('GET', '/me', { headers: { 'x-padding': 'p'.repeat(5 * 1024 * 1024) } }));
 add('20 KB of headers', () => send('GET', '/me', { headers: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`x-h${i}`, 'h'.repeat(1000)])) }));
 add('an 11 MB body to a decision', () => send('POST', `/tasks/${taskId}/decision`, { body: Buffer.alloc(11 * 1024 * 1024, 0x61) }));
+add('an 11 MB body through fetch (as the CLI sends)', async () => {
+  const res = await fetch(`${h.local.endpoints.api}/tasks/${taskId}/decision`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await tokenOf('liqiang')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ opinion: 'x'.repeat(11 * 1024 * 1024), department: 'SCJSK' }),
+  });
+  return { status: res.status, body: await res.text() };
+});
 add('an 11 MB body to the login', () => send('POST', '/local-auth/login', { as: null, body: Buffer.alloc(11 * 1024 * 1024, 0x61) }));
 
 // -------------------------------------------------------------------------------------------------
