@@ -106,11 +106,21 @@ export interface StateMachineSpec {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** API Gateway route path, with `{param}` placeholders. */
+  /** `ANY` only for the `$default` route. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+  /** API Gateway route path, with `{param}` placeholders; or `$default`, the catch-all. */
   path: string;
   function: FunctionId;
+  /**
+   * `none` only for `$default`: it answers every unmatched request with a Chinese 404 and reads
+   * nothing, so a caller without a token learns no more than with one.
+   */
+  authorization?: 'none';
 }
+
+export const DEFAULT_ROUTE = '$default';
+/** API Gateway's route key: `GET /tasks`, or `$default`. */
+export const routeKeyOf = (r: RouteSpec): string => (r.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${r.method} ${r.path}`);
 
 export interface ScheduleSpec {
   id: 'deadline-sweep' | 'reconcile';
@@ -264,6 +274,8 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'read', archive: 'read' },
     startsStateMachines: [],
     answersStateMachines: [],
+    // Every API function checks that the caller is still in the directory and enabled.
+    readsDirectory: true,
   },
   {
     id: 'api-registers',
@@ -275,6 +287,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    readsDirectory: true,
   },
 ];
 
@@ -299,6 +312,8 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/documents/{docId}/scan', function: 'api-documents' },
   { method: 'GET', path: '/registers/{register}', function: 'api-registers' },
   { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },
+  // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
+  { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];
 
 export const schedules: ScheduleSpec[] = [

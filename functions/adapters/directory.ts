@@ -32,6 +32,23 @@ export async function findUser(username: string): Promise<DirectoryUser | undefi
   }
 }
 
+/** Per container: a request must not cost a directory call, yet a disabled account stops within minutes. */
+const CACHE_MS = 3 * 60_000;
+const CACHE_MAX = 1000;
+const cache = new Map<string, { until: number; user: DirectoryUser | undefined }>();
+
+/** findUser, remembered for a few minutes (absent users too). */
+export async function findUserCached(username: string, nowMs = Date.now()): Promise<DirectoryUser | undefined> {
+  const hit = cache.get(username);
+  if (hit && hit.until > nowMs) return hit.user;
+  const user = await findUser(username);
+  cache.delete(username);
+  // Map keeps insertion order: the first key is the oldest entry.
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(username, { until: nowMs + CACHE_MS, user });
+  return user;
+}
+
 export async function holdsRole(username: string, role: Role): Promise<DirectoryUser | undefined> {
   const user = await findUser(username);
   return user?.enabled && user.roles.includes(role) ? user : undefined;

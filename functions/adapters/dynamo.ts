@@ -22,15 +22,83 @@ export class BadCursorError extends Error {
   override name = 'BadCursorError';
 }
 
-export function decodeCursor<T = Record<string, unknown>>(cursor: string | undefined): T | undefined {
-  if (!cursor) return undefined;
+const BAD_CURSOR = '翻页参数 cursor 无效，请从第一页重新查询';
+/** Far above any key this code writes (DynamoDB caps a key attribute at 2048 bytes). */
+const MAX_CURSOR_CHARS = 8192;
+const MAX_KEY_VALUE_BYTES = 1024;
+/** With the u flag a surrogate pair is one code point, so this matches only lone halves. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** The JSON a cursor carries, or BadCursorError: base64url of a plain JSON object, nothing else. */
+function cursorObject(cursor: string): Record<string, unknown> {
+  if (cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new BadCursorError(BAD_CURSOR);
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (value && typeof value === 'object') return value as T;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* reported below */
+    throw new BadCursorError(BAD_CURSOR);
   }
-  throw new BadCursorError('翻页参数 cursor 无效，请从第一页重新查询');
+  if (!isPlainObject(value)) throw new BadCursorError(BAD_CURSOR);
+  return value;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * A page key as this code wrote it: exactly `keyNames`, each a well-formed string DynamoDB
+ * accepts, and equal to `fixed` where the query pins a value (its partition), so a cursor can
+ * neither read another partition nor make DynamoDB refuse the query.
+ */
+function checkKey(value: unknown, keyNames: readonly string[], fixed: Record<string, string>): Record<string, string> {
+  if (!isPlainObject(value)) throw new BadCursorError(BAD_CURSOR);
+  const keys = Object.keys(value);
+  if (keys.length !== keyNames.length || !keyNames.every((k) => Object.hasOwn(value, k))) throw new BadCursorError(BAD_CURSOR);
+  for (const k of keyNames) {
+    const v = value[k];
+    if (typeof v !== 'string' || v === '' || LONE_SURROGATE.test(v) || Buffer.byteLength(v) > MAX_KEY_VALUE_BYTES) throw new BadCursorError(BAD_CURSOR);
+  }
+  for (const [k, v] of Object.entries(fixed)) if (value[k] !== v) throw new BadCursorError(BAD_CURSOR);
+  return value as Record<string, string>;
+}
+
+/**
+ * Decodes the cursor of a single-partition Query. `fixed` names key values the query pins (the
+ * partition key; `prefixes` the sort-key prefix of a begins_with condition).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  keyNames: readonly string[],
+  fixed: Record<string, string> = {},
+  prefixes: Record<string, string> = {},
+): Record<string, string> | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const key = checkKey(cursorObject(cursor), keyNames, fixed);
+  for (const [k, prefix] of Object.entries(prefixes)) if (!key[k].startsWith(prefix)) throw new BadCursorError(BAD_CURSOR);
+  return key;
+}
+
+/**
+ * Decodes the cursor of a Query merged over several partitions: an object whose keys are some of
+ * `partitions` and whose values are that partition's page key (with `partitionKeyName` equal to
+ * the partition) or null once it is exhausted.
+ */
+export function decodeMergedCursor(
+  cursor: string | undefined,
+  partitions: readonly string[],
+  keyNames: readonly string[],
+  partitionKeyName: string,
+): Record<string, Record<string, string> | null> | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const value = cursorObject(cursor);
+  const entries = Object.entries(value);
+  if (entries.length === 0) throw new BadCursorError(BAD_CURSOR);
+  const positions: Record<string, Record<string, string> | null> = {};
+  for (const [partition, key] of entries) {
+    if (!partitions.includes(partition)) throw new BadCursorError(BAD_CURSOR);
+    positions[partition] = key === null ? null : checkKey(key, keyNames, { [partitionKeyName]: partition });
+  }
+  return positions;
 }
 
 /** Thrown when a transaction was cancelled; `failedIndexes` are the items whose condition failed. */

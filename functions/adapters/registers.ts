@@ -104,7 +104,7 @@ export async function listRegister(register: string, year: number, options: { cu
       ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#' },
       ScanIndexForward: !options.newestFirst,
       Limit: options.limit ?? 50,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: registerPartition(register, year) }, { sk: 'NO#' }),
     }),
   );
   return {
@@ -192,7 +192,7 @@ export async function listRejectedUploads(year: number, options: { cursor?: stri
       ExpressionAttributeValues: { ':pk': `REJECTED#${year}` },
       ScanIndexForward: false,
       Limit: options.limit ?? 50,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: `REJECTED#${year}` }),
     }),
   );
   return {

@@ -12,7 +12,7 @@ import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
 import { documentClient } from './clients.js';
-import { decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
+import { decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 export type TaskStatus = 'open' | 'decided' | 'expired';
@@ -163,7 +163,7 @@ export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 1
       KeyConditionExpression: 'gsi2pk = :open AND gsi2sk <= :now',
       ExpressionAttributeValues: { ':open': 'OPEN', ':now': `${now}#~` },
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor),
+      ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk', 'gsi2pk', 'gsi2sk'], { gsi2pk: 'OPEN' }),
     }),
   );
   return { items: (res.Items ?? []).map(strip), ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
@@ -176,8 +176,9 @@ export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 1
  */
 export async function listOpenTasksFor(actor: Actor, options: { cursor?: string; limit?: number }): Promise<Page<TaskRecord>> {
   const limit = options.limit ?? 50;
-  const positions = decodeCursor<Record<string, Record<string, unknown> | null>>(options.cursor) ?? {};
-  const partitions = partitionsFor(actor).filter((p) => positions[p] !== null);
+  const mine = partitionsFor(actor);
+  const positions = decodeMergedCursor(options.cursor, mine, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], 'gsi1pk') ?? {};
+  const partitions = mine.filter((p) => positions[p] !== null);
   const fetched = await Promise.all(
     partitions.map(async (partition) => {
       const res = await documentClient().send(

@@ -74,6 +74,40 @@ function claimList(value: unknown): string[] {
   return trimmed.split(/[\s,]+/).filter(Boolean);
 }
 
+/** Cognito ID tokens live 5 minutes to 1 day; anything longer was not issued by our pool's rules. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+/** Clocks of the issuer and of Lambda may differ a little; more than this is a forged or broken token. */
+export const CLOCK_SKEW_SECONDS = 5 * 60;
+
+export class ClaimsError extends Error {
+  override name = 'ClaimsError';
+}
+
+/** A NumericDate claim as a number: JWT gives numbers, API Gateway hands them over as strings. */
+function numericDate(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\d{1,12}(\.\d+)?$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/**
+ * The API's token policy, beyond what API Gateway's JWT authorizer checks (signature, iss, aud,
+ * exp when present): an ID token (access tokens carry no department or clearance), with an expiry,
+ * issued in the past, for at most a day. Throws ClaimsError with a message for the user (zh-CN).
+ */
+export function checkClaims(claims: Record<string, unknown>, nowSeconds: number): void {
+  if (claims.token_use !== 'id') {
+    throw new ClaimsError('请使用登录得到的身份令牌（ID token）访问；访问令牌（access token）不含科室和密级，不能使用');
+  }
+  const exp = numericDate(claims.exp);
+  const iat = numericDate(claims.iat);
+  if (exp === undefined) throw new ClaimsError('登录凭证没有有效期，不予接受，请重新登录');
+  if (iat === undefined) throw new ClaimsError('登录凭证没有签发时间，不予接受，请重新登录');
+  if (exp <= nowSeconds) throw new ClaimsError('登录已过期，请重新登录');
+  if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new ClaimsError('登录凭证的签发时间晚于当前时间，不予接受；请检查电脑时间后重新登录');
+  if (exp - iat > MAX_TOKEN_LIFETIME_SECONDS) throw new ClaimsError('登录凭证有效期超过 24 小时，不予接受，请重新登录');
+}
+
 export function actorFromClaims(claims: Record<string, unknown>): Actor {
   const username = String(claims['cognito:username'] ?? claims.username ?? claims.sub ?? '');
   if (!username) throw new Error('token carries no user name');

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
-import type { DeadlineRule } from './calendar.js';
+import { localDate, type DeadlineRule } from './calendar.js';
 import type { Actor, Role } from './identity.js';
 import { RETENTION_LABELS, type RetentionCode } from './numbering.js';
 
@@ -24,20 +24,52 @@ export interface Assignment {
   department?: string;
 }
 
-const isoDate = z.string({ error: '日期应为文字，格式 YYYY-MM-DD' }).regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
-const opinion = z.string({ error: '请填写意见（opinion）' }).trim().min(1, '请填写意见（opinion）').max(2000, '意见不超过 2000 字');
+/** Is `YYYY-MM-DD` a day that exists (no 2026-13-45, 2026-02-30, 0000-00-00)? */
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const NOT_AN_OBJECT = '请求内容应为 JSON 对象，如 {"opinion": "同意"}';
+/** Unknown fields are refused, not dropped: a misspelt field would otherwise vanish unseen. */
+const form = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return NOT_AN_OBJECT;
+      const keys = ((issue as { keys?: string[] }).keys ?? []).map((k) => (k.length > 30 ? `${k.slice(0, 30)}…` : k));
+      const shown = keys.length > 5 ? `${keys.slice(0, 5).join('、')} 等 ${keys.length} 个` : keys.join('、');
+      return `不认识的字段：${shown}；本步骤可填写：${Object.keys(shape).join('、')}`;
+    },
+  });
+
+const isoDate = z
+  .string({ error: '办理期限（dueDate）应为日期文字，格式 YYYY-MM-DD，如 2026-12-31' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '办理期限（dueDate）格式应为 YYYY-MM-DD，如 2026-12-31', abort: true })
+  .refine(isCalendarDate, '办理期限（dueDate）不是真实的日期，请检查月份（01–12）和日期（不超过当月天数）');
+const opinion = z.string({ error: '请填写意见（opinion），应为文字' }).trim().min(1, '请填写意见（opinion）').max(2000, '意见不超过 2000 字');
+/** Cognito's user-name rule (1–128 letters, marks, symbols, digits, punctuation). */
+const username = z
+  .string({ error: '分管领导（deputy）应为用户名文字，如 sunwei' })
+  .regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, '分管领导（deputy）应为用户名，如 sunwei');
 
 const decisionSchemas = {
-  propose: z.object({
+  propose: form({
     opinion,
-    department: z.string({ error: '请指定承办科室（牵头科室，department）' }).min(1, '请指定承办科室（牵头科室，department）'),
+    department: z
+      .string({ error: '请指定承办科室（牵头科室，department），填科室代码，如 SCJSK' })
+      .min(1, '请指定承办科室（牵头科室，department）')
+      .max(32, '承办科室（department）应为科室代码，如 SCJSK'),
     dueDate: isoDate.optional(),
   }),
-  instruct: z.object({ opinion, deputy: z.string().min(1).optional(), dueDate: isoDate.optional() }),
-  deputyHandle: z.object({ opinion }),
-  departmentHandle: z.object({ opinion }),
-  file: z.object({
-    opinion: z.string().trim().max(2000).default('已立卷归档'),
+  instruct: form({ opinion, deputy: username.optional(), dueDate: isoDate.optional() }),
+  deputyHandle: form({ opinion }),
+  departmentHandle: form({ opinion }),
+  file: form({
+    opinion: z.string({ error: '意见（opinion）应为文字' }).trim().max(2000, '意见不超过 2000 字').default('已立卷归档'),
     retention: z.enum(['Y', 'D30', 'D10'], { error: '请确定保管期限（retention）：Y（永久）、D30（30年）或 D10（10年）' }),
   }),
 } satisfies Record<StepId, z.ZodType>;
@@ -125,9 +157,18 @@ export type DecisionResult<S extends StepId = StepId> =
   | { ok: true; decision: z.infer<(typeof decisionSchemas)[S]> }
   | { ok: false; message: string };
 
-/** Checks a decision body against the step; messages are for the clerk (zh-CN). */
-export function parseDecision(step: StepId, body: unknown, config: BranchConfig): DecisionResult {
-  const parsed = decisionSchemas[step].safeParse(body ?? {});
+/** How far ahead a handling date may be set: beyond this it is a typo, not a plan. */
+export const MAX_DUE_YEARS_AHEAD = 2;
+/** Any message zod has not been given here, in Chinese rather than zod's English default. */
+const zhCN = z.locales.zhCN().localeError;
+
+/**
+ * Checks a decision body against the step; messages are for the clerk (zh-CN). A handling date
+ * lies from today (in the branch's time zone, as of `now`) to two years ahead.
+ */
+export function parseDecision(step: StepId, body: unknown, config: BranchConfig, now: Date = new Date()): DecisionResult {
+  // No body at all is an empty form; a body of null, [], "x" or 1 is not a form.
+  const parsed = decisionSchemas[step].safeParse(body === undefined ? {} : body, { error: zhCN });
   if (!parsed.success) {
     return { ok: false, message: parsed.error.issues.map((i) => i.message).join('；') };
   }
@@ -138,6 +179,13 @@ export function parseDecision(step: StepId, body: unknown, config: BranchConfig)
       const known = config.departments.map((d) => `${d.code}（${d.name}）`).join('、');
       return { ok: false, message: `没有科室代码 ${code}，可选：${known}` };
     }
+  }
+  if (typeof decision.dueDate === 'string') {
+    const today = localDate(now, config.timeZone);
+    const [y, m, d] = today.split('-').map(Number);
+    const latest = new Date(Date.UTC(y + MAX_DUE_YEARS_AHEAD, m - 1, d)).toISOString().slice(0, 10);
+    if (decision.dueDate < today) return { ok: false, message: `办理期限（dueDate）${decision.dueDate} 已过，应不早于今天（${today}）` };
+    if (decision.dueDate > latest) return { ok: false, message: `办理期限（dueDate）${decision.dueDate} 太远，应不晚于 ${latest}（两年内）` };
   }
   return { ok: true, decision: parsed.data };
 }

@@ -1,7 +1,8 @@
 /**
  * The user directory in local mode, behind the Cognito Identity Provider API (awsJson1_1), so the
  * handlers' @aws-sdk/client-cognito-identity-provider calls and `aws cognito-idp …` work
- * unchanged: AdminGetUser, AdminListGroupsForUser and ListUsers over the seeded users.
+ * unchanged: AdminGetUser, AdminListGroupsForUser and ListUsers over the seeded users, and
+ * AdminDisableUser/AdminEnableUser (kept in memory: a restart enables everyone again).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type ListeningServer } from './http-listen.js';
@@ -22,6 +23,7 @@ class CognitoError extends Error {
 
 export async function startLocalCognito(options: { users: LocalUser[]; userPoolId: string; host: string; port: number }): Promise<ListeningServer> {
   const created = Date.now() / 1000;
+  const disabled = new Set<string>();
   const findUser = (body: Record<string, unknown>) => {
     if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
     const user = options.users.find((u) => u.username === body.Username);
@@ -31,14 +33,22 @@ export async function startLocalCognito(options: { users: LocalUser[]; userPoolI
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     AdminGetUser: (body) => {
       const user = findUser(body);
-      return { Username: user.username, UserAttributes: attributesOf(user), Enabled: true, UserStatus: 'CONFIRMED', UserCreateDate: created, UserLastModifiedDate: created };
+      return { Username: user.username, UserAttributes: attributesOf(user), Enabled: !disabled.has(user.username), UserStatus: 'CONFIRMED', UserCreateDate: created, UserLastModifiedDate: created };
     },
     AdminListGroupsForUser: (body) => ({
       Groups: findUser(body).groups.map((g) => ({ GroupName: g, UserPoolId: options.userPoolId, CreationDate: created, LastModifiedDate: created })),
     }),
+    AdminDisableUser: (body) => {
+      disabled.add(findUser(body).username);
+      return {};
+    },
+    AdminEnableUser: (body) => {
+      disabled.delete(findUser(body).username);
+      return {};
+    },
     ListUsers: (body) => {
       if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
-      return { Users: options.users.map((u) => ({ Username: u.username, Attributes: attributesOf(u), Enabled: true, UserStatus: 'CONFIRMED', UserCreateDate: created })) };
+      return { Users: options.users.map((u) => ({ Username: u.username, Attributes: attributesOf(u), Enabled: !disabled.has(u.username), UserStatus: 'CONFIRMED', UserCreateDate: created })) };
     },
   };
 

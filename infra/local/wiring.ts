@@ -12,6 +12,7 @@ import {
   ENV,
   functions,
   physicalName,
+  routeKeyOf,
   routes,
   schedules,
   stateMachines,
@@ -35,7 +36,7 @@ export interface LocalWiring {
   buckets: { id: string; bucketName: string; objectLock: boolean }[];
   functions: (FunctionSpec & { functionName: string; functionArn: string; entryPath: string })[];
   stateMachines: { id: string; name: string; arn: string; definition: string }[];
-  routes: { routeKey: string; method: string; path: string; function: FunctionId }[];
+  routes: { routeKey: string; method: string; path: string; function: FunctionId; authorization?: 'none' }[];
   schedules: { id: string; expression: string; everySeconds: number; function: FunctionId }[];
   bucketNotifications: { bucketName: string; prefix: string; function: FunctionId }[];
   /** Environment every function sees (the same names as in the cloud). */
@@ -96,7 +97,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
         definition: substituteDefinition(readFileSync(join(repoRoot, m.definitionFile), 'utf8'), values),
       };
     }),
-    routes: routes.map((r) => ({ routeKey: `${r.method} ${r.path}`, ...r })),
+    routes: routes.map((r) => ({ routeKey: routeKeyOf(r), ...r })),
     schedules: schedules.map((s) => ({ ...s })),
     bucketNotifications: bucketNotifications.map((n) => ({
       bucketName: bucketName(n.bucket),

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -47,6 +47,7 @@ import {
   bucketNotifications,
   buckets as bucketSpecs,
   functions as functionSpecs,
+  DEFAULT_ROUTE,
   physicalName,
   routes as routeSpecs,
   schedules as scheduleSpecs,
@@ -354,7 +355,22 @@ export class BranchStack extends Stack {
         integration = new HttpLambdaIntegration(`Integration-${r.function}`, this.fn(r.function));
         integrations.set(r.function, integration);
       }
-      this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method]], integration });
+      if (r.path === DEFAULT_ROUTE) {
+        const route = new HttpRoute(this, 'DefaultRoute', {
+          httpApi: this.api,
+          routeKey: HttpRouteKey.DEFAULT,
+          integration,
+          ...(r.authorization === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        });
+        if (r.authorization === 'none') {
+          Validations.of(route).acknowledge(
+            { id: 'AwsSolutions-APIG4', reason: 'The $default route only answers unmatched requests with a 404 and reads no data; behind the authorizer, a caller without a token would get an English 401 instead.' },
+            { id: 'AwsSolutions-COG4', reason: 'As AwsSolutions-APIG4: the catch-all 404 route needs no Cognito authorizer; every data route has it.' },
+          );
+        }
+      } else {
+        this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method as keyof typeof HttpMethod]], integration });
+      }
     }
 
     // ---- Failed asynchronous events -------------------------------------------------------------

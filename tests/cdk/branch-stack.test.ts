@@ -9,6 +9,7 @@ import {
   buckets,
   functions,
   physicalName,
+  routeKeyOf,
   routes,
   schedules,
   SLIP_FONT,
@@ -212,7 +213,7 @@ describe('Step Functions', () => {
 });
 
 describe('HTTP API', () => {
-  it('has one route per manifest route, each behind the Cognito JWT authorizer and integrated with its function', () => {
+  it('has one route per manifest route, each behind the Cognito JWT authorizer (but the catch-all 404) and integrated with its function', () => {
     const routeResources = resourcesOfType(s, 'AWS::ApiGatewayV2::Route');
     expect(routeResources).toHaveLength(routes.length);
     const [[authorizerId, authorizer]] = resourcesOfType(s, 'AWS::ApiGatewayV2::Authorizer');
@@ -226,11 +227,18 @@ describe('HTTP API', () => {
     expect(authorizer.Properties!.JwtConfiguration.Audience).toEqual([{ Ref: clientId }]);
 
     for (const r of routes) {
-      const found = routeResources.find(([, x]) => x.Properties!.RouteKey === `${r.method} ${r.path}`);
-      expect(found, `${r.method} ${r.path}`).toBeDefined();
+      const found = routeResources.find(([, x]) => x.Properties!.RouteKey === routeKeyOf(r));
+      expect(found, routeKeyOf(r)).toBeDefined();
       const props = found![1].Properties!;
-      expect(props.AuthorizationType).toBe('JWT');
-      expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+      if (r.authorization === 'none') {
+        // Only the catch-all may go without the authorizer.
+        expect(r.path).toBe('$default');
+        expect(props.AuthorizationType).toBe('NONE');
+        expect(props.AuthorizerId).toBeUndefined();
+      } else {
+        expect(props.AuthorizationType).toBe('JWT');
+        expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+      }
       const integrationId = (props.Target['Fn::Join'][1] as any[])[1].Ref as string;
       const integration = s.json.Resources[integrationId];
       expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');

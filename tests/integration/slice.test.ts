@@ -74,7 +74,7 @@ describe('superior-key, scan to archive', () => {
   });
 
   it('takes each step from the right person and refuses a second decision', async () => {
-    const { task } = await decideNext(h, 'liqiang', docId, { opinion: '请生产技术科于月底前落实检查', department: 'SCJSK', dueDate: '2026-12-31' });
+    const { task } = await decideNext(h, 'liqiang', docId, { opinion: '请生产技术科于月底前落实检查', department: 'SCJSK', dueDate: `${new Date().getFullYear() + 1}-01-31` });
     const again = await h.api('liqiang', 'POST', `/tasks/${task.taskId}/decision`, { opinion: '再批一次', department: 'SCJSK' });
     expect(again.status).toBe(409);
     expect(again.body.message).toContain('李强');

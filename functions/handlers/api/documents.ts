@@ -5,6 +5,7 @@
  */
 import { verifyChain } from '../../domain/audit-chain.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
+import { isDocId } from '../../domain/ids.js';
 import { documentChain, readChain } from '../../adapters/audit.js';
 import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/documents.js';
 import { presignedGetUrl } from '../../adapters/storage.js';
@@ -16,6 +17,7 @@ const SCAN_LINK_SECONDS = 300;
 const OFFICE_WIDE = new Set(['clerk', 'confidential-clerk', 'office-director', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
 
 async function loadVisible(actor: Actor, docId: string): Promise<{ doc: DocumentRecord; tasks: TaskRecord[] }> {
+  if (!isDocId(docId)) throw new HttpError(404, '找不到该文件：文件号应为 20 位十六进制字符，请从待办或登记簿中打开');
   const doc = await getDocument(docId);
   if (!doc) throw new HttpError(404, `找不到文件 ${docId}`);
   if (!mayRead(actor, doc.secrecy)) throw new HttpError(403, `该文件密级为${doc.secrecy}，您的密级不足，不能查看`);

@@ -6,7 +6,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { actorFromClaims, type Actor } from '../../domain/identity.js';
+import { actorFromClaims, checkClaims, ClaimsError, type Actor } from '../../domain/identity.js';
+import { findUserCached } from '../../adapters/directory.js';
 import { BadCursorError } from '../../adapters/dynamo.js';
 import { logger } from '../../adapters/logger.js';
 
@@ -48,18 +49,36 @@ function parseBody(event: Event): unknown {
   }
 }
 
+/** The `$default` route (no authorizer): whatever no route matched. Says what was asked, briefly. */
+function unknownRoute(event: Event): APIGatewayProxyStructuredResultV2 {
+  const method = String(event.requestContext?.http?.method ?? '').slice(0, 10);
+  const path = String(event.rawPath ?? event.requestContext?.http?.path ?? '');
+  const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+  return json(404, { message: `没有这个接口：${method} ${shown}。可用接口：/me、/tasks、/documents/{文件号}、/registers/{登记簿}、/rejected-uploads` });
+}
+
+/** Who calls: a valid ID token (our policy) of a user the directory still knows and has enabled. */
+async function callerOf(event: Event): Promise<Actor> {
+  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
+  let actor: Actor;
+  try {
+    checkClaims(claims, Date.now() / 1000);
+    actor = actorFromClaims(claims);
+  } catch (err) {
+    throw new HttpError(401, err instanceof ClaimsError ? err.message : '登录信息无效，请重新登录');
+  }
+  const user = await findUserCached(actor.username);
+  if (!user) throw new HttpError(401, `用户 ${actor.username} 不在本单位用户目录中，请联系管理员`);
+  if (!user.enabled) throw new HttpError(401, `账号 ${actor.username} 已停用，请联系管理员`);
+  return actor;
+}
+
 export function apiHandler(routes: Record<string, RouteHandler>) {
   const dispatch = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
-    const route = routes[event.routeKey];
-    if (!route) return json(404, { message: `没有这个接口：${event.routeKey}` });
+    const route = event.routeKey === '$default' ? undefined : routes[event.routeKey];
+    if (!route) return unknownRoute(event);
     try {
-      const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-      let actor: Actor;
-      try {
-        actor = actorFromClaims(claims);
-      } catch {
-        throw new HttpError(401, '登录信息无效，请重新登录');
-      }
+      const actor = await callerOf(event);
       const result = await route({
         actor,
         params: (event.pathParameters ?? {}) as Record<string, string>,
@@ -79,7 +98,8 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
 
 export function pageLimit(query: Record<string, string>, max = 200): number {
   if (query.limit === undefined) return 50;
-  const limit = Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new HttpError(400, `limit 应为 1 到 ${max} 之间的整数`);
+  // Digits only: Number() would also take "1e2", "0x10" or " 5".
+  const limit = /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
+  if (!(limit >= 1 && limit <= max)) throw new HttpError(400, `每页条数（limit）应为 1 到 ${max} 之间的整数`);
   return limit;
 }

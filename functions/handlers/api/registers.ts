@@ -18,8 +18,9 @@ function requireOffice(actor: Actor) {
 
 function yearOf(query: Record<string, string>): number {
   if (query.year === undefined) return Number(localDate(clock(), env.branchConfig.timeZone).slice(0, 4));
-  const year = Number(query.year);
-  if (!Number.isInteger(year) || year < 1900 || year > 2999) throw new HttpError(400, `年份 ${query.year} 无效，应为四位数字，如 2026`);
+  // Digits only: Number() would also take "2e3", " 2026" or "0x7EA".
+  const year = /^\d{4}$/.test(query.year) ? Number(query.year) : NaN;
+  if (!(year >= 1900 && year <= 2999)) throw new HttpError(400, '年份（year）无效，应为四位数字，如 2026');
   return year;
 }
 
@@ -27,10 +28,11 @@ export const handler = apiHandler({
   'GET /registers/{register}': async ({ actor, params, query }) => {
     requireOffice(actor);
     const register = params.register as RegisterId;
-    if (!(register in REGISTERS)) {
-      throw new HttpError(404, `没有登记簿 ${params.register}，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
+    // Own keys only: `in` also finds __proto__, constructor, toString …
+    if (!Object.hasOwn(REGISTERS, register)) {
+      throw new HttpError(404, `没有这个登记簿，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
     }
-    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, 'order 应为 asc 或 desc');
+    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, '排序（order）应为 asc（正序）或 desc（倒序）');
     const year = yearOf(query);
     const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc' });
     return { register, name: REGISTERS[register], year, ...page };

@@ -6,6 +6,7 @@
  *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
  */
 import { mayRead, ROLE_NAMES } from '../../domain/identity.js';
+import { isTaskId } from '../../domain/ids.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -36,6 +37,7 @@ function alreadyDecided(task: TaskRecord): HttpError {
 }
 
 async function loadTask(taskId: string) {
+  if (!isTaskId(taskId)) throw new HttpError(404, '找不到该待办：待办号应为 24 位十六进制字符，请从待办列表中打开');
   const task = await getTask(taskId);
   if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
   return task;
@@ -55,7 +57,7 @@ export async function decide({ actor, params, body }: Request) {
     throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，请交机要人员或有权限的领导办理`);
   }
   const config = env.branchConfig;
-  const parsed = parseDecision(task.step, body, config);
+  const parsed = parseDecision(task.step, body, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
   const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>) };
