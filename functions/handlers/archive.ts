@@ -47,7 +47,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
       await appendRegisterEntry({
         register: 'archive',
         year,
-        entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
+        entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, secrecy: doc.secrecy, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
         extra: () => [
           counterBumpItem(registerPartition(group, year), previous),
           setArchiveItem(doc.docId, { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at }),

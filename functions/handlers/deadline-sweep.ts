@@ -41,6 +41,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
         taskId: task.taskId,
         docId: task.docId,
         title: task.title,
+        secrecy: task.secrecy,
         registerNumber: task.registerNumber,
         step: task.step,
         stepName: task.stepName,

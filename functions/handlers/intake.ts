@@ -10,10 +10,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { SCAN_PREFIX, REJECTED_PREFIX } from '../../infra/manifest.js';
 import { localDate } from '../domain/calendar.js';
-import { SECRECY_LEVELS, type Secrecy } from '../domain/identity.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
+import { parseSecrecy } from '../domain/secrecy.js';
 import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
-import { checkUpload, SNIFF_BYTES } from '../domain/upload-check.js';
+import { checkUpload, SNIFF_BYTES, type UploadVerdict } from '../domain/upload-check.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
@@ -30,7 +30,6 @@ export type IntakeOutcome =
   | { key: string; outcome: 'skipped'; reason: string };
 
 const URGENCY_WORDS: Record<string, Urgency> = { 'extra-urgent': '特急', urgent: '加急', ordinary: '平件' };
-const SECRECY_WORDS: Record<string, Secrecy> = { none: '非密', secret: '秘密', confidential: '机密', 'top-secret': '绝密' };
 
 function intakeKeyOf(bucket: string, key: string, versionOrEtag: string): string {
   return createHash('sha256').update(`${bucket}\n${key}\n${versionOrEtag}`).digest('hex');
@@ -43,10 +42,11 @@ function readUrgency(value: string | undefined, fileName: string): Urgency {
   if (word && (URGENCIES as string[]).includes(word)) return word as Urgency;
   return urgencyFromName(fileName);
 }
-function readSecrecy(value: string | undefined): Secrecy {
-  const word = decodeMetadata(value);
-  if (word && SECRECY_WORDS[word]) return SECRECY_WORDS[word];
-  return word && (SECRECY_LEVELS as readonly string[]).includes(word) ? (word as Secrecy) : '非密';
+/** An unknown 密级 sets the scan aside like bad content: guessing 非密 would leak the document. */
+function checkSecrecy(checked: UploadVerdict, value: string | undefined) {
+  if (!checked.ok) return checked;
+  const secrecy = parseSecrecy(decodeMetadata(value));
+  return secrecy.ok ? { ...checked, secrecy: secrecy.secrecy } : { ok: false as const, code: 'bad-secrecy' as const, reason: secrecy.reason };
 }
 
 async function ensureRouteStarted(docId: string): Promise<void> {
@@ -91,7 +91,7 @@ export async function intakeRecord(record: S3EventRecord, now = clock()): Promis
   const fileName = key.slice(SCAN_PREFIX.length);
   const config = env.branchConfig;
   const head = info.size > 0 ? await readObjectHead(bucket, key, SNIFF_BYTES) : new Uint8Array();
-  const verdict = checkUpload({ head, size: info.size, maxBytes: config.maxUploadBytes });
+  const verdict = checkSecrecy(checkUpload({ head, size: info.size, maxBytes: config.maxUploadBytes }), info.metadata.secrecy);
   const at = now.toISOString();
 
   if (!verdict.ok) {
@@ -113,7 +113,7 @@ export async function intakeRecord(record: S3EventRecord, now = clock()): Promis
     sender: decodeMetadata(info.metadata.sender) ?? '',
     sourceNumber: decodeMetadata(info.metadata['source-number']) ?? '',
     urgency: readUrgency(info.metadata.urgency, fileName),
-    secrecy: readSecrecy(info.metadata.secrecy),
+    secrecy: verdict.secrecy,
     register: 'incoming',
     registerYear: year,
     registerSerial: serial,
