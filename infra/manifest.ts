@@ -74,7 +74,7 @@ export interface FunctionSpec {
    * bundle at `to` and sets `env` to `/var/task/<to>`; local mode sets `env` to `<repo>/<from>`.
    */
   files?: FunctionFile[];
-  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser). */
+  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
   readsDirectory?: boolean;
 }
 
@@ -200,10 +200,12 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/create-task.ts',
     timeoutSeconds: 30,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', audit: 'write' },
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    // Is anyone cleared for a classified step? (ListUsersInGroup, AdminGetUser)
+    readsDirectory: true,
   },
   {
     id: 'archive',

@@ -442,7 +442,7 @@ export class BranchStack extends Stack {
     if (f.readsDirectory) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
+          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:ListUsersInGroup'],
           resources: [this.userPool.userPoolArn],
         }),
       );
