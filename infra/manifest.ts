@@ -20,6 +20,8 @@ export const ENV = {
   superiorKeyStateMachineArn: 'SUPERIOR_KEY_STATE_MACHINE_ARN',
   /** The user directory (Cognito user pool): who exists, their name and roles. */
   userPoolId: 'USER_POOL_ID',
+  /** The KMS HMAC key that seals audit chain heads (a local key file in local mode). */
+  auditMacKeyId: 'AUDIT_MAC_KEY_ID',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -74,6 +76,11 @@ export interface FunctionSpec {
    * bundle at `to` and sets `env` to `/var/task/<to>`; local mode sets `env` to `<repo>/<from>`.
    */
   files?: FunctionFile[];
+  /**
+   * Uses the audit key: GenerateMac to append to audit chains (every function writing the audit
+   * table), VerifyMac to verify them.
+   */
+  auditKey: ('GenerateMac' | 'VerifyMac')[];
   /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
   readsDirectory?: boolean;
 }
@@ -193,6 +200,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'write' },
     startsStateMachines: ['superior-key'],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
   {
     id: 'create-task',
@@ -204,6 +212,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
     // Is anyone cleared for a classified step? (ListUsersInGroup, AdminGetUser)
     readsDirectory: true,
   },
@@ -217,6 +226,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'read', archive: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac', 'VerifyMac'],
     files: [SLIP_FONT],
   },
   {
@@ -229,6 +239,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
   {
     id: 'api-tasks',
@@ -240,6 +251,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: ['superior-key'],
+    auditKey: ['GenerateMac'],
     readsDirectory: true,
   },
   {
@@ -252,6 +264,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'read', archive: 'read' },
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['VerifyMac'],
   },
   {
     id: 'api-registers',
@@ -263,6 +276,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: [],
   },
 ];
 

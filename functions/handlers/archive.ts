@@ -7,12 +7,11 @@
 import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { verifyChain } from '../domain/audit-chain.js';
 import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
 import type { Decisions } from '../domain/superior-key.js';
-import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
+import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -81,11 +80,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 
-  const [scan, lines, chain] = await Promise.all([
-    readObject(doc.scan.bucket, doc.scan.key),
-    listSlipLines(doc.docId),
-    readChain(documentChain(doc.docId)),
-  ]);
+  const [scan, lines, trail] = await Promise.all([readObject(doc.scan.bucket, doc.scan.key), listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
   const slip: ProcessingSlip = {
     branchName: config.displayName,
     title: doc.title,
@@ -112,7 +107,8 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
       ),
       'application/json; charset=utf-8',
     ],
-    ['audit.json', JSON.stringify({ verification: verifyChain(chain), events: chain }, null, 2), 'application/json; charset=utf-8'],
+    // The sealed head goes along: with the audit key (KMS VerifyMac) the package's trail can be authenticated later.
+    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2), 'application/json; charset=utf-8'],
   ];
   // sha256sum format, so `sha256sum -c manifest-sha256.txt` checks a downloaded package.
   const manifest = files.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
