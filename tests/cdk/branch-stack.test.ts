@@ -360,7 +360,7 @@ describe('IAM (least privilege from the manifest)', () => {
     expect(keys).toHaveLength(1);
     const [keyId, key] = keys[0];
     expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect((key as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
     for (const f of functions) {
       for (const action of ['GenerateMac', 'VerifyMac'] as const) {
         expect(grants(f.id, `kms:${action}`, keyId), `${f.id} ${action}`).toBe(f.auditKey.includes(action));
