@@ -20,6 +20,8 @@ export const ENV = {
   superiorKeyStateMachineArn: 'SUPERIOR_KEY_STATE_MACHINE_ARN',
   /** The user directory (Cognito user pool): who exists, their name and roles. */
   userPoolId: 'USER_POOL_ID',
+  /** The KMS HMAC key that seals audit chain heads (a local key file in local mode). */
+  auditMacKeyId: 'AUDIT_MAC_KEY_ID',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -75,7 +77,12 @@ export interface FunctionSpec {
    * bundle at `to` and sets `env` to `/var/task/<to>`; local mode sets `env` to `<repo>/<from>`.
    */
   files?: FunctionFile[];
-  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser). */
+  /**
+   * Uses the audit key: GenerateMac to append to audit chains (every function writing the audit
+   * table), VerifyMac to verify them.
+   */
+  auditKey: ('GenerateMac' | 'VerifyMac')[];
+  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
   readsDirectory?: boolean;
 }
 
@@ -206,6 +213,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'write' },
     startsStateMachines: ['superior-key'],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
   {
     id: 'create-task',
@@ -213,10 +221,13 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/create-task.ts',
     timeoutSeconds: 30,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', audit: 'write' },
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
+    // Is anyone cleared for a classified step? (ListUsersInGroup, AdminGetUser)
+    readsDirectory: true,
   },
   {
     id: 'archive',
@@ -228,6 +239,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'read', archive: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac', 'VerifyMac'],
     files: [SLIP_FONT],
   },
   {
@@ -240,6 +252,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
   {
     id: 'reconcile',
@@ -251,6 +264,7 @@ export const functions: FunctionSpec[] = [
     buckets: { inbox: 'write' },
     startsStateMachines: ['superior-key'],
     answersStateMachines: ['superior-key'],
+    auditKey: ['GenerateMac'],
   },
   {
     id: 'api-tasks',
@@ -262,6 +276,7 @@ export const functions: FunctionSpec[] = [
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: ['superior-key'],
+    auditKey: ['GenerateMac'],
     readsDirectory: true,
   },
   {
@@ -276,6 +291,7 @@ export const functions: FunctionSpec[] = [
     answersStateMachines: [],
     // Every API function checks that the caller is still in the directory and enabled.
     readsDirectory: true,
+    auditKey: ['VerifyMac'],
   },
   {
     id: 'api-registers',
@@ -288,6 +304,7 @@ export const functions: FunctionSpec[] = [
     startsStateMachines: [],
     answersStateMachines: [],
     readsDirectory: true,
+    auditKey: [],
   },
 ];
 

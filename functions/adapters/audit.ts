@@ -1,36 +1,58 @@
 /**
  * The audit trail: one hash chain per subject (a document, or a register for system events),
- * appended in the same transaction as the change it records, so no change goes unrecorded.
+ * appended in the same transaction as the change it records, so no change goes unrecorded. The
+ * HEAD item keeps the chain's last seq and hash, sealed with the branch's audit key (KMS HMAC), so
+ * a table writer without the key can neither rewrite nor truncate a chain unseen (domain/audit-chain.ts).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { chainEvent, GENESIS_HASH, type AuditEvent, type ChainedAuditEvent } from '../domain/audit-chain.js';
+import {
+  chainEvent,
+  GENESIS_HASH,
+  recordDigest,
+  sealHead,
+  verifyTrail,
+  type AuditEvent,
+  type ChainedAuditEvent,
+  type CoveredRecord,
+  type TrailVerification,
+} from '../domain/audit-chain.js';
+import { auditMac, checkAuditMac } from './audit-key.js';
 import { documentClient } from './clients.js';
+import { listSlipLineRecords, slipLinesWritten } from './documents.js';
 import { backoff, queryAll, transactWrite, TransactionConflict, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 const HEAD = 'HEAD';
 const seqKey = (seq: number) => `SEQ#${String(seq).padStart(8, '0')}`;
 
-export type AuditInput = Omit<AuditEvent, 'seq' | 'subject'>;
+export type AuditInput = Omit<AuditEvent, 'seq' | 'subject' | 'covers'>;
 
-async function readHead(chain: string): Promise<{ seq: number; hash: string }> {
+export interface StoredHead {
+  seq: number;
+  hash: string;
+  mac?: string;
+}
+
+async function readHead(chain: string): Promise<StoredHead | undefined> {
   const res = await documentClient().send(
     new GetCommand({ TableName: env.auditTable, Key: { pk: chain, sk: HEAD }, ConsistentRead: true }),
   );
-  return res.Item ? { seq: Number(res.Item.seq), hash: String(res.Item.hash) } : { seq: 0, hash: GENESIS_HASH };
+  if (!res.Item) return undefined;
+  return { seq: Number(res.Item.seq), hash: String(res.Item.hash), ...(res.Item.mac ? { mac: String(res.Item.mac) } : {}) };
 }
 
-function appendItems(chain: string, head: { seq: number; hash: string }, input: AuditInput): TransactItem[] {
-  const event = chainEvent({ ...input, seq: head.seq + 1, subject: chain }, head.hash);
+async function appendItems(chain: string, head: StoredHead, input: AuditInput, covers: CoveredRecord[]): Promise<TransactItem[]> {
+  const event = chainEvent({ ...input, seq: head.seq + 1, subject: chain, ...(covers.length ? { covers } : {}) }, head.hash);
+  const sealed = await sealHead(chain, event, auditMac);
   return [
     {
       Update: {
         TableName: env.auditTable,
         Key: { pk: chain, sk: HEAD },
-        UpdateExpression: 'SET seq = :next, #hash = :hash',
+        UpdateExpression: 'SET seq = :next, #hash = :hash, mac = :mac',
         ConditionExpression: head.seq === 0 ? 'attribute_not_exists(seq)' : 'seq = :prev',
         ExpressionAttributeNames: { '#hash': 'hash' },
-        ExpressionAttributeValues: { ':next': event.seq, ':hash': event.hash, ...(head.seq === 0 ? {} : { ':prev': head.seq }) },
+        ExpressionAttributeValues: { ':next': sealed.seq, ':hash': sealed.hash, ':mac': sealed.mac, ...(head.seq === 0 ? {} : { ':prev': head.seq }) },
       },
     },
     { Put: { TableName: env.auditTable, Item: { pk: chain, sk: seqKey(event.seq), ...event } } },
@@ -38,14 +60,16 @@ function appendItems(chain: string, head: { seq: number; hash: string }, input: 
 }
 
 /**
- * Writes `items` and appends `audit` to `chain` atomically. A race on the chain head is retried
- * with the fresh head; a failed condition on one of `items` is rethrown for the caller to explain.
+ * Writes `items` and appends `audit` to `chain` atomically. Slip lines among `items` are covered:
+ * the event records their digests. A race on the chain head is retried with the fresh head; a
+ * failed condition on one of `items` is rethrown for the caller to explain.
  */
 export async function transactWithAudit(chain: string, audit: AuditInput, items: TransactItem[]): Promise<void> {
+  const covers = slipLinesWritten(items).map(({ key, record }) => ({ key, sha256: recordDigest(record) }));
   for (let attempt = 0; ; attempt++) {
-    const head = await readHead(chain);
+    const head = (await readHead(chain)) ?? { seq: 0, hash: GENESIS_HASH };
     try {
-      await transactWrite([...items, ...appendItems(chain, head, audit)]);
+      await transactWrite([...items, ...(await appendItems(chain, head, audit, covers))]);
       return;
     } catch (err) {
       const headRace = err instanceof TransactionConflict && err.failedIndexes.every((i) => i >= items.length);
@@ -70,3 +94,14 @@ export async function readChain(chain: string): Promise<ChainedAuditEvent[]> {
 }
 
 export const documentChain = (docId: string) => `DOC#${docId}`;
+
+/**
+ * A document's trail, verified: the links, the sealed head (removed or recomputed events), and
+ * every processing-slip line against the event that wrote it.
+ */
+export async function verifyDocumentTrail(docId: string): Promise<{ events: ChainedAuditEvent[]; head?: StoredHead; verification: TrailVerification }> {
+  const chain = documentChain(docId);
+  const [events, head, records] = await Promise.all([readChain(chain), readHead(chain), listSlipLineRecords(docId)]);
+  const verification = await verifyTrail({ subject: chain, events, head, records }, checkAuditMac);
+  return { events, ...(head ? { head } : {}), verification };
+}

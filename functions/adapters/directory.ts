@@ -2,19 +2,30 @@
  * The user directory (the branch's Cognito user pool): who a username is, and which roles
  * (groups) they hold. Local mode answers the same API from its seeded users.
  */
-import { AdminGetUserCommand, AdminListGroupsForUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { Role } from '../domain/identity.js';
+import {
+  AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
+  CognitoIdentityProviderClient,
+  ListUsersInGroupCommand,
+  type AttributeType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { SECRECY_LEVELS, type DirectoryPerson, type Role, type Secrecy } from '../domain/identity.js';
 import { env } from './env.js';
 
 let client: CognitoIdentityProviderClient | undefined;
 const cognito = () => (client ??= new CognitoIdentityProviderClient({}));
 
-export interface DirectoryUser {
-  username: string;
+export interface DirectoryUser extends DirectoryPerson {
   name: string;
-  roles: string[];
-  enabled: boolean;
 }
+
+const attribute = (attributes: AttributeType[] | undefined, name: string) => attributes?.find((a) => a.Name === name)?.Value;
+/** An unset or unknown clearance attribute clears for nothing classified. */
+const clearanceOf = (attributes: AttributeType[] | undefined): Secrecy => {
+  const value = attribute(attributes, 'custom:clearance');
+  return (SECRECY_LEVELS as readonly (string | undefined)[]).includes(value) ? (value as Secrecy) : '非密';
+};
+const departmentOf = (attributes: AttributeType[] | undefined) => attribute(attributes, 'custom:department') || undefined;
 
 export async function findUser(username: string): Promise<DirectoryUser | undefined> {
   try {
@@ -22,8 +33,10 @@ export async function findUser(username: string): Promise<DirectoryUser | undefi
     const groups = await cognito().send(new AdminListGroupsForUserCommand({ UserPoolId: env.userPoolId, Username: username }));
     return {
       username: user.Username ?? username,
-      name: user.UserAttributes?.find((a) => a.Name === 'name')?.Value ?? username,
+      name: attribute(user.UserAttributes, 'name') ?? username,
       roles: (groups.Groups ?? []).map((g) => g.GroupName ?? ''),
+      department: departmentOf(user.UserAttributes),
+      clearance: clearanceOf(user.UserAttributes),
       enabled: user.Enabled !== false,
     };
   } catch (err) {
@@ -52,4 +65,25 @@ export async function findUserCached(username: string, nowMs = Date.now()): Prom
 export async function holdsRole(username: string, role: Role): Promise<DirectoryUser | undefined> {
   const user = await findUser(username);
   return user?.enabled && user.roles.includes(role) ? user : undefined;
+}
+
+/** Everyone holding a role (a Cognito group), page by page. */
+export async function holdersOf(role: Role): Promise<DirectoryUser[]> {
+  const users: DirectoryUser[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cognito().send(new ListUsersInGroupCommand({ UserPoolId: env.userPoolId, GroupName: role, Limit: 60, NextToken: token }));
+    for (const u of page.Users ?? []) {
+      users.push({
+        username: u.Username ?? '',
+        name: attribute(u.Attributes, 'name') ?? u.Username ?? '',
+        roles: [role],
+        department: departmentOf(u.Attributes),
+        clearance: clearanceOf(u.Attributes),
+        enabled: u.Enabled !== false,
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return users;
 }

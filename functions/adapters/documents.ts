@@ -87,14 +87,34 @@ export function putSlipLineItem(docId: string, line: SlipLine, uniqueSuffix: str
   };
 }
 
-/** The slip lines of a document, in the order they were written. */
-export async function listSlipLines(docId: string): Promise<SlipLine[]> {
+const SLIP_PREFIX = 'SLIP#';
+
+/** The slip lines of a document with their item keys (what the audit trail covers), in order. */
+export async function listSlipLineRecords(docId: string): Promise<{ key: string; record: Record<string, unknown> }[]> {
   const items = await queryAll({
     TableName: env.documentsTable,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slip)',
-    ExpressionAttributeValues: { ':pk': `DOC#${docId}`, ':slip': 'SLIP#' },
+    ExpressionAttributeValues: { ':pk': `DOC#${docId}`, ':slip': SLIP_PREFIX },
   });
-  return items.map(({ pk: _pk, sk: _sk, ...line }) => line as unknown as SlipLine);
+  return items.map(({ pk, sk, ...line }) => ({ key: `${String(pk)}|${String(sk)}`, record: line }));
+}
+
+/** The slip lines of a document, in the order they were written. */
+export async function listSlipLines(docId: string): Promise<SlipLine[]> {
+  return (await listSlipLineRecords(docId)).map((r) => r.record as unknown as SlipLine);
+}
+
+/**
+ * The slip lines a transaction writes, keyed as listSlipLineRecords keys them: the audit event of
+ * the same transaction records their digests, so a line edited later in the table shows.
+ */
+export function slipLinesWritten(items: TransactItem[]): { key: string; record: Record<string, unknown> }[] {
+  return items.flatMap((item) => {
+    const put = item.Put;
+    if (!put || put.TableName !== env.documentsTable || !String(put.Item?.sk ?? '').startsWith(SLIP_PREFIX)) return [];
+    const { pk, sk, ...line } = put.Item as Record<string, unknown>;
+    return [{ key: `${String(pk)}|${String(sk)}`, record: line }];
+  });
 }
 
 /** Records the route's execution; fails (condition) once it is recorded (duplicate events). */

@@ -48,6 +48,9 @@ export const env = {
   get userPoolId() {
     return required(ENV.userPoolId);
   },
+  get auditMacKeyId() {
+    return required(ENV.auditMacKeyId);
+  },
   get branchConfig(): BranchConfig {
     return loadConfig().config;
   },

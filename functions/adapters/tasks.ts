@@ -38,6 +38,8 @@ export interface TaskRecord {
   overdue?: boolean;
   overdueAt?: string;
   escalatedAt?: string;
+  /** Nobody enabled in the directory holds the assignment with the clearance the document needs. */
+  uncleared?: boolean;
   chaseCount?: number;
   decidedBy?: string;
   decidedByName?: string;
@@ -137,6 +139,19 @@ export function markOverdueItem(taskId: string, at: string): TransactItem {
       ConditionExpression: '#status = :open AND attribute_not_exists(overdueAt)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':true': true, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+/** Flags a task nobody cleared can take; fails (condition) once it is flagged. */
+export function markUnclearedItem(taskId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET uncleared = :true, unclearedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(uncleared)',
+      ExpressionAttributeValues: { ':true': true, ':at': at },
     },
   };
 }

@@ -1,8 +1,15 @@
 /**
  * Verifiable audit trail: every state change is an event whose hash covers the previous event's
- * hash, so editing, removing or reordering any stored event breaks verification from that point on.
- * (Dropping events from the END cannot be seen from the events alone: compare the last hash with the
- * head hash kept elsewhere, e.g. on the document item.)
+ * hash, so editing, removing or reordering any stored event breaks the links from that point on.
+ *
+ * The links are plain SHA-256, so anyone holding an exported trail can check them offline. What a
+ * table writer could still do (rewrite an event and recompute every later hash, or drop the last
+ * events) is caught by the head: the chain's last seq and hash, sealed with a keyed MAC (a KMS HMAC
+ * key in the cloud, a key file locally) over the subject, seq and hash. Without the key nobody can
+ * seal a rewritten or truncated chain, and by SHA-256's collision resistance the sealed last hash
+ * pins every earlier event. One MAC per append and one check per verification, not one per event.
+ * Events also carry the digest of each record they wrote (`covers`, e.g. processing-slip lines),
+ * so editing such a record elsewhere shows too. The MAC itself is passed in: no key or AWS here.
  */
 import { createHash } from 'node:crypto';
 
@@ -13,6 +20,13 @@ export interface AuditEvent {
   action: string;
   subject: string;
   details: Record<string, unknown>;
+  /** Records written in the same transaction (e.g. slip lines): their key and recordDigest(). */
+  covers?: CoveredRecord[];
+}
+
+export interface CoveredRecord {
+  key: string;
+  sha256: string;
 }
 
 export interface ChainedAuditEvent extends AuditEvent {
@@ -79,7 +93,13 @@ function sha256Hex(s: string): string {
 
 /** Only the AuditEvent fields are hashed, whatever else the caller's object carries. */
 function eventFields(e: AuditEvent): AuditEvent {
-  return { seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, details: e.details };
+  // `covers` only when present, so events written before it existed hash as they did.
+  return { seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, details: e.details, ...(e.covers ? { covers: e.covers } : {}) };
+}
+
+/** The digest an event keeps of a record it wrote: sha256 of its canonical JSON, hex. */
+export function recordDigest(record: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson(record));
 }
 
 function hashOf(event: AuditEvent, prevHash: string): string {
@@ -122,5 +142,98 @@ export function verifyChain(events: ChainedAuditEvent[]): { ok: true } | { ok: f
     }
     prev = e.hash;
   }
+  return { ok: true };
+}
+
+// ---- the keyed head ------------------------------------------------------------------------
+
+/** A keyed MAC over a message (HMAC-SHA-256 with the branch's audit key), as an opaque string. */
+export type Mac = (message: string) => Promise<string>;
+/** Whether `mac` is the keyed MAC of `message`. */
+export type MacCheck = (message: string, mac: string) => Promise<boolean>;
+
+/** The chain's last position, sealed. seq 0 with GENESIS_HASH is an empty chain. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  mac: string;
+}
+
+/** What the head's MAC covers: versioned, and bound to the subject so a head cannot be moved. */
+export function headMessage(subject: string, seq: number, hash: string): string {
+  return `chancery-audit-head/1\n${subject}\n${seq}\n${hash}`;
+}
+
+export async function sealHead(subject: string, last: { seq: number; hash: string }, mac: Mac): Promise<ChainHead> {
+  return { seq: last.seq, hash: last.hash, mac: await mac(headMessage(subject, last.seq, last.hash)) };
+}
+
+export type TrailVerification = { ok: true } | { ok: false; brokenAtSeq?: number; reason: string };
+
+/**
+ * Checks a subject's whole trail: the links (verifyChain), every event's subject, the head against
+ * the last event (so removed events show), the head's MAC (so a recomputed chain shows), and every
+ * stored covered record (e.g. slip lines) against the digest its event recorded, both ways.
+ * One MAC check, after everything that needs no key.
+ */
+export async function verifyTrail(
+  input: {
+    subject: string;
+    events: ChainedAuditEvent[];
+    head: { seq: number; hash: string; mac?: string } | undefined;
+    /** The covered records as stored now, by key. */
+    records?: { key: string; record: Record<string, unknown> }[];
+  },
+  checkMac: MacCheck,
+): Promise<TrailVerification> {
+  const { subject, events, head } = input;
+  const links = verifyChain(events);
+  if (!links.ok) return links;
+  const stray = events.find((e) => e.subject !== subject);
+  if (stray) return { ok: false, brokenAtSeq: stray.seq, reason: `seq ${stray.seq} belongs to another trail (${stray.subject})` };
+
+  const last = events.at(-1) ?? { seq: 0, hash: GENESIS_HASH };
+  if (!head) {
+    return events.length === 0 ? { ok: true } : { ok: false, reason: 'the chain head is missing: the trail cannot be checked for removed events' };
+  }
+  if (head.seq !== last.seq) {
+    const removed = head.seq > last.seq;
+    return {
+      ok: false,
+      brokenAtSeq: Math.min(head.seq, last.seq) + 1,
+      reason: removed
+        ? `the head records ${head.seq} events but the trail ends at seq ${last.seq}: events were removed`
+        : `the trail has events up to seq ${last.seq} but the head records ${head.seq}: events were added outside the trail`,
+    };
+  }
+  if (head.hash !== last.hash) return { ok: false, brokenAtSeq: last.seq, reason: `the head hash does not match seq ${last.seq}: the trail was rewritten` };
+
+  const recorded = new Map<string, { seq: number; sha256: string }>();
+  for (const e of events) for (const c of e.covers ?? []) recorded.set(c.key, { seq: e.seq, sha256: c.sha256 });
+  for (const { key, record } of input.records ?? []) {
+    const entry = recorded.get(key);
+    if (!entry) return { ok: false, reason: `record ${key} is not in the audit trail: it was written outside it` };
+    let digest: string;
+    try {
+      digest = recordDigest(record);
+    } catch {
+      digest = '';
+    }
+    if (digest !== entry.sha256) return { ok: false, brokenAtSeq: entry.seq, reason: `record ${key} differs from what seq ${entry.seq} recorded: it was altered` };
+    recorded.delete(key);
+  }
+  if (input.records) {
+    const [missing] = recorded;
+    if (missing) return { ok: false, brokenAtSeq: missing[1].seq, reason: `record ${missing[0]}, written at seq ${missing[1].seq}, is missing: it was removed` };
+  }
+
+  if (!head.mac) return { ok: false, reason: 'the chain head is not sealed (no MAC): the trail cannot be authenticated' };
+  let sealed = false;
+  try {
+    sealed = await checkMac(headMessage(subject, head.seq, head.hash), head.mac);
+  } catch (err) {
+    return { ok: false, reason: `the head's MAC could not be checked: ${(err as Error).message}` };
+  }
+  if (!sealed) return { ok: false, brokenAtSeq: head.seq, reason: "the head's MAC does not verify: the trail was rewritten or truncated by someone without the audit key" };
   return { ok: true };
 }

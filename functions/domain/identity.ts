@@ -125,3 +125,26 @@ export function actorFromClaims(claims: Record<string, unknown>): Actor {
 export function mayRead(actor: Actor, secrecy: Secrecy): boolean {
   return SECRECY_LEVELS.indexOf(actor.clearance) >= SECRECY_LEVELS.indexOf(secrecy);
 }
+
+/** A person as the user directory knows them, for "can anyone take this step?". */
+export interface DirectoryPerson {
+  username: string;
+  roles: string[];
+  department?: string;
+  clearance: Secrecy;
+  enabled: boolean;
+}
+
+/** May this person (enabled, cleared for `secrecy`) take a task with this assignment? */
+export function mayTake(person: DirectoryPerson, assignment: { role: Role; username?: string; department?: string }, secrecy: Secrecy): boolean {
+  if (!person.enabled) return false;
+  if (assignment.username && person.username !== assignment.username) return false;
+  if (!person.roles.includes(assignment.role)) return false;
+  if (assignment.department && person.department !== assignment.department) return false;
+  return SECRECY_LEVELS.indexOf(person.clearance) >= SECRECY_LEVELS.indexOf(secrecy);
+}
+
+/** Who is told when a step stalls: the office director chases, and is chased by the main leader. */
+export function supervisorOf(role: Role): Role {
+  return role === 'office-director' ? 'main-leader' : 'office-director';
+}

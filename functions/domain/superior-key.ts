@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
 import { localDate, type DeadlineRule } from './calendar.js';
-import type { Actor, Role } from './identity.js';
+import type { Actor, Role, Secrecy } from './identity.js';
 import { RETENTION_LABELS, type RetentionCode } from './numbering.js';
 
 export const ROUTE_ID = 'superior-key';
@@ -89,6 +89,12 @@ export interface DecisionStamp {
   at: string;
 }
 
+/** What a step's assignment may depend on besides earlier decisions. */
+export interface StepContext {
+  /** The document's 密级: classified documents go to the confidential clerk, not the clerk. */
+  secrecy: Secrecy;
+}
+
 export interface StepDefinition {
   id: StepId;
   /** 拟办, 阅批 … as printed on the processing slip. */
@@ -96,7 +102,7 @@ export interface StepDefinition {
   /** What the assignee is asked to do, shown in the task list. */
   ask: string;
   deadline(urgency: Urgency): DeadlineRule;
-  assign(decisions: Decisions): Assignment;
+  assign(decisions: Decisions, context?: StepContext): Assignment;
 }
 
 /**
@@ -138,7 +144,8 @@ export const STEPS: Record<StepId, StepDefinition> = {
     name: '立卷归档',
     ask: '请立卷归档，并确定保管期限',
     deadline: () => ({ workingDays: 3 }),
-    assign: () => ({ role: 'clerk' }),
+    // A classified document is filed by the confidential clerk (机要员), as it was kept apart.
+    assign: (_d, context) => (context && context.secrecy !== '非密' ? { role: 'confidential-clerk' } : { role: 'clerk' }),
   },
 };
 

@@ -7,12 +7,11 @@
 import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { verifyChain } from '../domain/audit-chain.js';
 import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
 import type { Decisions } from '../domain/superior-key.js';
-import { documentChain, readChain, transactWithAudit } from '../adapters/audit.js';
+import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -47,7 +46,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
       await appendRegisterEntry({
         register: 'archive',
         year,
-        entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
+        entry: () => ({ archiveCode, docId: doc.docId, title: doc.title, secrecy: doc.secrecy, registerNumber: doc.registerNumber, retention: RETENTION_LABELS[retention], orgCode, filedAt: at, prefix }),
         extra: () => [
           counterBumpItem(registerPartition(group, year), previous),
           setArchiveItem(doc.docId, { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at }),
@@ -86,10 +85,10 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 
-  const [scanObject, lines, chain] = await Promise.all([
+  const [scanObject, lines, trail] = await Promise.all([
     getObject(doc.scan.bucket, doc.scan.key, doc.scan.versionId),
     listSlipLines(doc.docId),
-    readChain(documentChain(doc.docId)),
+    verifyDocumentTrail(doc.docId),
   ]);
   // The scan must be the very bytes registered: a missing or changed copy stops the filing.
   if (!scanObject) throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} is missing`);
@@ -123,7 +122,8 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
       ),
       'application/json; charset=utf-8',
     ],
-    ['audit.json', JSON.stringify({ verification: verifyChain(chain), events: chain }, null, 2), 'application/json; charset=utf-8'],
+    // The sealed head goes along: with the audit key (KMS VerifyMac) the package's trail can be authenticated later.
+    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2), 'application/json; charset=utf-8'],
   ];
   // Each object is written once; a retried run keeps what an earlier run stored, and the manifest
   // (written last, in sha256sum format so `sha256sum -c manifest-sha256.txt` checks a download)

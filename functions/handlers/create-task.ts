@@ -4,16 +4,18 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { computeDeadline, zonedInstant, type Deadline } from '../domain/calendar.js';
-import { ROLE_NAMES } from '../domain/identity.js';
+import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
+import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
 import { handlingDueDate, isStepId, STEPS, type Decisions } from '../domain/superior-key.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
-import { getDocument, updateDocumentItem } from '../adapters/documents.js';
+import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { findUser, holdersOf } from '../adapters/directory.js';
+import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
-import { TransactionConflict } from '../adapters/dynamo.js';
+import { appendRegisterEntry } from '../adapters/registers.js';
+import { markUnclearedItem, putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
 export interface CreateTaskEvent {
   taskToken: string;
@@ -53,7 +55,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     registerNumber: doc.registerNumber,
     urgency: doc.urgency,
     secrecy: doc.secrecy,
-    assignment: step.assign(event.decisions),
+    assignment: step.assign(event.decisions, { secrecy: doc.secrecy }),
     executionArn: event.executionArn,
     status: 'open',
     createdAt: now.toISOString(),
@@ -69,13 +71,63 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
       [putTaskItem(task, event.taskToken), updateDocumentItem(doc.docId, { currentStep: step.id })],
     );
   } catch (err) {
-    // Created by an earlier invocation for the same token: nothing more to do.
-    if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) return { taskId, dueAt: task.dueAt };
-    throw err;
+    if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
+    // Created by an earlier invocation for the same token: finish what it may not have.
+    await flagIfNobodyCleared(task, doc);
+    return { taskId, dueAt: task.dueAt };
   }
   // Email/SMS delivery is not wired yet; the task list is where people find their work.
   logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
+  await flagIfNobodyCleared(task, doc);
   return { taskId, dueAt: task.dueAt };
+}
+
+/**
+ * A classified step nobody enabled and cleared can take would wait forever: flag it at once in the
+ * chasing register (催办记录) for the supervisor, with an audit event. Idempotent (a retried
+ * create-task finds the task already flagged).
+ */
+export async function flagIfNobodyCleared(task: TaskRecord, doc: DocumentRecord): Promise<boolean> {
+  if (doc.secrecy === '非密') return false;
+  const a = task.assignment;
+  const candidates = a.username ? [await findUser(a.username)].filter((u) => u !== undefined) : await holdersOf(a.role);
+  if (candidates.some((person) => mayTake(person, a, doc.secrecy))) return false;
+
+  const at = clock().toISOString();
+  const escalatedTo = supervisorOf(a.role);
+  const who = `${a.username ?? ''}${a.department ? `（${a.department}）` : ''}${ROLE_NAMES[a.role]}`;
+  const reason = `${task.stepName}应由${who}办理，但无人具备${doc.secrecy}密级，流程无法推进；请${ROLE_NAMES[escalatedTo]}指定有权限的人员或调整密级审批`;
+  try {
+    await appendRegisterEntry({
+      register: 'chasing',
+      year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
+      entry: () => ({
+        kind: '密级不符',
+        taskId: task.taskId,
+        docId: task.docId,
+        title: task.title,
+        secrecy: doc.secrecy,
+        requiredClearance: doc.secrecy,
+        registerNumber: task.registerNumber,
+        step: task.step,
+        stepName: task.stepName,
+        assignment: a,
+        dueAt: task.dueAt,
+        chasedAt: at,
+        escalatedTo,
+        escalatedToName: ROLE_NAMES[escalatedTo],
+        reason,
+      }),
+      extra: () => [markUnclearedItem(task.taskId, at)],
+      auditChain: documentChain(task.docId),
+      audit: (serial) => ({ at, actor: 'system:route', action: 'task.uncleared', details: { taskId: task.taskId, step: task.step, requiredClearance: doc.secrecy, assignment: a, chasingSerial: serial, escalatedTo } }),
+    });
+  } catch (err) {
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(2)) return false; // flagged by an earlier try
+    throw err;
+  }
+  logger.warn('no one cleared can take this step', { taskId: task.taskId, docId: task.docId, step: task.step, requiredClearance: doc.secrecy, assignment: a, escalatedTo });
+  return true;
 }
 
 export const handler = middy((event: CreateTaskEvent) => createTask(event)).use(injectLambdaContext(logger));

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ScheduledEvent } from 'aws-lambda';
 import { localDate, workingDaysBetween } from '../domain/calendar.js';
-import { ROLE_NAMES, type Role } from '../domain/identity.js';
+import { ROLE_NAMES, supervisorOf } from '../domain/identity.js';
 import { documentChain } from '../adapters/audit.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -24,10 +24,6 @@ export interface SweepResult {
   escalated: number;
 }
 
-/** Who is told when a step stalls: the office director chases, and is chased by the main leader. */
-export function supervisorOf(role: Role): Role {
-  return role === 'office-director' ? 'main-leader' : 'office-director';
-}
 
 async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string): Promise<boolean> {
   const config = env.branchConfig;
@@ -41,6 +37,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
         taskId: task.taskId,
         docId: task.docId,
         title: task.title,
+        secrecy: task.secrecy,
         registerNumber: task.registerNumber,
         step: task.step,
         stepName: task.stepName,

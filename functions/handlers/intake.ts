@@ -15,8 +15,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { SCAN_PREFIX, REJECTED_PREFIX, ORIGINALS_PREFIX } from '../../infra/manifest.js';
 import { localDate } from '../domain/calendar.js';
-import { SECRECY_LEVELS, type Secrecy } from '../domain/identity.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
+import { parseSecrecy } from '../domain/secrecy.js';
 import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
 import { checkUpload, SNIFF_BYTES, type UploadVerdict } from '../domain/upload-check.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
@@ -55,7 +55,6 @@ export interface ScanObject {
 }
 
 const URGENCY_WORDS: Record<string, Urgency> = { 'extra-urgent': '特急', urgent: '加急', ordinary: '平件' };
-const SECRECY_WORDS: Record<string, Secrecy> = { none: '非密', secret: '秘密', confidential: '机密', 'top-secret': '绝密' };
 
 /** The same for an event and a listing of the same upload: bucket, key and content ETag. */
 export function intakeKeyOf(bucket: string, key: string, etag: string): string {
@@ -69,10 +68,11 @@ function readUrgency(value: string | undefined, fileName: string): Urgency {
   if (word && (URGENCIES as string[]).includes(word)) return word as Urgency;
   return urgencyFromName(fileName);
 }
-function readSecrecy(value: string | undefined): Secrecy {
-  const word = decodeMetadata(value);
-  if (word && SECRECY_WORDS[word]) return SECRECY_WORDS[word];
-  return word && (SECRECY_LEVELS as readonly string[]).includes(word) ? (word as Secrecy) : '非密';
+/** An unknown 密级 sets the scan aside like bad content: guessing 非密 would leak the document. */
+function checkSecrecy(checked: UploadVerdict, value: string | undefined) {
+  if (!checked.ok) return checked;
+  const secrecy = parseSecrecy(decodeMetadata(value));
+  return secrecy.ok ? { ...checked, secrecy: secrecy.secrecy } : { ok: false as const, code: 'bad-secrecy' as const, reason: secrecy.reason };
 }
 
 function checkScanBytes(bytes: Uint8Array, maxBytes: number): UploadVerdict {
@@ -146,7 +146,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
 
   const fileName = key.slice(SCAN_PREFIX.length);
   const config = env.branchConfig;
-  const verdict = checkScanBytes(found.bytes, config.maxUploadBytes);
+  const verdict = checkSecrecy(checkScanBytes(found.bytes, config.maxUploadBytes), found.metadata.secrecy);
   const at = now.toISOString();
 
   if (!verdict.ok) {
@@ -174,7 +174,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
     sender: decodeMetadata(found.metadata.sender) ?? '',
     sourceNumber: decodeMetadata(found.metadata['source-number']) ?? '',
     urgency: readUrgency(found.metadata.urgency, fileName),
-    secrecy: readSecrecy(found.metadata.secrecy),
+    secrecy: verdict.secrecy,
     register: 'incoming',
     registerYear: year,
     registerSerial: serial,

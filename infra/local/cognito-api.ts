@@ -1,8 +1,9 @@
 /**
  * The user directory in local mode, behind the Cognito Identity Provider API (awsJson1_1), so the
  * handlers' @aws-sdk/client-cognito-identity-provider calls and `aws cognito-idp …` work
- * unchanged: AdminGetUser, AdminListGroupsForUser and ListUsers over the seeded users, and
- * AdminDisableUser/AdminEnableUser (kept in memory: a restart enables everyone again).
+ * unchanged: AdminGetUser, AdminListGroupsForUser, ListUsers and ListUsersInGroup (paged, like
+ * Cognito) over the seeded users, and AdminDisableUser/AdminEnableUser (kept in memory: a
+ * restart enables everyone again).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type ListeningServer } from './http-listen.js';
@@ -24,8 +25,12 @@ class CognitoError extends Error {
 export async function startLocalCognito(options: { users: LocalUser[]; userPoolId: string; host: string; port: number }): Promise<ListeningServer> {
   const created = Date.now() / 1000;
   const disabled = new Set<string>();
-  const findUser = (body: Record<string, unknown>) => {
+  const checkPool = (body: Record<string, unknown>) => {
     if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
+  };
+  const listed = (u: LocalUser) => ({ Username: u.username, Attributes: attributesOf(u), Enabled: !disabled.has(u.username), UserStatus: 'CONFIRMED', UserCreateDate: created });
+  const findUser = (body: Record<string, unknown>) => {
+    checkPool(body);
     const user = options.users.find((u) => u.username === body.Username);
     if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
     return user;
@@ -47,8 +52,19 @@ export async function startLocalCognito(options: { users: LocalUser[]; userPoolI
       return {};
     },
     ListUsers: (body) => {
-      if (body.UserPoolId !== options.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${String(body.UserPoolId)} does not exist.`);
-      return { Users: options.users.map((u) => ({ Username: u.username, Attributes: attributesOf(u), Enabled: !disabled.has(u.username), UserStatus: 'CONFIRMED', UserCreateDate: created })) };
+      checkPool(body);
+      return { Users: options.users.map(listed) };
+    },
+    ListUsersInGroup: (body) => {
+      checkPool(body);
+      const limit = body.Limit === undefined ? 60 : Number(body.Limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 60) throw new CognitoError('InvalidParameterException', 'Limit must be between 1 and 60.');
+      const start = body.NextToken === undefined ? 0 : Number(Buffer.from(String(body.NextToken), 'base64url').toString('utf8'));
+      if (!Number.isInteger(start) || start < 0) throw new CognitoError('InvalidParameterException', 'Invalid NextToken.');
+      const members = options.users.filter((u) => u.groups.includes(String(body.GroupName) as LocalUser['groups'][number]));
+      const page = members.slice(start, start + limit);
+      const next = start + limit < members.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
+      return { Users: page.map(listed), ...(next ? { NextToken: next } : {}) };
     },
   };
 

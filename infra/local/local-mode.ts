@@ -12,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { loadBranchConfig, type BranchConfig } from '../branch-config.js';
 import { startLocalApi, type LocalApi } from './api-gateway.js';
 import { startLocalCognito } from './cognito-api.js';
+import { startLocalKms } from './kms-api.js';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
@@ -20,7 +21,7 @@ import { startLocalS3, type LocalS3 } from './s3-local.js';
 import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
-import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localUserPoolId, localWiring, type LocalWiring } from './wiring.js';
+import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localAuditKeyArn, localUserPoolId, localWiring, type LocalWiring } from './wiring.js';
 import { startupTasks } from '../manifest.js';
 
 export interface LocalModeOptions {
@@ -30,7 +31,9 @@ export interface LocalModeOptions {
   config?: BranchConfig;
   host?: string;
   /** Fixed ports; 0 or absent picks free ones. */
-  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', number>>;
+  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', number>>;
+  /** The audit key file (default <dataDir>/keys/audit-mac.key): keep it where table writers cannot read. */
+  auditKeyFile?: string;
   /** Watch <dataDir>/inbox for dropped scans (default true). */
   watchInbox?: boolean;
   /** Fire schedules on their interval (default true); tests fire them by hand. */
@@ -43,8 +46,8 @@ export interface LocalMode {
   wiring: LocalWiring;
   dataDir: string;
   inboxDir: string;
-  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', number>;
-  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito', string>;
+  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', number>;
+  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', string>;
   runtime: LocalLambdaRuntime;
   engine: LocalStepFunctions;
   identity: LocalIdentityProvider;
@@ -81,6 +84,7 @@ export function sdkEnvironment(endpoints: LocalMode['endpoints']): Record<string
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito,
+    AWS_ENDPOINT_URL_KMS: endpoints.kms,
   };
 }
 
@@ -98,6 +102,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     stepfunctions: options.ports?.stepfunctions || (await freePort(host)),
     api: options.ports?.api || (await freePort(host)),
     cognito: options.ports?.cognito || (await freePort(host)),
+    kms: options.ports?.kms || (await freePort(host)),
   };
   const endpoints = {
     dynamodb: `http://${host}:${ports.dynamodb}`,
@@ -105,6 +110,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     stepfunctions: `http://${host}:${ports.stepfunctions}`,
     api: `http://${host}:${ports.api}`,
     cognito: `http://${host}:${ports.cognito}`,
+    kms: `http://${host}:${ports.kms}`,
   };
   // Handlers read their endpoints and resource names from the environment, as on Lambda.
   Object.assign(process.env, sdkEnvironment(endpoints), wiring.environment);
@@ -122,6 +128,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   };
 
   try {
+    // The audit key first: every function that writes seals an audit chain head with it.
+    const kms = await startLocalKms({ keyFile: options.auditKeyFile ?? join(dataDir, 'keys', 'audit-mac.key'), keyArn: localAuditKeyArn(wiring.branch), host, port: ports.kms });
+    closers.push(() => kms.close());
+
     const runtime = new LocalLambdaRuntime(wiring);
     const dynamo: LocalDynamoDb = await startDynamoDbLocal({ dataDir, host, port: ports.dynamodb, wiring });
     closers.push(() => dynamo.close());

@@ -1,6 +1,6 @@
 /**
  * `npm start`: local mode in the foreground until Ctrl-C. Data stays in ./.chancery (or
- * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB.
+ * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB / _COGNITO / _KMS.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const port = (name: string, fallback: number) => Number(process.env[`CHANCERY_PO
 const local = await startLocalMode({
   dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
   branch: process.env.CHANCERY_BRANCH ?? 'hq',
-  ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229) },
+  ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229), kms: port('KMS', 9230) },
   scheduleEverySecondsOverride: process.env.CHANCERY_SWEEP_EVERY_SECONDS ? Number(process.env.CHANCERY_SWEEP_EVERY_SECONDS) : undefined,
   log: (message) => console.log(`[${new Date().toLocaleTimeString('zh-CN', { hour12: false })}] ${message}`),
 });
@@ -36,6 +36,7 @@ Chancery 本地模式已启动 (local mode, branch "${local.wiring.branch}") —
   DynamoDB Local            ${local.endpoints.dynamodb}
   S3 (s3rver)               ${local.endpoints.s3}
   Cognito user directory    ${local.endpoints.cognito}  (user pool ${local.wiring.environment.USER_POOL_ID})
+  KMS audit key (HMAC)      ${local.endpoints.kms}  (key file ${join(local.dataDir, 'keys', 'audit-mac.key')})
   收件文件夹 inbox folder     ${local.inboxDir}   (drop a PDF/JPEG/PNG/TIFF scan here)
   收件桶 inbox bucket         s3://${bucket('inbox')}/scans/
   归档桶 archive bucket       s3://${bucket('archive')}/

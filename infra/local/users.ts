@@ -17,6 +17,7 @@ export interface LocalUser {
 
 export const LOCAL_USERS: LocalUser[] = [
   { username: 'wangfang', name: '王芳', groups: ['clerk'], department: 'BGS', clearance: '机密' },
+  { username: 'zhengli', name: '郑丽', groups: ['confidential-clerk'], department: 'BGS', clearance: '绝密' },
   { username: 'liqiang', name: '李强', groups: ['office-director'], department: 'BGS', clearance: '机密' },
   { username: 'zhaomin', name: '赵敏', groups: ['main-leader'], department: 'BGS', clearance: '绝密' },
   { username: 'sunwei', name: '孙伟', groups: ['deputy-leader'], department: 'BGS', clearance: '机密' },

@@ -51,6 +51,11 @@ export function localUserPoolId(branch: string): string {
   return `${LOCAL_REGION}_local${branch.replace(/[^a-z0-9]/g, '')}`;
 }
 
+/** The local audit key (HMAC) ARN; local mode's KMS endpoint answers for it from its key file. */
+export function localAuditKeyArn(branch: string): string {
+  return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/chancery-${branch}-audit-mac`;
+}
+
 export function stateMachineArn(branch: string, id: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${physicalName(branch, id)}`;
 }
@@ -75,6 +80,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
   for (const b of buckets) environment[b.env] = bucketName(b.id);
   for (const m of stateMachines) environment[m.env] = stateMachineArn(branch, m.id);
   environment[ENV.userPoolId] = localUserPoolId(branch);
+  environment[ENV.auditMacKeyId] = localAuditKeyArn(branch);
 
   return {
     branch,

@@ -26,6 +26,7 @@ import { AttributeType, Billing, TableV2, type Attribute } from 'aws-cdk-lib/aws
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -116,6 +117,8 @@ export class BranchStack extends Stack {
   readonly stateMachines = new Map<StateMachineId, StateMachine>();
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
+  /** Seals audit chain heads (HMAC-SHA-256); functions may only ask KMS for or about a MAC. */
+  readonly auditKey: Key;
   readonly api: HttpApi;
   readonly stage: HttpStage;
 
@@ -257,6 +260,20 @@ export class BranchStack extends Stack {
       writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
     });
 
+    // ---- Audit key (KMS HMAC) ----------------------------------------------------------------------
+    // Outside the tables, so a table writer cannot reseal a rewritten audit chain. Retained: without
+    // it no archived trail could be authenticated again.
+    this.auditKey = new Key(this, 'AuditMacKey', {
+      description: `Chancery ${branch}: seals audit chain heads (HMAC-SHA-256)`,
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.auditKey).acknowledge({
+      id: 'AwsSolutions-KMS5',
+      reason: 'HMAC KMS keys do not support automatic key rotation; the audit key must stay verifiable for archived trails.',
+    });
+
     // ---- Lambda functions ------------------------------------------------------------------------
     const environment: Record<EnvName, string> = {
       [ENV.branch]: branch,
@@ -268,6 +285,7 @@ export class BranchStack extends Stack {
     // the functions (substitutions), so a reference back could be a dependency cycle.
     for (const m of stateMachineSpecs) environment[m.env] = this.stateMachineArnOf(m.id);
     environment[ENV.userPoolId] = this.userPool.userPoolId;
+    environment[ENV.auditMacKeyId] = this.auditKey.keyArn;
 
     for (const f of functionSpecs) this.functions.set(f.id, this.makeFunction(f, environment));
 
@@ -503,10 +521,13 @@ export class BranchStack extends Stack {
     if (f.readsDirectory) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
+          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:ListUsersInGroup'],
           resources: [this.userPool.userPoolArn],
         }),
       );
+    }
+    if (f.auditKey.length > 0) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: f.auditKey.map((action) => `kms:${action}`), resources: [this.auditKey.keyArn] }));
     }
     for (const [id, access] of Object.entries(f.tables) as [TableSpec['id'], 'read' | 'write'][]) {
       const table = this.tables.get(id)!;

@@ -384,6 +384,30 @@ describe('IAM (least privilege from the manifest)', () => {
     expect(granted.size).toBeGreaterThan(0);
   });
 
+  it('directory readers may list a role\'s holders (is anyone cleared for a classified step?)', () => {
+    for (const f of functions.filter((x) => x.readsDirectory)) {
+      expect(statementsOf(f.id).some((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 'cognito-idp:ListUsersInGroup'))), f.id).toBe(true);
+    }
+    expect(functions.find((f) => f.id === 'create-task')!.readsDirectory).toBe(true);
+  });
+
+  it('the audit key: an HMAC_256 MAC key, retained, used only as the manifest says; every audit writer may seal', () => {
+    const keys = resourcesOfType(s, 'AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0];
+    expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect((key as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
+    for (const f of functions) {
+      for (const action of ['GenerateMac', 'VerifyMac'] as const) {
+        expect(grants(f.id, `kms:${action}`, keyId), `${f.id} ${action}`).toBe(f.auditKey.includes(action));
+      }
+      expect(grants(f.id, 'kms:Decrypt', keyId) || grants(f.id, 'kms:GenerateDataKey', keyId), f.id).toBe(false);
+      // Whoever appends to an audit chain must seal its head.
+      if (f.tables.audit === 'write') expect(f.auditKey, f.id).toContain('GenerateMac');
+    }
+    expect(functions.filter((f) => f.auditKey.includes('VerifyMac')).map((f) => f.id).sort()).toEqual(['api-documents', 'archive']);
+  });
+
   it('table access follows the manifest: read-only functions cannot write, others get nothing', () => {
     for (const f of functions) {
       for (const t of tables) {

@@ -13,6 +13,7 @@ import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   functionArn,
+  localAuditKeyArn,
   localUserPoolId,
   localWiring,
   repoRoot,
@@ -56,6 +57,8 @@ function resolveLocally(value: unknown): string {
     throw new Error(`cannot resolve Ref ${v.Ref} (${r?.Type})`);
   }
   if (v['Fn::GetAtt']) {
+    const [logicalId, attribute] = v['Fn::GetAtt'] as [string, string];
+    if (s.json.Resources[logicalId]?.Type === 'AWS::KMS::Key' && attribute === 'Arn') return localAuditKeyArn(s.config.branch);
     const fn = functionOfGetAtt(s, v);
     if (fn) return functionArn(s.config.branch, fn);
     throw new Error(`cannot resolve ${JSON.stringify(v)}`);

@@ -3,10 +3,9 @@
  *   GET /documents/{docId}        the document, slip lines, tasks, audit check
  *   GET /documents/{docId}/scan   a short-lived link to the scanned original
  */
-import { verifyChain } from '../../domain/audit-chain.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
-import { documentChain, readChain } from '../../adapters/audit.js';
+import { verifyDocumentTrail } from '../../adapters/audit.js';
 import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/documents.js';
 import { presignedGetUrl } from '../../adapters/storage.js';
 import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
@@ -31,12 +30,12 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
 
 export async function showDocument({ actor, params }: Request) {
   const { doc, tasks } = await loadVisible(actor, params.docId);
-  const [slip, audit] = await Promise.all([listSlipLines(doc.docId), readChain(documentChain(doc.docId))]);
+  const [slip, audit] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
   return {
     document: doc,
     slip,
     tasks: tasks.map(({ decision: _decision, ...t }) => t),
-    audit: { events: audit.length, verification: verifyChain(audit) },
+    audit: { events: audit.events.length, verification: audit.verification },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { localDate } from '../../domain/calendar.js';
 import type { Actor } from '../../domain/identity.js';
+import { redactFor } from '../../domain/secrecy.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
 import { listRegister, listRejectedUploads, REGISTERS, type RegisterId } from '../../adapters/registers.js';
@@ -35,7 +36,8 @@ export const handler = apiHandler({
     if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, '排序（order）应为 asc（正序）或 desc（倒序）');
     const year = yearOf(query);
     const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc' });
-    return { register, name: REGISTERS[register], year, ...page };
+    // Classified entries show their number and 密级 only, unless the reader is cleared for them.
+    return { register, name: REGISTERS[register], year, ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
   },
   'GET /rejected-uploads': async ({ actor, query }) => {
     requireOffice(actor);

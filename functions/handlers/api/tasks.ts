@@ -5,8 +5,9 @@
  *   GET  /tasks/{taskId}           one task
  *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
  */
-import { mayRead, ROLE_NAMES } from '../../domain/identity.js';
+import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
 import { isTaskId } from '../../domain/ids.js';
+import { redactFor } from '../../domain/secrecy.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -20,7 +21,7 @@ import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 
-function assigneeText(task: TaskRecord): string {
+function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   const a = task.assignment;
   if (a.username) return a.username;
   const dept = a.department ? env.branchConfig.departments.find((d) => d.code === a.department)?.name ?? a.department : '';
@@ -43,8 +44,8 @@ async function loadTask(taskId: string) {
   return task;
 }
 
-/** What a list or a task shows: never the task token. */
-const view = (task: TaskRecord) => ({ ...task, assignee: assigneeText(task) });
+/** What a list or a task shows: never the task token; a classified one's title only to the cleared. */
+const view = (actor: Actor, task: Omit<TaskRecord, 'taskToken'>) => redactFor(actor, { ...task, assignee: assigneeText(task) });
 
 export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
@@ -113,14 +114,14 @@ export const handler = apiHandler({
   'GET /me': async ({ actor }) => ({ ...actor, roleNames: actor.roles.map((r) => ROLE_NAMES[r]) }),
   'GET /tasks': async ({ actor, query }) => {
     const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query) });
-    return { items: page.items.map(view), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    return { items: page.items.map((task) => view(actor, task)), ...(page.cursor ? { cursor: page.cursor } : {}) };
   },
   'GET /tasks/{taskId}': async ({ actor, params }) => {
     const { taskToken: _hidden, ...task } = await loadTask(params.taskId);
     if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username) {
       throw new HttpError(403, '您无权查看此待办');
     }
-    return view(task);
+    return view(actor, task);
   },
   'POST /tasks/{taskId}/decision': decide,
 });
