@@ -14,7 +14,7 @@ const stamp = () => new Date().toLocaleTimeString('zh-CN', { hour12: false });
 
 let local: Awaited<ReturnType<typeof startLocalMode>>;
 try {
-    local = await startLocalMode({
+  local = await startLocalMode({
     dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
     branch: process.env.CHANCERY_BRANCH ?? 'hq',
     ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229) },
