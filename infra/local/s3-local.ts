@@ -46,6 +46,7 @@ export async function startLocalS3(options: {
     configureBuckets: options.wiring.buckets.map((b) => ({ name: b.bucketName, configs: [] })),
   });
   const store = new HashedFilesystemStore(directory);
+  await store.open();
   const internals = server as unknown as { store: unknown; context: { store: unknown }; middleware: KoaMiddleware[] };
   internals.store = internals.context.store = store;
   // First in the chain: sees every request before s3rver's routing does.

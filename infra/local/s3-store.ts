@@ -108,6 +108,12 @@ export class HashedFilesystemStore extends FilesystemStore {
     return (await Promise.all(names.map((n) => super.getBucket(n)))).filter(Boolean);
   }
 
+  /** Loads every bucket's index now, moving objects of the old layout into place before any request. */
+  async open(): Promise<void> {
+    const names = (await readdir(this.root).catch(() => [] as string[])).filter(isValidBucketName);
+    await Promise.all(names.map((bucket) => this.index(bucket)));
+  }
+
   /** The bucket's keys in S3 order (loaded, and migrated from the old layout, on first use). */
   private index(bucket: string): Promise<string[]> {
     let index = this.indexes.get(bucket);

@@ -9,6 +9,8 @@ import { join, relative } from 'node:path';
 import { GetObjectCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchInboxFolder } from '../../infra/local/inbox-folder.js';
+import { startLocalS3 } from '../../infra/local/s3-local.js';
+import type { LocalWiring } from '../../infra/local/wiring.js';
 import { pdfOfSize, realPdf } from '../fixtures/scans.js';
 import { archiveBucket, inboxBucket, startHarness, type Harness } from './harness.js';
 
@@ -240,5 +242,47 @@ describe('listing many non-ASCII keys', () => {
       marker = page.IsTruncated ? page.NextMarker : undefined;
     } while (marker);
     expect(v1).toEqual(want);
+  });
+});
+
+describe('the local S3 server on hostile requests and old data', () => {
+  it('answers malformed and escaping requests with S3-style errors and keeps serving', async () => {
+    const s3 = h.local.endpoints.s3;
+    const bucket = inboxBucket(h.local);
+    const cases: [method: string, path: string, code: string][] = [
+      ['GET', `/${bucket}/%E4%zz`, 'InvalidURI'],
+      ['PUT', `/${bucket}/${'%E4%B8%AD'.repeat(400)}`, 'KeyTooLongError'],
+      ['GET', `/..%2F..%2Fetc/hostname`, 'InvalidBucketName'],
+      ['PUT', `/${bucket}/scans/x.pdf?partNumber=1&uploadId=..%2F..%2F..%2Fescape`, 'NoSuchUpload'],
+      ['GET', `/${bucket}?list-type=2&continuation-token=bm90LWEtdG9rZW4=`, 'InvalidArgument'],
+    ];
+    for (const [method, path, code] of cases) {
+      const res = await fetch(`${s3}${path}`, { method, body: method === 'PUT' ? 'x' : undefined });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(await res.text()).toContain(`<Code>${code}</Code>`);
+    }
+    expect(filesUnder(base).filter((f) => f.includes('escape'))).toEqual([]);
+    expect((await h.local.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }))).$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('reads objects stored by the earlier key-as-path layout, under their keys', async () => {
+    const dir = mkdtempSync(join(base, 'old-'));
+    const old = join(dir, 's3', 'old-bucket', 'Z001', 'WS·2026');
+    mkdirSync(old, { recursive: true });
+    writeFileSync(join(old, '原件.pdf._S3rver_object'), 'old bytes');
+    writeFileSync(join(old, '原件.pdf._S3rver_metadata.json'), JSON.stringify({ 'content-type': 'application/pdf' }));
+    const wiring = { buckets: [{ bucketName: 'old-bucket' }], bucketNotifications: [] } as unknown as LocalWiring;
+    const server = await startLocalS3({ dataDir: dir, host: '127.0.0.1', port: 0, wiring, deliver: async () => undefined, onDeliveryError: () => undefined });
+    try {
+      const res = await fetch(`${server.endpoint}/old-bucket/${encodeURIComponent('Z001/WS·2026/原件.pdf')}`);
+      expect(await res.text()).toBe('old bytes');
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      const list = await (await fetch(`${server.endpoint}/old-bucket?list-type=2`)).text();
+      expect(list).toContain('<Key>Z001/WS·2026/原件.pdf</Key>');
+      expect(existsSync(join(old, '原件.pdf._S3rver_object'))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
