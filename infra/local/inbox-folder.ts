@@ -99,6 +99,9 @@ interface Entry {
 interface FileState {
   signature: string;
   since: number;
+  /** The content check's reason, while it fails on an unchanged file. */
+  checked?: string;
+  /** The last error reported for it (each error is reported once). */
   reported?: string;
 }
 
@@ -178,7 +181,7 @@ export function watchInboxFolder(options: InboxFolderOptions): InboxFolder {
       states.set(entry.rel, (state = { signature, since: now }));
     }
     if (now - state.since < quietMs) return true;
-    if (state.reported !== undefined && now - state.since < giveUpMs) return false; // checked, unchanged since: nothing new to learn
+    if (state.checked !== undefined && now - state.since < giveUpMs) return false; // checked, unchanged since: nothing new to learn
     const read = await readPlainFile(entry.path);
     if (!read) return false;
     if (read.signature !== signature) {
@@ -188,10 +191,8 @@ export function watchInboxFolder(options: InboxFolderOptions): InboxFolder {
     const verdict = await checkScan({ bytes: read.bytes, maxBytes: Number.MAX_SAFE_INTEGER });
     if (!verdict.ok && (verdict.code === 'corrupt' || verdict.code === 'empty') && now - state.since < giveUpMs) {
       // Most likely still being written: wait for it to change, or for the long quiet period.
-      if (state.reported !== verdict.reason) {
-        state.reported = verdict.reason;
-        options.onWaiting?.(entry.rel, verdict.reason);
-      }
+      state.checked = verdict.reason;
+      options.onWaiting?.(entry.rel, verdict.reason);
       return false;
     }
     const key = inboxKey(entry.rel, entry.relRaw);
@@ -240,8 +241,18 @@ export function watchInboxFolder(options: InboxFolderOptions): InboxFolder {
       try {
         if (await handle(entry, now)) waiting = true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone meanwhile
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue; // gone meanwhile
         const state = states.get(entry.rel);
+        if ((code === 'EACCES' || code === 'EPERM') && state && now - state.since >= giveUpMs) {
+          // Unreadable for the whole long quiet period: set it aside rather than retry forever.
+          try {
+            setAside(entry, '无法读取该文件（没有读取权限）。请检查文件权限后重新放入收件文件夹。');
+            continue;
+          } catch (moveErr) {
+            err = moveErr;
+          }
+        }
         const message = String(err);
         if (state?.reported === message) continue; // said once; retried quietly every pass
         if (state) state.reported = message;

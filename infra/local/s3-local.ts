@@ -205,8 +205,9 @@ async function listObjects(ctx: KoaContext, store: HashedFilesystemStore, bucket
   const element = (name: string, value: string | number | undefined) => (value === undefined ? '' : `<${name}>${typeof value === 'string' ? text(value) : value}</${name}>`);
   const owner = !v2 || q('fetch-owner') === 'true' ? '<Owner><ID>123456789000</ID><DisplayName>S3rver</DisplayName></Owner>' : '';
   const contents: string[] = [];
-  for (const key of page.keys) {
-    const metadata = await store.getMetadata(bucket, key).catch(() => undefined);
+  const metadatas = await Promise.all(page.keys.map((key) => store.getMetadata(bucket, key).catch(() => undefined)));
+  for (const [i, key] of page.keys.entries()) {
+    const metadata = metadatas[i];
     if (!metadata) continue; // deleted while listing
     contents.push(
       `<Contents>${element('Key', key)}<LastModified>${new Date(metadata['last-modified']).toISOString()}</LastModified><ETag>${xmlText(metadata.etag)}</ETag><Size>${metadata['content-length']}</Size>${owner}<StorageClass>STANDARD</StorageClass></Contents>`,
