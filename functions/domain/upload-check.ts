@@ -1,23 +1,41 @@
 /**
- * Decides whether an uploaded scan may be registered, by its content (magic bytes) and size, never
- * by its file name or the Content-Type the browser claimed.
- *
- * `file-type` was considered, but its buffer API is async (fileTypeFromBuffer returns a Promise) and
- * this check is synchronous; the four accepted formats have unambiguous signatures, so they are
- * matched here directly, plus a few common wrong uploads so the clerk is told what was found.
+ * Decides whether an uploaded scan may be registered, by its whole content and size, never by its
+ * file name or the Content-Type the browser claimed. A signature alone proves nothing (a truncated
+ * upload, a half-written file, an HTML page with "%PDF-" in a comment all have one), so each of
+ * the four accepted formats is parsed: PDFs by pdf-lib (structure and pages), images by walking
+ * their own structure far enough to know the size and that the file is complete.
  */
+import { crc32 } from 'node:zlib';
+import { PDFDocument } from 'pdf-lib';
 
 export type AcceptedScanType = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff';
 
+export type ScanExtension = 'pdf' | 'jpg' | 'png' | 'tif';
+
 export type UploadVerdict =
-  | { ok: true; contentType: AcceptedScanType; extension: 'pdf' | 'jpg' | 'png' | 'tif' }
-  | { ok: false; code: 'empty' | 'too-large' | 'unsupported-type'; reason: string };
+  | {
+      ok: true;
+      contentType: AcceptedScanType;
+      extension: ScanExtension;
+      /** PDF: number of pages. */
+      pages?: number;
+      /** PDF: the file is encrypted (accepted: its structure and pages parsed; its content may need a password to view). */
+      encrypted?: boolean;
+      /** Images: size in pixels. */
+      width?: number;
+      height?: number;
+    }
+  | { ok: false; code: UploadRejectionCode; reason: string };
 
-/** How many head bytes callers should read (same sample size file-type uses). */
-export const SNIFF_BYTES = 4100;
+/**
+ * empty / too-large / unsupported-type: as before. corrupt: the format was recognised but the file
+ * does not parse (truncated, half-written, damaged). no-pages: a well-formed PDF without a page.
+ */
+export type UploadRejectionCode = 'empty' | 'too-large' | 'unsupported-type' | 'corrupt' | 'no-pages';
 
-/** Acrobat and most readers accept a PDF header anywhere in the first 1024 bytes (ISO 32000 note). */
-const PDF_HEADER_WINDOW = 1024;
+/** How many head bytes describe what a rejected file looks like (the sample size file-type uses). */
+const SNIFF_BYTES = 4100;
+
 
 const MB = 1024 * 1024;
 
@@ -42,14 +60,14 @@ function indexOfAscii(head: Uint8Array, needle: string, within: number): number 
   return -1;
 }
 
-function detectAccepted(head: Uint8Array): Extract<UploadVerdict, { ok: true }> | undefined {
-  // PDF: "%PDF-" followed by a version digit.
-  const pdfAt = indexOfAscii(head, '%PDF-', PDF_HEADER_WINDOW);
-  if (pdfAt >= 0 && pdfAt + 5 < head.length && head[pdfAt + 5] >= 0x30 && head[pdfAt + 5] <= 0x39) {
-    return { ok: true, contentType: 'application/pdf', extension: 'pdf' };
+function detectAccepted(head: Uint8Array): { contentType: AcceptedScanType; extension: ScanExtension } | undefined {
+  // PDF: "%PDF-" and a version digit at the very start. Readers tolerate junk before it, but
+  // that junk can be an HTML page a browser would render, so only a scanner's plain PDF counts.
+  if (startsWith(head, [0x25, 0x50, 0x44, 0x46, 0x2d]) && head.length > 5 && head[5] >= 0x30 && head[5] <= 0x39) {
+    return { contentType: 'application/pdf', extension: 'pdf' };
   }
-  if (startsWith(head, [0xff, 0xd8, 0xff])) return { ok: true, contentType: 'image/jpeg', extension: 'jpg' };
-  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { ok: true, contentType: 'image/png', extension: 'png' };
+  if (startsWith(head, [0xff, 0xd8, 0xff])) return { contentType: 'image/jpeg', extension: 'jpg' };
+  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { contentType: 'image/png', extension: 'png' };
   // TIFF (II*\0, MM\0*) and BigTIFF (II+\0, MM\0+).
   if (
     startsWith(head, [0x49, 0x49, 0x2a, 0x00]) ||
@@ -57,7 +75,7 @@ function detectAccepted(head: Uint8Array): Extract<UploadVerdict, { ok: true }> 
     startsWith(head, [0x49, 0x49, 0x2b, 0x00]) ||
     startsWith(head, [0x4d, 0x4d, 0x00, 0x2b])
   ) {
-    return { ok: true, contentType: 'image/tiff', extension: 'tif' };
+    return { contentType: 'image/tiff', extension: 'tif' };
   }
   return undefined;
 }
@@ -90,6 +108,8 @@ function describeOther(head: Uint8Array): string {
   const text = ascii(head, 0, 512).replace(/^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
   if (text.startsWith('<!doctype html') || text.startsWith('<html')) return 'HTML 网页';
   if (text.startsWith('<?xml') || text.startsWith('<svg')) return 'XML/SVG 文件';
+  if (/<(script|body|head|iframe|html)\b/.test(text)) return 'HTML 网页';
+  if (indexOfAscii(head, '%PDF-', 1024) > 0) return 'PDF 文件头之前有多余内容';
   if (looksLikeText(head)) return '纯文本';
   return '未知格式';
 }
@@ -116,11 +136,10 @@ function trimZero(s: string): string {
   return s.endsWith('.0') ? s.slice(0, -2) : s;
 }
 
-/** `head` = the first bytes of the object (at least SNIFF_BYTES if available), `size` = the full size. */
-export function checkUpload(input: { head: Uint8Array; size: number; maxBytes: number }): UploadVerdict {
-  const { head, size, maxBytes } = input;
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`checkUpload: size must be a non-negative integer, got ${size}`);
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`checkUpload: maxBytes must be a positive integer, got ${maxBytes}`);
+
+function sizeVerdict(size: number, maxBytes: number, caller: string): Extract<UploadVerdict, { ok: false }> | undefined {
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`${caller}: size must be a non-negative integer, got ${size}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`${caller}: maxBytes must be a positive integer, got ${maxBytes}`);
   if (size === 0) return { ok: false, code: 'empty', reason: '文件为空（0 字节），请重新扫描。' };
   if (size > maxBytes) {
     let shown = formatSize(size);
@@ -131,11 +150,184 @@ export function checkUpload(input: { head: Uint8Array; size: number; maxBytes: n
     }
     return { ok: false, code: 'too-large', reason: `文件大小 ${shown} 超过上限 ${limit}。请降低扫描分辨率或分成几个文件后重新上传。` };
   }
-  const accepted = detectAccepted(head);
-  if (accepted) return accepted;
-  return {
-    ok: false,
-    code: 'unsupported-type',
-    reason: `文件内容不是 PDF 或 JPEG/PNG/TIFF 图片（检测到：${describeOther(head)}），请重新扫描后上传。`,
+  return undefined;
+}
+
+const FORMAT_NAMES: Record<ScanExtension, string> = { pdf: 'PDF', jpg: 'JPEG', png: 'PNG', tif: 'TIFF' };
+
+/** Thrown by the format parsers below; the message (zh-CN) says what is wrong. */
+class Corrupt extends Error {}
+
+/**
+ * Checks a whole uploaded object: size limits first, then its content parsed as the format its
+ * signature claims. Anything else (HTML included, whatever it contains) is 'unsupported-type'.
+ */
+export async function checkScan(input: { bytes: Uint8Array; maxBytes: number }): Promise<UploadVerdict> {
+  const { bytes, maxBytes } = input;
+  const bad = sizeVerdict(bytes.length, maxBytes, 'checkScan');
+  if (bad) return bad;
+  const kind = detectAccepted(bytes);
+  if (!kind) {
+    return { ok: false, code: 'unsupported-type', reason: `文件内容不是 PDF 或 JPEG/PNG/TIFF 图片（检测到：${describeOther(bytes.subarray(0, SNIFF_BYTES))}），请重新扫描后上传。` };
+  }
+  try {
+    switch (kind.extension) {
+      case 'pdf': {
+        const pdf = await parsePdf(bytes);
+        if (pdf.pages === 0) return { ok: false, code: 'no-pages', reason: 'PDF 文件中没有任何页面，请重新扫描后上传。' };
+        return { ok: true, ...kind, pages: pdf.pages, ...(pdf.encrypted ? { encrypted: true } : {}) };
+      }
+      case 'jpg':
+        return { ok: true, ...kind, ...parseJpeg(bytes) };
+      case 'png':
+        return { ok: true, ...kind, ...parsePng(bytes) };
+      case 'tif':
+        return { ok: true, ...kind, ...parseTiff(bytes) };
+    }
+  } catch (err) {
+    const why = err instanceof Corrupt ? err.message : `无法解析：${shortError(err)}`;
+    return { ok: false, code: 'corrupt', reason: `${FORMAT_NAMES[kind.extension]} 文件不完整或已损坏（${why}），请重新扫描后上传。` };
+  }
+}
+
+function shortError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\s+/g, ' ').slice(0, 120);
+}
+
+async function parsePdf(bytes: Uint8Array): Promise<{ pages: number; encrypted: boolean }> {
+  // A complete PDF ends with "%%EOF" (maybe followed by a line end or a little padding); pdf-lib
+  // alone would happily rebuild a document from the objects of a half-written file.
+  const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
+  if (indexOfAscii(tail, '%%EOF', tail.length) < 0 || indexOfAscii(tail, 'startxref', tail.length) < 0) throw new Corrupt('文件结尾缺少 %%EOF，文件被截断');
+  // Encrypted PDFs are accepted when their structure and page tree parse (pdf-lib reads both
+  // without the password); the pages' content then needs the password to be viewed.
+  const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
+  const pages = doc.getPages();
+  // pdf-lib skips page-tree entries that point at missing objects; the tree's own count says how many there should be.
+  const declared = doc.catalog.Pages().Count().asNumber();
+  if (declared !== pages.length) throw new Corrupt(`页面树声明 ${declared} 页，实际只能读出 ${pages.length} 页`);
+  for (const [i, page] of pages.entries()) {
+    const { width, height } = page.getSize();
+    if (!(width > 0 && height > 0)) throw new Corrupt(`第 ${i + 1} 页没有有效的页面尺寸`);
+  }
+  return { pages: pages.length, encrypted: doc.isEncrypted };
+}
+
+interface Size {
+  width: number;
+  height: number;
+}
+
+function parseJpeg(b: Uint8Array): Size {
+  let size: Size | undefined;
+  let at = 2; // after SOI (FFD8)
+  for (;;) {
+    if (at + 4 > b.length) throw new Corrupt('图像数据在文件头部就已中断');
+    if (b[at] !== 0xff) throw new Corrupt('JPEG 段结构错误');
+    const marker = b[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2; // markers without a length
+      continue;
+    }
+    if (marker === 0xd9) throw new Corrupt('没有图像数据');
+    const length = (b[at + 2] << 8) | b[at + 3];
+    if (length < 2 || at + 2 + length > b.length) throw new Corrupt('JPEG 段超出文件末尾，文件被截断');
+    // SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (length < 8) throw new Corrupt('JPEG 帧头过短');
+      const height = (b[at + 5] << 8) | b[at + 6];
+      const width = (b[at + 7] << 8) | b[at + 8];
+      if (width === 0 || height === 0) throw new Corrupt('图像宽度或高度为 0');
+      size = { width, height };
+    }
+    if (marker === 0xda) break; // start of scan: entropy-coded data follows up to EOI
+    at += 2 + length;
+  }
+  if (!size) throw new Corrupt('缺少图像帧头（SOF），无法确定图像尺寸');
+  // Some scanners pad after EOI with zeros; anything else at the end means the file was cut off.
+  let end = b.length;
+  while (end > at && b[end - 1] === 0x00) end--;
+  if (end < at + 2 || b[end - 2] !== 0xff || b[end - 1] !== 0xd9) throw new Corrupt('缺少结束标记（EOI），文件被截断');
+  return size;
+}
+
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) >>> 0) + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
+}
+
+function parsePng(b: Uint8Array): Size {
+  let at = 8;
+  let size: Size | undefined;
+  let sawData = false;
+  for (let index = 0; ; index++) {
+    if (at + 12 > b.length) throw new Corrupt('缺少结束块（IEND），文件被截断');
+    const length = u32be(b, at);
+    const type = ascii(b, at + 4, at + 8);
+    if (length > 0x7fffffff || at + 12 + length > b.length) throw new Corrupt(`数据块 ${type} 超出文件末尾，文件被截断`);
+    const crc = u32be(b, at + 8 + length);
+    if (crc32(b.subarray(at + 4, at + 8 + length)) !== crc) throw new Corrupt(`数据块 ${type} 校验和错误`);
+    if (index === 0) {
+      if (type !== 'IHDR' || length !== 13) throw new Corrupt('缺少文件头块（IHDR）');
+      const width = u32be(b, at + 8);
+      const height = u32be(b, at + 12);
+      if (width === 0 || height === 0) throw new Corrupt('图像宽度或高度为 0');
+      size = { width, height };
+    }
+    if (type === 'IDAT') sawData = true;
+    at += 12 + length;
+    if (type === 'IEND') break;
+  }
+  if (!sawData) throw new Corrupt('没有图像数据（IDAT）');
+  return size!;
+}
+
+function parseTiff(b: Uint8Array): Size {
+  const little = b[0] === 0x49;
+  const big = (little ? b[2] | (b[3] << 8) : (b[2] << 8) | b[3]) === 43; // BigTIFF
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const u16 = (at: number) => view.getUint16(at, little);
+  const u32 = (at: number) => view.getUint32(at, little);
+  const u64 = (at: number) => Number(view.getBigUint64(at, little));
+  const need = (at: number, n: number, what: string) => {
+    if (!(at >= 0 && at + n <= b.length)) throw new Corrupt(`${what}超出文件末尾，文件被截断`);
   };
+  need(0, big ? 16 : 8, '文件头');
+  const ifd = big ? u64(8) : u32(4);
+  need(ifd, big ? 8 : 2, '第一个图像目录（IFD）');
+  const count = big ? u64(ifd) : u16(ifd);
+  if (count === 0) throw new Corrupt('第一个图像目录（IFD）为空');
+  const entrySize = big ? 20 : 12;
+  const first = ifd + (big ? 8 : 2);
+  need(first, count * entrySize, '第一个图像目录（IFD）');
+  const TYPE_SIZE: Record<number, number> = { 1: 1, 3: 2, 4: 4, 16: 8 }; // BYTE, SHORT, LONG, LONG8
+  const values = new Map<number, number[]>();
+  for (let i = 0; i < count; i++) {
+    const e = first + i * entrySize;
+    const tag = u16(e);
+    if (![256, 257, 273, 279, 324, 325].includes(tag)) continue;
+    const type = u16(e + 2);
+    const n = big ? u64(e + 4) : u32(e + 4);
+    const width = TYPE_SIZE[type];
+    if (!width) throw new Corrupt(`标记 ${tag} 的类型无效`);
+    const inline = big ? 8 : 4;
+    const at = n * width <= inline ? e + (big ? 12 : 8) : big ? u64(e + 12) : u32(e + 8);
+    need(at, n * width, `标记 ${tag} 的数据`);
+    const read = (k: number) => (width === 1 ? b[at + k] : width === 2 ? u16(at + k * 2) : width === 4 ? u32(at + k * 4) : u64(at + k * 8));
+    values.set(tag, Array.from({ length: n }, (_, k) => read(k)));
+  }
+  const width = values.get(256)?.[0];
+  const height = values.get(257)?.[0];
+  if (!width || !height) throw new Corrupt('缺少图像宽度或高度（ImageWidth/ImageLength）');
+  // The image data (strips or tiles) must lie inside the file: a cut-off TIFF usually keeps its
+  // directory at the start and loses the data at the end.
+  const offsets = values.get(273) ?? values.get(324);
+  const counts = values.get(279) ?? values.get(325);
+  if (!offsets || !counts || offsets.length !== counts.length) throw new Corrupt('缺少图像数据位置（StripOffsets/StripByteCounts）');
+  offsets.forEach((offset, i) => need(offset, counts[i], '图像数据'));
+  return { width, height };
 }

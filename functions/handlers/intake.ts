@@ -18,7 +18,8 @@ import { localDate } from '../domain/calendar.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
 import { parseSecrecy } from '../domain/secrecy.js';
 import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
-import { checkUpload, SNIFF_BYTES, type UploadVerdict } from '../domain/upload-check.js';
+import { checkScan, type UploadVerdict } from '../domain/upload-check.js';
+import { cleanText } from '../domain/text.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
@@ -56,6 +57,10 @@ export interface ScanObject {
 
 const URGENCY_WORDS: Record<string, Urgency> = { 'extra-urgent': '特急', urgent: '加急', ordinary: '平件' };
 
+/** Longest title and sender kept in the register (a 公文 title is rarely over 100 characters). */
+const MAX_TITLE = 200;
+const MAX_FIELD = 100;
+
 /** The same for an event and a listing of the same upload: bucket, key and content ETag. */
 export function intakeKeyOf(bucket: string, key: string, etag: string): string {
   return createHash('sha256').update(`${bucket}\n${key}\n${etag}`).digest('hex');
@@ -73,10 +78,6 @@ function checkSecrecy(checked: UploadVerdict, value: string | undefined) {
   if (!checked.ok) return checked;
   const secrecy = parseSecrecy(decodeMetadata(value));
   return secrecy.ok ? { ...checked, secrecy: secrecy.secrecy } : { ok: false as const, code: 'bad-secrecy' as const, reason: secrecy.reason };
-}
-
-function checkScanBytes(bytes: Uint8Array, maxBytes: number): UploadVerdict {
-  return checkUpload({ head: bytes.subarray(0, SNIFF_BYTES), size: bytes.length, maxBytes });
 }
 
 /**
@@ -146,7 +147,8 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
 
   const fileName = key.slice(SCAN_PREFIX.length);
   const config = env.branchConfig;
-  const verdict = checkSecrecy(checkScanBytes(found.bytes, config.maxUploadBytes), found.metadata.secrecy);
+  // Parsed whole (PDF structure and pages, image header, size and end), never judged by its first bytes.
+  const verdict = checkSecrecy(await checkScan({ bytes: found.bytes, maxBytes: config.maxUploadBytes }), found.metadata.secrecy);
   const at = now.toISOString();
 
   if (!verdict.ok) {
@@ -166,13 +168,14 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
 
   const year = Number(localDate(now, config.timeZone).slice(0, 4));
   const receivedAt = object.arrivedAt ? new Date(object.arrivedAt).toISOString() : at;
-  const title = decodeMetadata(found.metadata.title) || titleFromName(fileName);
+  // Names and metadata come from outside: no bidi overrides or control characters reach a register.
+  const title = cleanText(decodeMetadata(found.metadata.title) ?? '', MAX_TITLE) || cleanText(titleFromName(fileName), MAX_TITLE) || '（无标题）';
   const docFor = (serial: number): DocumentRecord => ({
     docId,
     route: ROUTE_ID,
     title,
-    sender: decodeMetadata(found.metadata.sender) ?? '',
-    sourceNumber: decodeMetadata(found.metadata['source-number']) ?? '',
+    sender: cleanText(decodeMetadata(found.metadata.sender) ?? '', MAX_FIELD),
+    sourceNumber: cleanText(decodeMetadata(found.metadata['source-number']) ?? '', MAX_FIELD),
     urgency: readUrgency(found.metadata.urgency, fileName),
     secrecy: verdict.secrecy,
     register: 'incoming',

@@ -10,13 +10,27 @@ import { ROLE_NAMES } from '../../functions/domain/identity.js';
 
 const port = (name: string, fallback: number) => Number(process.env[`CHANCERY_PORT_${name}`] ?? fallback);
 
-const local = await startLocalMode({
-  dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
-  branch: process.env.CHANCERY_BRANCH ?? 'hq',
-  ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229), kms: port('KMS', 9230) },
-  scheduleEverySecondsOverride: process.env.CHANCERY_SWEEP_EVERY_SECONDS ? Number(process.env.CHANCERY_SWEEP_EVERY_SECONDS) : undefined,
-  log: (message) => console.log(`[${new Date().toLocaleTimeString('zh-CN', { hour12: false })}] ${message}`),
-});
+const stamp = () => new Date().toLocaleTimeString('zh-CN', { hour12: false });
+
+let local: Awaited<ReturnType<typeof startLocalMode>>;
+try {
+  local = await startLocalMode({
+    dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
+    branch: process.env.CHANCERY_BRANCH ?? 'hq',
+    ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229), kms: port('KMS', 9230) },
+    scheduleEverySecondsOverride: process.env.CHANCERY_SWEEP_EVERY_SECONDS ? Number(process.env.CHANCERY_SWEEP_EVERY_SECONDS) : undefined,
+    log: (message) => console.log(`[${stamp()}] ${message}`),
+  });
+} catch (err) {
+  // Truly fatal: local mode could not start (port taken, Java missing…). Say why and stop.
+  console.error(`本地模式未能启动 (local mode did not start):\n${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
+
+// Last resort once serving: the causes are fixed where they arise (s3-local, inbox-folder); an
+// error that still escapes is logged and local mode keeps answering rather than dying on input.
+process.on('unhandledRejection', (reason) => console.error(`[${stamp()}] 未处理的错误，本地模式继续运行 (unhandled rejection, still serving):`, reason));
+process.on('uncaughtException', (err) => console.error(`[${stamp()}] 未捕获的异常，本地模式继续运行 (uncaught exception, still serving):`, err));
 
 // For the command-line client and for `source .chancery/env.sh` before using the AWS CLI.
 writeFileSync(join(local.dataDir, 'endpoints.json'), JSON.stringify({ ...local.endpoints, branch: local.wiring.branch }, null, 2));

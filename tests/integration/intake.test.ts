@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBranchConfig } from '../../infra/branch-config.js';
 import { encodeEventKey } from '../../infra/local/s3-local.js';
 import { inboxBucket, makePdf, startHarness, type Harness } from './harness.js';
+import { realJpeg, realPng, realTiff } from '../fixtures/scans.js';
 
 let h: Harness;
 const MAX_BYTES = 64 * 1024;
@@ -110,12 +111,9 @@ describe('bad uploads', () => {
   });
 
   it('accepts PNG, JPEG and TIFF scans by their content', async () => {
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4b30000000049454e44ae426082', 'hex');
-    const jpeg = Buffer.concat([Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'), Buffer.alloc(64), Buffer.from('ffd9', 'hex')]);
-    const tiff = Buffer.concat([Buffer.from('49492a0008000000', 'hex'), Buffer.alloc(64)]);
-    await h.upload('扫描件.png', png);
-    await h.upload('扫描件.jpg', jpeg);
-    await h.upload('扫描件.tif', tiff);
+    await h.upload('扫描件.png', realPng());
+    await h.upload('扫描件.jpg', realJpeg());
+    await h.upload('扫描件.tif', realTiff());
     await h.local.settle();
     const register = await h.api('wangfang', 'GET', '/registers/incoming?limit=200');
     const keys = register.body.items.map((e: any) => e.scanKey);
