@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBranchConfig } from '../../infra/branch-config.js';
 import { encodeEventKey } from '../../infra/local/s3-local.js';
 import { inboxBucket, makePdf, startHarness, type Harness } from './harness.js';
-import { realJpeg, realPng, realTiff } from '../fixtures/scans.js';
+import { pdfOfSize, realJpeg, realPng, realTiff } from '../fixtures/scans.js';
 
 let h: Harness;
 const MAX_BYTES = 64 * 1024;
@@ -88,12 +88,17 @@ describe('bad uploads', () => {
       big.set(pdf);
       return big;
     }, 'too-large', '超过上限'],
+    ['截断300字节.pdf', async () => (await pdfOfSize(10_423)).subarray(0, 300), 'corrupt', '不完整'],
+    ['截断1000字节.pdf', async () => (await pdfOfSize(10_423)).subarray(0, 1000), 'corrupt', '不完整'],
+    ['写了一半.pdf', async () => (await pdfOfSize(10_423)).subarray(0, 5000), 'corrupt', '不完整'],
+    ['伪装成PDF的网页.pdf', async () => '<html><!-- %PDF-1.4 --><script>alert(document.cookie)</script></html>', 'unsupported-type', 'HTML'],
+    ['未知密级.pdf', async () => makePdf('classified?'), 'bad-secrecy', '密级'],
   ];
 
   it.each(cases)('sets %s aside with its reason, registers nothing', async (name, body, code, words) => {
     const bucket = inboxBucket(h.local);
     const content = await body();
-    await h.upload(name, content);
+    await h.upload(name, content, name === '未知密级.pdf' ? { secrecy: 'ultra' } : undefined);
     await h.local.settle();
 
     const rejected = await h.api('wangfang', 'GET', '/rejected-uploads');
