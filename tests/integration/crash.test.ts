@@ -58,6 +58,7 @@ describe('kill -9 during intake', () => {
       const all = await registerEntries(p!);
       return all.length >= 20 + registeredBeforeRestart && (await p!.scansLeft()) === 0 ? all : undefined;
     }, 'every scan registered after the restart');
+    console.log(`crash: ${acknowledged.length} of 60 S3 uploads acknowledged before the kill; after the restart ${p.output().split('\n').find((l) => l.includes('启动补偿'))}`);
     const keys = entries.map((e) => e.scanKey);
     expect(new Set(keys).size).toBe(keys.length);
     for (let i = 0; i < 20; i++) expect(keys).toContain(`scans/文件夹来文-${i}.pdf`);
