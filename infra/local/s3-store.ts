@@ -251,21 +251,8 @@ export class HashedFilesystemStore extends FilesystemStore {
     // Written aside and renamed into place: a reader never sees half an object, and a failed
     // upload leaves the previous version whole.
     const tmp = `${objectPath}.${randomUUID()}.tmp`;
-    const md5 = createHash('md5');
-    let size = 0;
     try {
-      await pipeline(
-        Buffer.isBuffer(object.content) ? [object.content] : object.content,
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            md5.update(chunk);
-            size += chunk.length;
-            callback(null, chunk);
-          },
-        }),
-        createWriteStream(tmp),
-      );
-      const digest = md5.digest('hex');
+      const { size, md5: digest } = await writeCounting(Buffer.isBuffer(object.content) ? [object.content] : object.content, tmp);
       await writeFile(this.getResourcePath(object.bucket, object.key, 'key'), object.key);
       await this.putMetadata(object.bucket, object.key, object.metadata, digest);
       await rename(tmp, objectPath);
@@ -323,22 +310,9 @@ export class HashedFilesystemStore extends FilesystemStore {
     this.checkUpload(uploadId, partNumber);
     const partPath = join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
     await mkdir(dirname(partPath), { recursive: true });
-    const md5 = createHash('md5');
-    let size = 0;
-    await pipeline(
-      content,
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          md5.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      }),
-      createWriteStream(partPath),
-    );
-    const digest = md5.digest('hex');
-    await writeFile(`${partPath}.md5`, digest);
-    return { size, md5: digest };
+    const written = await writeCounting(content, partPath);
+    await writeFile(`${partPath}.md5`, written.md5);
+    return written;
   }
 
   async putObjectMultipart(bucket: string, uploadId: string, parts: { number: number }[]): Promise<unknown> {
@@ -346,4 +320,22 @@ export class HashedFilesystemStore extends FilesystemStore {
     for (const part of parts) this.checkUpload(uploadId, part.number);
     return super.putObjectMultipart(bucket, uploadId, parts);
   }
+}
+
+/** Streams `source` into the file at `path`, counting its bytes and MD5 (S3's ETag) on the way. */
+async function writeCounting(source: Readable | Buffer[], path: string): Promise<{ size: number; md5: string }> {
+  const md5 = createHash('md5');
+  let size = 0;
+  await pipeline(
+    source,
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    }),
+    createWriteStream(path),
+  );
+  return { size, md5: md5.digest('hex') };
 }
