@@ -109,10 +109,11 @@ export const decodeMetadata = (value: string | undefined) => {
 };
 
 /**
- * Sets a rejected upload aside, keeping it whole (the very bytes that were checked), with its
- * reason in the object metadata, then takes it out of the inbox queue.
+ * Keeps a rejected upload whole (the very bytes that were checked) under `toKey`, with its reason
+ * in the object metadata. The caller records the rejection, then takes the upload out of the
+ * inbox queue (removeProcessed): in that order a crash never loses it.
  */
-export async function moveAside(bucket: string, fromKey: string, toKey: string, body: Uint8Array, processed: { etag: string; versionId?: string }, reason: string, code: string): Promise<void> {
+export async function copyAside(bucket: string, fromKey: string, toKey: string, body: Uint8Array, reason: string, code: string): Promise<void> {
   await s3Client().send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -122,7 +123,6 @@ export async function moveAside(bucket: string, fromKey: string, toKey: string, 
       Metadata: { 'rejected-reason': encodeMetadata(reason), 'rejected-code': code, 'original-key': encodeMetadata(fromKey) },
     }),
   );
-  await removeProcessed(bucket, fromKey, processed);
 }
 
 /** 永久 records are kept in compliance mode too (a legal hold can be lifted by whoever holds the permission). */

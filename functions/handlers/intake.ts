@@ -36,7 +36,7 @@ import {
   routeStartMarkItem,
   type IntakeRecord,
 } from '../adapters/registers.js';
-import { decodeMetadata, getObject, headObject, moveAside, putOnce, removeProcessed, sha256Hex } from '../adapters/storage.js';
+import { copyAside, decodeMetadata, getObject, headObject, putOnce, removeProcessed, sha256Hex } from '../adapters/storage.js';
 import { startRoute } from '../adapters/workflows.js';
 
 export type IntakeOutcome =
@@ -153,8 +153,9 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
 
   if (!verdict.ok) {
     const rejectedKey = `${REJECTED_PREFIX}${localDate(now, config.timeZone)}/${intakeKey.slice(0, 8)}-${fileName.replaceAll('/', '_')}`;
-    await moveAside(bucket, key, rejectedKey, found.bytes, processed, verdict.reason, verdict.code);
+    await copyAside(bucket, key, rejectedKey, found.bytes, verdict.reason, verdict.code);
     await recordRejectedUpload(intakeKey, { objectKey: key, rejectedKey, bucket, size: found.size, code: verdict.code, reason: verdict.reason, rejectedAt: at });
+    await removeProcessed(bucket, key, processed);
     logger.warn('upload rejected', { key, rejectedKey, code: verdict.code });
     return { key, outcome: 'rejected', reason: verdict.reason };
   }
