@@ -7,6 +7,8 @@
  * (tests/cdk/wiring.test.ts) synthesizes the stack and checks it against the local wiring.
  */
 
+import { ROUTE_IDS } from '../functions/routes/index.js';
+
 /** Environment variable names every function receives (values differ per runtime). */
 export const ENV = {
   branch: 'CHANCERY_BRANCH',
@@ -17,7 +19,8 @@ export const ENV = {
   auditTable: 'AUDIT_TABLE',
   inboxBucket: 'INBOX_BUCKET',
   archiveBucket: 'ARCHIVE_BUCKET',
-  superiorKeyStateMachineArn: 'SUPERIOR_KEY_STATE_MACHINE_ARN',
+  /** Every route's state machine ARN is this prefix + the route id (30 routes, one variable). */
+  stateMachineArnPrefix: 'STATE_MACHINE_ARN_PREFIX',
   /** The user directory (Cognito user pool): who exists, their name and roles. */
   userPoolId: 'USER_POOL_ID',
   /** The KMS HMAC key that seals audit chain heads (a local key file in local mode). */
@@ -102,12 +105,12 @@ export const SLIP_FONT: FunctionFile = {
   env: 'SLIP_FONT_PATH',
 };
 
-export type StateMachineId = 'superior-key';
+/** A state machine per route: its id is the route's (functions/routes/index.ts). */
+export type StateMachineId = string;
 export interface StateMachineSpec {
   id: StateMachineId;
-  /** Path from the repository root to the ASL file. */
+  /** Path from the repository root to the ASL file (generated from the route module, infra/asl.ts). */
   definitionFile: string;
-  env: EnvName;
   /** `${Name}` placeholders in the ASL, each resolved to a function's ARN. */
   substitutions: Record<string, { functionArnOf: FunctionId }>;
 }
@@ -211,7 +214,7 @@ export const functions: FunctionSpec[] = [
     memoryMb: 512,
     tables: { documents: 'write', registers: 'write', audit: 'write' },
     buckets: { inbox: 'write' },
-    startsStateMachines: ['superior-key'],
+    startsStateMachines: ROUTE_IDS,
     answersStateMachines: [],
     auditKey: ['GenerateMac'],
   },
@@ -262,8 +265,8 @@ export const functions: FunctionSpec[] = [
     memoryMb: 512,
     tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
     buckets: { inbox: 'write' },
-    startsStateMachines: ['superior-key'],
-    answersStateMachines: ['superior-key'],
+    startsStateMachines: ROUTE_IDS,
+    answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
   },
   {
@@ -275,7 +278,7 @@ export const functions: FunctionSpec[] = [
     tables: { documents: 'write', tasks: 'write', audit: 'write' },
     buckets: {},
     startsStateMachines: [],
-    answersStateMachines: ['superior-key'],
+    answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
     readsDirectory: true,
   },
@@ -308,20 +311,18 @@ export const functions: FunctionSpec[] = [
   },
 ];
 
-export const stateMachines: StateMachineSpec[] = [
-  {
-    id: 'superior-key',
-    definitionFile: 'statemachines/superior-key.asl.json',
-    env: ENV.superiorKeyStateMachineArn,
-    substitutions: {
-      CreateTaskFunctionArn: { functionArnOf: 'create-task' },
-      ArchiveFunctionArn: { functionArnOf: 'archive' },
-    },
+export const stateMachines: StateMachineSpec[] = ROUTE_IDS.map((id) => ({
+  id,
+  definitionFile: `statemachines/${id}.asl.json`,
+  substitutions: {
+    CreateTaskFunctionArn: { functionArnOf: 'create-task' },
+    ArchiveFunctionArn: { functionArnOf: 'archive' },
   },
-];
+}));
 
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/me', function: 'api-tasks' },
+  { method: 'GET', path: '/routes', function: 'api-tasks' },
   { method: 'GET', path: '/tasks', function: 'api-tasks' },
   { method: 'GET', path: '/tasks/{taskId}', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/decision', function: 'api-tasks' },

@@ -6,7 +6,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlipLine } from '../domain/processing-slip.js';
 import type { Secrecy } from '../domain/identity.js';
-import type { StepId, Urgency } from '../domain/superior-key.js';
+import type { Urgency } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
 import { queryAll, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
@@ -34,7 +34,7 @@ export interface DocumentRecord {
    */
   scan: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
   status: DocumentStatus;
-  currentStep?: StepId;
+  currentStep?: string;
   executionArn?: string;
   archive?: { archiveCode: string; prefix: string; bucket: string; filedAt: string };
 }

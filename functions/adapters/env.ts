@@ -42,8 +42,9 @@ export const env = {
   get archiveBucket() {
     return required(ENV.archiveBucket);
   },
-  get superiorKeyStateMachineArn() {
-    return required(ENV.superiorKeyStateMachineArn);
+  /** The state machine of a route. */
+  stateMachineArn(routeId: string): string {
+    return `${required(ENV.stateMachineArnPrefix)}${routeId}`;
   },
   get userPoolId() {
     return required(ENV.userPoolId);

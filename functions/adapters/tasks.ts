@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
-import type { Assignment, StepId, Urgency } from '../domain/superior-key.js';
+import type { Assignment, Urgency } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
 import { decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
@@ -21,7 +21,7 @@ export interface TaskRecord {
   taskId: string;
   docId: string;
   route: string;
-  step: StepId;
+  step: string;
   stepName: string;
   ask: string;
   title: string;

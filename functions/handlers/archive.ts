@@ -10,7 +10,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
-import type { Decisions } from '../domain/superior-key.js';
+import type { Decisions } from '../domain/route-platform.js';
+import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
 import { backoff, TransactionConflict } from '../adapters/dynamo.js';
@@ -80,8 +81,11 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const doc = await getDocument(event.docId);
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;
-  const retention = (event.decisions.file?.retention ?? 'Y') as RetentionCode;
-  const orgCode = event.decisions.propose?.department ?? config.departments[0].code;
+  const route = routeById(doc.route);
+  if (!route) throw new Error(`document ${doc.docId} names unknown route ${doc.route}`);
+  const archiveClass = route.archiveClass(event.decisions, config);
+  const retention = archiveClass.retention as RetentionCode;
+  const orgCode = archiveClass.orgCode;
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 

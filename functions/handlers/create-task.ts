@@ -6,7 +6,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
 import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
-import { handlingDueDate, isStepId, STEPS, type Decisions } from '../domain/superior-key.js';
+import { stepOf, type Decisions } from '../domain/route-platform.js';
+import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
 import { findUser, holdersOf } from '../adapters/directory.js';
@@ -27,15 +28,16 @@ export interface CreateTaskEvent {
 }
 
 export async function createTask(event: CreateTaskEvent, now = clock()): Promise<{ taskId: string; dueAt: string }> {
-  if (!isStepId(event.step)) throw new Error(`unknown step ${event.step}`);
-  const step = STEPS[event.step];
+  const route = routeById(event.route);
+  const step = route && stepOf(route, event.step);
+  if (!step) throw new Error(`unknown step ${event.step} of route ${event.route}`);
   const doc = await getDocument(event.docId);
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;
   const options = env.deadlineOptions;
 
   let deadline: Deadline = computeDeadline(now, step.deadline(doc.urgency), options);
-  const setDate = step.id === 'departmentHandle' ? handlingDueDate(event.decisions) : undefined;
+  const setDate = step.dueDateFrom?.(event.decisions);
   if (setDate) {
     deadline = { dueAt: zonedInstant(setDate, config.officeDayEnd, config.timeZone).toISOString(), beyondKnownCalendar: false };
   }

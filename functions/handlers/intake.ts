@@ -17,7 +17,9 @@ import { SCAN_PREFIX, REJECTED_PREFIX, ORIGINALS_PREFIX } from '../../infra/mani
 import { localDate } from '../domain/calendar.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
 import { parseSecrecy } from '../domain/secrecy.js';
-import { ROUTE_ID, titleFromName, urgencyFromName, URGENCIES, type Urgency } from '../domain/superior-key.js';
+import { URGENCIES, type Urgency } from '../domain/route-platform.js';
+import { titleFromName, urgencyFromName } from '../domain/scan-names.js';
+import { DEFAULT_INCOMING_ROUTE, ROUTES, routeById } from '../routes/index.js';
 import { checkScan, type UploadVerdict } from '../domain/upload-check.js';
 import { cleanText } from '../domain/text.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
@@ -57,6 +59,8 @@ export interface ScanObject {
 
 const URGENCY_WORDS: Record<string, Urgency> = { 'extra-urgent': '特急', urgent: '加急', ordinary: '平件' };
 
+const INCOMING_ROUTES = Object.values(ROUTES).filter((r) => r.kind === 'incoming');
+
 /** Longest title and sender kept in the register (a 公文 title is rarely over 100 characters). */
 const MAX_TITLE = 200;
 const MAX_FIELD = 100;
@@ -80,6 +84,18 @@ function checkSecrecy(checked: UploadVerdict, value: string | undefined) {
   return secrecy.ok ? { ...checked, secrecy: secrecy.secrecy } : { ok: false as const, code: 'bad-secrecy' as const, reason: secrecy.reason };
 }
 
+/** The incoming route the scanner's metadata names (x-amz-meta-route), or the branch's default. */
+function checkRoute<V extends { ok: boolean }>(checked: V, value: string | undefined) {
+  if (!checked.ok) return checked as Exclude<V, { ok: true }>;
+  const id = decodeMetadata(value)?.trim();
+  const accepted = checked as Extract<V, { ok: true }>;
+  if (!id) return { ...accepted, route: DEFAULT_INCOMING_ROUTE };
+  const route = routeById(id);
+  if (route?.kind === 'incoming') return { ...accepted, route: route.id };
+  const known = INCOMING_ROUTES.map((r) => `${r.id}（${r.name}）`).join('、');
+  return { ok: false as const, code: 'bad-route' as const, reason: `来文流程 ${id.slice(0, 40)} 不存在，可选：${known}` };
+}
+
 /**
  * Starts the document's route under a name derived from it, then records the start, its audit
  * event and the removal of the outbox mark in one transaction. Safe to repeat at any point.
@@ -94,7 +110,7 @@ export async function ensureRouteStarted(docId: string): Promise<void> {
     await clearRouteStartMark(docId);
     return;
   }
-  const { executionArn } = await startRoute(env.superiorKeyStateMachineArn, `${ROUTE_ID}-${docId}`, { docId, decisions: {} });
+  const { executionArn } = await startRoute(env.stateMachineArn(doc.route), `${doc.route}-${docId}`, { docId, decisions: {} });
   try {
     await transactWithAudit(documentChain(docId), { at: clock().toISOString(), actor: 'system:intake', action: 'route.started', details: { executionArn } }, [
       routeStartedItem(docId, executionArn),
@@ -148,7 +164,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
   const fileName = key.slice(SCAN_PREFIX.length);
   const config = env.branchConfig;
   // Parsed whole (PDF structure and pages, image header, size and end), never judged by its first bytes.
-  const verdict = checkSecrecy(await checkScan({ bytes: found.bytes, maxBytes: config.maxUploadBytes }), found.metadata.secrecy);
+  const verdict = checkRoute(checkSecrecy(await checkScan({ bytes: found.bytes, maxBytes: config.maxUploadBytes }), found.metadata.secrecy), found.metadata.route);
   const at = now.toISOString();
 
   if (!verdict.ok) {
@@ -173,7 +189,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
   const title = cleanText(decodeMetadata(found.metadata.title) ?? '', MAX_TITLE) || cleanText(titleFromName(fileName), MAX_TITLE) || '（无标题）';
   const docFor = (serial: number): DocumentRecord => ({
     docId,
-    route: ROUTE_ID,
+    route: verdict.route,
     title,
     sender: cleanText(decodeMetadata(found.metadata.sender) ?? '', MAX_FIELD),
     sourceNumber: cleanText(decodeMetadata(found.metadata['source-number']) ?? '', MAX_FIELD),

@@ -78,7 +78,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
   } as Record<EnvName, string>;
   for (const t of tables) environment[t.env] = physicalName(branch, t.id);
   for (const b of buckets) environment[b.env] = bucketName(b.id);
-  for (const m of stateMachines) environment[m.env] = stateMachineArn(branch, m.id);
+  environment[ENV.stateMachineArnPrefix] = stateMachineArn(branch, '');
   environment[ENV.userPoolId] = localUserPoolId(branch);
   environment[ENV.auditMacKeyId] = localAuditKeyArn(branch);
 

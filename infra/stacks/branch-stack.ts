@@ -283,7 +283,12 @@ export class BranchStack extends Stack {
     for (const b of bucketSpecs) environment[b.env] = this.buckets.get(b.id)!.bucketName;
     // State machine ARNs are built from their fixed names, not referenced: the machines reference
     // the functions (substitutions), so a reference back could be a dependency cycle.
-    for (const m of stateMachineSpecs) environment[m.env] = this.stateMachineArnOf(m.id);
+    environment[ENV.stateMachineArnPrefix] = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: physicalName(branch, ''),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     environment[ENV.userPoolId] = this.userPool.userPoolId;
     environment[ENV.auditMacKeyId] = this.auditKey.keyArn;
 

@@ -8,7 +8,7 @@
  */
 import { relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functions as functionSpecs, type FunctionId } from '../../infra/manifest.js';
+import { ENV, functions as functionSpecs, type FunctionId } from '../../infra/manifest.js';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -181,8 +181,8 @@ describe('local wiring agrees with the synthesized template', () => {
       const substituted = substituteDefinition(machine.Properties!.DefinitionString, values);
       expect(substituted).toBe(m.definition);
       expect(JSON.parse(substituted)).toEqual(JSON.parse(m.definition));
-      // The ARN the functions are given (SUPERIOR_KEY_STATE_MACHINE_ARN, …) names this machine.
-      expect(Object.values(local.environment)).toContain(m.arn);
+      // The functions reach every route's machine as STATE_MACHINE_ARN_PREFIX + the route id.
+      expect(`${local.environment[ENV.stateMachineArnPrefix]}${m.id}`).toBe(m.arn);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actorFromClaims, mayTake, type DirectoryPerson } from '../../functions/domain/identity.js';
 import { parseSecrecy, redactFor, REDACTED_TITLE } from '../../functions/domain/secrecy.js';
-import { STEPS } from '../../functions/domain/superior-key.js';
+import { STEPS } from '../../functions/routes/superior-key.js';
 
 describe('parseSecrecy', () => {
   it('reads the Chinese levels, and treats absent or blank as 非密', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadBranchConfig } from '../../infra/branch-config.js';
 import { actorFromClaims, mayRead } from '../../functions/domain/identity.js';
-import { decisionDetails, handlingDueDate, mayDecide, parseDecision, STEPS, titleFromName, urgencyFromName } from '../../functions/domain/superior-key.js';
+import { decisionDetails, mayDecide, parseDecision } from '../../functions/domain/route-platform.js';
+import { titleFromName, urgencyFromName } from '../../functions/domain/scan-names.js';
+import { handlingDueDate, STEPS } from '../../functions/routes/superior-key.js';
 
 const config = loadBranchConfig('hq');
 
@@ -50,24 +52,24 @@ describe('who may decide', () => {
 
 describe('decisions', () => {
   it('拟办 must name a known department; messages are for the clerk', () => {
-    expect(parseDecision('propose', { opinion: '请办理' }, config)).toEqual({ ok: false, message: expect.stringContaining('承办科室') });
-    expect(parseDecision('propose', { opinion: '请办理', department: 'NOPE' }, config)).toEqual({ ok: false, message: expect.stringContaining('生产技术科') });
-    expect(parseDecision('propose', { opinion: '  ', department: 'SCJSK' }, config)).toEqual({ ok: false, message: expect.stringContaining('意见') });
-    expect(parseDecision('propose', { opinion: '请办理', department: 'SCJSK', dueDate: '12/31' }, config)).toEqual({ ok: false, message: expect.stringContaining('YYYY-MM-DD') });
-    expect(parseDecision('propose', { opinion: ' 请办理 ', department: 'SCJSK' }, config)).toEqual({ ok: true, decision: { opinion: '请办理', department: 'SCJSK' } });
+    expect(parseDecision(STEPS.propose, { opinion: '请办理' }, config)).toEqual({ ok: false, message: expect.stringContaining('承办科室') });
+    expect(parseDecision(STEPS.propose, { opinion: '请办理', department: 'NOPE' }, config)).toEqual({ ok: false, message: expect.stringContaining('生产技术科') });
+    expect(parseDecision(STEPS.propose, { opinion: '  ', department: 'SCJSK' }, config)).toEqual({ ok: false, message: expect.stringContaining('意见') });
+    expect(parseDecision(STEPS.propose, { opinion: '请办理', department: 'SCJSK', dueDate: '12/31' }, config)).toEqual({ ok: false, message: expect.stringContaining('YYYY-MM-DD') });
+    expect(parseDecision(STEPS.propose, { opinion: ' 请办理 ', department: 'SCJSK' }, config)).toEqual({ ok: true, decision: { opinion: '请办理', department: 'SCJSK' } });
   });
 
   it('立卷归档 needs a retention period', () => {
-    expect(parseDecision('file', {}, config)).toEqual({ ok: false, message: expect.stringContaining('保管期限') });
-    expect(parseDecision('file', { retention: 'Y' }, config)).toEqual({ ok: true, decision: { opinion: '已立卷归档', retention: 'Y' } });
+    expect(parseDecision(STEPS.file, {}, config)).toEqual({ ok: false, message: expect.stringContaining('保管期限') });
+    expect(parseDecision(STEPS.file, { retention: 'Y' }, config)).toEqual({ ok: true, decision: { opinion: '已立卷归档', retention: 'Y' } });
   });
 
   it('writes the slip details and takes the handling date from the instruction first', () => {
-    expect(decisionDetails('propose', { department: 'SCJSK', dueDate: '2026-12-31' }, config)).toEqual([
+    expect(decisionDetails(STEPS.propose, { department: 'SCJSK', dueDate: '2026-12-31' }, config)).toEqual([
       { label: '承办科室', value: '生产技术科' },
       { label: '办理期限', value: '2026-12-31' },
     ]);
-    expect(decisionDetails('file', { retention: 'D30' }, config)).toEqual([{ label: '保管期限', value: '30年' }]);
+    expect(decisionDetails(STEPS.file, { retention: 'D30' }, config)).toEqual([{ label: '保管期限', value: '30年' }]);
     const stamp = { by: 'x', byName: 'x', at: '' };
     expect(handlingDueDate({ propose: { opinion: 'a', department: 'SCJSK', dueDate: '2026-12-31', ...stamp }, instruct: { opinion: 'b', dueDate: '2026-12-15', ...stamp } })).toBe('2026-12-15');
     expect(handlingDueDate({ propose: { opinion: 'a', department: 'SCJSK', dueDate: '2026-12-31', ...stamp } })).toBe('2026-12-31');

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadBranchConfig } from '../../infra/branch-config.js';
 import { BadCursorError, decodeCursor, decodeMergedCursor, encodeCursor } from '../../functions/adapters/dynamo.js';
 import { checkClaims, ClaimsError } from '../../functions/domain/identity.js';
-import { isCalendarDate, parseDecision } from '../../functions/domain/superior-key.js';
+import { isCalendarDate, parseDecision } from '../../functions/domain/route-platform.js';
+import { STEPS } from '../../functions/routes/superior-key.js';
 
 const config = loadBranchConfig('hq');
 const NOW = 1_800_000_000;
@@ -45,7 +46,7 @@ describe('dates', () => {
   it('takes a handling date from today (branch time) to two years ahead', () => {
     // 2026-11-23T20:00Z is already 2026-11-24 in Beijing.
     const now = new Date('2026-11-23T20:00:00Z');
-    const decide = (dueDate: string) => parseDecision('propose', { opinion: '请办理', department: 'SCJSK', dueDate }, config, now);
+    const decide = (dueDate: string) => parseDecision(STEPS.propose, { opinion: '请办理', department: 'SCJSK', dueDate }, config, now);
     expect(decide('2026-11-24').ok).toBe(true);
     expect(decide('2028-11-24').ok).toBe(true);
     expect(decide('2026-11-23')).toEqual({ ok: false, message: expect.stringContaining('已过') });

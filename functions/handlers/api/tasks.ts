@@ -9,7 +9,8 @@ import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
 import { isTaskId } from '../../domain/ids.js';
 import { redactFor } from '../../domain/secrecy.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
-import { decisionDetails, mayDecide, parseDecision, STEPS } from '../../domain/superior-key.js';
+import { decisionDetails, describeRoute, mayDecide, parseDecision, stepOf, type StepDefinition } from '../../domain/route-platform.js';
+import { ROUTES, routeById } from '../../routes/index.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
@@ -44,6 +45,14 @@ async function loadTask(taskId: string) {
   return task;
 }
 
+/** The step a task is for, from its route module (a task names its route and step). */
+function stepOfTask(task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition {
+  const route = routeById(task.route);
+  const step = route && stepOf(route, task.step);
+  if (!step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
+  return step;
+}
+
 /** What a list or a task shows: never the task token; a classified one's title only to the cleared. */
 const view = (actor: Actor, task: Omit<TaskRecord, 'taskToken'>) => redactFor(actor, { ...task, assignee: assigneeText(task) });
 
@@ -58,27 +67,29 @@ export async function decide({ actor, params, body }: Request) {
     throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，请交机要人员或有权限的领导办理`);
   }
   const config = env.branchConfig;
-  const parsed = parseDecision(task.step, body, config, clock());
+  const step = stepOfTask(task);
+  const parsed = parseDecision(step, body, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
-  const decision: Record<string, unknown> = { ...(parsed.decision as Record<string, unknown>) };
-  if (typeof decision.deputy === 'string') {
-    // A named deputy must exist and hold the role, or the next step would wait for nobody.
-    const deputy = await holdsRole(decision.deputy, 'deputy-leader');
-    if (!deputy) throw new HttpError(400, `找不到分管领导 ${decision.deputy}：请填写分管领导的用户名`);
-    decision.deputyName = deputy.name;
+  const decision: Record<string, unknown> = { ...parsed.decision };
+  const named = step.namesPerson;
+  if (named && typeof decision[named.field] === 'string') {
+    // A named person must exist and hold the role, or the next step would wait for nobody.
+    const person = await holdsRole(String(decision[named.field]), named.role);
+    if (!person) throw new HttpError(400, `找不到${named.label} ${String(decision[named.field])}：请填写${named.label}的用户名`);
+    decision[`${named.field}Name`] = person.name;
   }
   const at = clock().toISOString();
   Object.assign(decision, { by: actor.username, byName: actor.name, at });
   const line: SlipLine = {
     step: task.step,
-    stepName: STEPS[task.step].name,
+    stepName: step.name,
     actorName: actor.name,
     actorUsername: actor.username,
     role: ROLE_NAMES[task.assignment.role],
     at,
     opinion: String(decision.opinion ?? ''),
-    details: decisionDetails(task.step, decision, config),
+    details: decisionDetails(step, decision, config),
   };
   try {
     // The decision, its slip line, its audit event and the "to send" mark commit together.
@@ -112,6 +123,8 @@ export async function decide({ actor, params, body }: Request) {
 
 export const handler = apiHandler({
   'GET /me': async ({ actor }) => ({ ...actor, roleNames: actor.roles.map((r) => ROLE_NAMES[r]) }),
+  // Every route with its steps and each step's form as JSON Schema: any client renders any route.
+  'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute) }),
   'GET /tasks': async ({ actor, query }) => {
     const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query) });
     return { items: page.items.map((task) => view(actor, task)), ...(page.cursor ? { cursor: page.cursor } : {}) };

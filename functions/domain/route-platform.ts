@@ -1,0 +1,187 @@
+/**
+ * The route platform: what every approval route (审批流程) is made of, and the rules that hold for
+ * all of them. A route is one module in functions/routes/ (its steps: who acts, by when, what a
+ * decision says, what it adds to the processing slip) plus its flow, from which
+ * statemachines/<route>.asl.json is generated. Handlers look a route up by its id and never name
+ * one; nothing here knows AWS.
+ */
+import { z } from 'zod';
+import type { BranchConfig } from './branch-config.js';
+import { localDate, type DeadlineRule } from './calendar.js';
+import type { Actor, Role, Secrecy } from './identity.js';
+
+export type Urgency = '特急' | '加急' | '平件';
+export const URGENCIES: Urgency[] = ['特急', '加急', '平件'];
+
+/** Who a task is for: a named person, or anyone holding the role (in the department, if given). */
+export interface Assignment {
+  role: Role;
+  username?: string;
+  department?: string;
+}
+
+/** Added to every decision sent back to the state machine: who decided and when. */
+export interface DecisionStamp {
+  by: string;
+  byName: string;
+  at: string;
+}
+
+export type Decision = Record<string, unknown> & DecisionStamp;
+/** The decisions of a route so far, by step id: what later steps and Choice states read. */
+export type Decisions = Partial<Record<string, Decision>>;
+
+/** What a step's assignment may depend on besides earlier decisions. */
+export interface StepContext {
+  /** The document's 密级: classified documents go to the confidential clerk, not the clerk. */
+  secrecy: Secrecy;
+}
+
+export interface SlipDetail {
+  label: string;
+  value: string;
+}
+
+export interface StepDefinition {
+  id: string;
+  /** 拟办, 阅批 … as printed on the processing slip. */
+  name: string;
+  /** What the assignee is asked to do, shown in the task list. */
+  ask: string;
+  /** The ASL state's comment: what happens here, for whoever reads the graph. */
+  comment: string;
+  /** The decision form: served as JSON Schema by GET /routes, checked on every decision. */
+  form: z.ZodType;
+  deadline(urgency: Urgency): DeadlineRule;
+  assign(decisions: Decisions, context?: StepContext): Assignment;
+  /** A date an earlier decision set for this step, overriding its deadline rule. */
+  dueDateFrom?(decisions: Decisions): string | undefined;
+  /** What a decision adds to the processing slip besides its opinion. */
+  details?(decision: Record<string, unknown>, config: BranchConfig): SlipDetail[];
+  /** Checks that need the branch (a department code that exists); a message when refused. */
+  check?(decision: Record<string, unknown>, config: BranchConfig): string | undefined;
+  /** A decision field naming a person who must exist and hold a role (the named deputy). */
+  namesPerson?: { field: string; role: Role; label: string };
+}
+
+export interface RouteDefinition {
+  id: string;
+  /** As the office calls it: 上级主管机关来文 … */
+  name: string;
+  kind: 'incoming' | 'internal';
+  /** The human steps, in the order of the happy path. */
+  steps: StepDefinition[];
+  /** The flow the ASL is generated from: the steps' ids in order, then the archive. */
+  flow: string[];
+  /** How the archive package is classed: 保管期限 and the 机构代码 of its 档号. */
+  archiveClass(decisions: Decisions, config: BranchConfig): { retention: string; orgCode: string };
+}
+
+export function stepOf(route: RouteDefinition, stepId: string): StepDefinition | undefined {
+  return route.steps.find((s) => s.id === stepId);
+}
+
+// ---- decision forms ------------------------------------------------------------------------------
+
+/** Is `YYYY-MM-DD` a day that exists (no 2026-13-45, 2026-02-30, 0000-00-00)? */
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const NOT_AN_OBJECT = '请求内容应为 JSON 对象，如 {"opinion": "同意"}';
+/** A step's form. Unknown fields are refused, not dropped: a misspelt field would otherwise vanish unseen. */
+export const form = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return NOT_AN_OBJECT;
+      const keys = ((issue as { keys?: string[] }).keys ?? []).map((k) => (k.length > 30 ? `${k.slice(0, 30)}…` : k));
+      const shown = keys.length > 5 ? `${keys.slice(0, 5).join('、')} 等 ${keys.length} 个` : keys.join('、');
+      return `不认识的字段：${shown}；本步骤可填写：${Object.keys(shape).join('、')}`;
+    },
+  });
+
+export const isoDate = z
+  .string({ error: '办理期限（dueDate）应为日期文字，格式 YYYY-MM-DD，如 2026-12-31' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '办理期限（dueDate）格式应为 YYYY-MM-DD，如 2026-12-31', abort: true })
+  .refine(isCalendarDate, '办理期限（dueDate）不是真实的日期，请检查月份（01–12）和日期（不超过当月天数）');
+export const opinion = z.string({ error: '请填写意见（opinion），应为文字' }).trim().min(1, '请填写意见（opinion）').max(2000, '意见不超过 2000 字');
+/** Cognito's user-name rule (1–128 letters, marks, symbols, digits, punctuation). */
+export const username = (label: string) =>
+  z.string({ error: `${label}应为用户名文字，如 sunwei` }).regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, `${label}应为用户名，如 sunwei`);
+export const departmentCode = (label: string) =>
+  z.string({ error: `请指定${label}，填科室代码，如 SCJSK` }).min(1, `请指定${label}`).max(32, `${label}应为科室代码，如 SCJSK`);
+export const retention = z.enum(['Y', 'D30', 'D10'], { error: '请确定保管期限（retention）：Y（永久）、D30（30年）或 D10（10年）' });
+export const filingOpinion = z.string({ error: '意见（opinion）应为文字' }).trim().max(2000, '意见不超过 2000 字').default('已立卷归档');
+
+/** A department code that the branch has; the message lists the ones it has. */
+export function unknownDepartment(code: unknown, config: BranchConfig): string | undefined {
+  if (config.departments.some((d) => d.code === code)) return undefined;
+  const known = config.departments.map((d) => `${d.code}（${d.name}）`).join('、');
+  return `没有科室代码 ${String(code)}，可选：${known}`;
+}
+
+export const departmentName = (code: unknown, config: BranchConfig) => config.departments.find((d) => d.code === code)?.name ?? String(code);
+
+export type DecisionResult = { ok: true; decision: Record<string, unknown> } | { ok: false; message: string };
+
+/** How far ahead a handling date may be set: beyond this it is a typo, not a plan. */
+export const MAX_DUE_YEARS_AHEAD = 2;
+/** Any message zod has not been given here, in Chinese rather than zod's English default. */
+const zhCN = z.locales.zhCN().localeError;
+
+/**
+ * Checks a decision body against the step's form; messages are for the clerk (zh-CN). A handling
+ * date lies from today (in the branch's time zone, as of `now`) to two years ahead.
+ */
+export function parseDecision(step: StepDefinition, body: unknown, config: BranchConfig, now: Date = new Date()): DecisionResult {
+  // No body at all is an empty form; a body of null, [], "x" or 1 is not a form.
+  const parsed = step.form.safeParse(body === undefined ? {} : body, { error: zhCN });
+  if (!parsed.success) {
+    return { ok: false, message: parsed.error.issues.map((i) => i.message).join('；') };
+  }
+  const decision = parsed.data as Record<string, unknown>;
+  const refused = step.check?.(decision, config);
+  if (refused) return { ok: false, message: refused };
+  if (typeof decision.dueDate === 'string') {
+    const today = localDate(now, config.timeZone);
+    const [y, m, d] = today.split('-').map(Number);
+    const latest = new Date(Date.UTC(y + MAX_DUE_YEARS_AHEAD, m - 1, d)).toISOString().slice(0, 10);
+    if (decision.dueDate < today) return { ok: false, message: `办理期限（dueDate）${decision.dueDate} 已过，应不早于今天（${today}）` };
+    if (decision.dueDate > latest) return { ok: false, message: `办理期限（dueDate）${decision.dueDate} 太远，应不晚于 ${latest}（两年内）` };
+  }
+  return { ok: true, decision };
+}
+
+/** May this person act on a task with this assignment? The assignee, or a holder of the role. */
+export function mayDecide(actor: Actor, assignment: Assignment): boolean {
+  if (assignment.username) return actor.username === assignment.username;
+  if (!actor.roles.includes(assignment.role)) return false;
+  return !assignment.department || actor.department === assignment.department;
+}
+
+/** The label/value pairs a decision adds to the processing slip (a set date, then the step's own). */
+export function decisionDetails(step: StepDefinition, decision: Record<string, unknown>, config: BranchConfig): SlipDetail[] {
+  const own = step.details?.(decision, config) ?? [];
+  return decision.dueDate && !own.some((d) => d.label === '办理期限') ? [...own, { label: '办理期限', value: String(decision.dueDate) }] : own;
+}
+
+/** Each step's form as JSON Schema, for the console and the CLI to render any route without knowing it. */
+export function describeRoute(route: RouteDefinition) {
+  return {
+    id: route.id,
+    name: route.name,
+    kind: route.kind,
+    steps: route.steps.map((s) => ({
+      id: s.id,
+      name: s.name,
+      ask: s.ask,
+      form: z.toJSONSchema(s.form, { io: 'input', unrepresentable: 'any' }),
+      ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
+    })),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Every route Chancery runs, by id. Handlers find a route here from the id a document or a task
+ * carries; adding a route is its module, one line here, its generated ASL file and its tests.
+ */
+import type { RouteDefinition } from '../domain/route-platform.js';
+import { superiorKey } from './superior-key.js';
+
+export const ROUTES: Readonly<Record<string, RouteDefinition>> = Object.freeze({
+  [superiorKey.id]: superiorKey,
+});
+
+export const ROUTE_IDS = Object.keys(ROUTES);
+
+/** The route of this id, or undefined (never an inherited property such as `constructor`). */
+export function routeById(id: string): RouteDefinition | undefined {
+  return Object.hasOwn(ROUTES, id) ? ROUTES[id] : undefined;
+}
+
+/** The incoming route a scan starts until the clerk's registration chooses one. */
+export const DEFAULT_INCOMING_ROUTE = superiorKey.id;

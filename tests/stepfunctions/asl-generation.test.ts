@@ -1,0 +1,37 @@
+/**
+ * Each route's state machine is generated from its route module (infra/asl.ts): the committed
+ * file must be what generation gives today (run `npm run asl` after changing a route), valid ASL,
+ * one waitForTaskToken Task per human step, and nothing a handler would have to know by name.
+ */
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { aslFile, aslOf, aslText } from '../../infra/asl.js';
+import { ROUTES } from '../../functions/routes/index.js';
+
+describe.each(Object.values(ROUTES).map((r) => [r.id, r] as const))('%s', (_, route) => {
+  it('the committed ASL file is what generation gives (npm run asl)', () => {
+    expect(readFileSync(aslFile(route.id), 'utf8')).toBe(aslText(route));
+  });
+
+  it('is valid Amazon States Language', () => {
+    const { isValid, errorsText } = aslValidator(aslOf(route) as never);
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('has one human Task per step, in the order of the flow, each naming its route and step', () => {
+    const asl = aslOf(route) as { States: Record<string, any>; StartAt: string };
+    const human = Object.values(asl.States).filter((s) => s.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(human.map((s) => s.Parameters.Payload.step)).toEqual(route.flow.filter((id) => id !== 'archive'));
+    for (const s of human) expect(s.Parameters.Payload.route).toBe(route.id);
+    expect(new Set(human.map((s) => s.Parameters.Payload.step))).toEqual(new Set(route.steps.map((s) => s.id)));
+    // The happy path: one transition per step, the archive, the end.
+    let state = asl.StartAt;
+    const path: string[] = [];
+    while (state) {
+      path.push(state);
+      state = asl.States[state].Next;
+    }
+    expect(path).toHaveLength(route.flow.length + 1);
+  });
+});
