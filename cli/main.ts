@@ -7,8 +7,12 @@
  *   chancery tasks                            my open tasks (待办)
  *   chancery show <docId|taskId|next>         a document, its processing slip and tasks
  *   chancery decide <taskId|next> -o "意见" [--department SCJSK] [--due 2026-12-01] [--deputy sunwei] [--retention Y]
+ *                  [--outcome approve|reject|meeting] [--important] [--meeting-date 2026-12-01]
  *                                             (`next` = my open task that is due first)
- *   chancery register [incoming|chasing|archive] [--year 2026]
+ *   chancery routes                           every route and its steps (GET /routes)
+ *   chancery submit <route> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]
+ *                                             submit an internal request or report (内部来文)
+ *   chancery register [incoming|internal|chasing|archive] [--year 2026]
  *   chancery rejected [--year 2026]           uploads set aside, with the reason
  *   chancery scan <docId>                     a short-lived link to the scanned original
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
@@ -137,6 +141,14 @@ async function main(argv: string[]) {
       due: { type: 'string' },
       deputy: { type: 'string' },
       retention: { type: 'string' },
+      outcome: { type: 'string' },
+      important: { type: 'boolean' },
+      'meeting-date': { type: 'string' },
+      title: { type: 'string' },
+      content: { type: 'string' },
+      file: { type: 'string' },
+      urgency: { type: 'string' },
+      secrecy: { type: 'string' },
       year: { type: 'string' },
       all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -197,9 +209,25 @@ async function main(argv: string[]) {
         ...(values.due ? { dueDate: values.due } : {}),
         ...(values.deputy ? { deputy: values.deputy } : {}),
         ...(values.retention ? { retention: values.retention } : {}),
+        ...(values.outcome ? { outcome: values.outcome } : {}),
+        ...(values.important !== undefined ? { important: values.important } : {}),
+        ...(values['meeting-date'] ? { meetingDate: values['meeting-date'] } : {}),
       };
       const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, token, body);
       return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）`));
+    }
+    case 'routes': {
+      const data = await call('GET', '/routes', await tokenFor(values.as));
+      return out(data, () => {
+        for (const r of data.items) console.log(`${r.id}  ${r.name}\n    ${r.steps.map((s: any) => `${s.name}（${s.id}）`).join(' → ')}`);
+      });
+    }
+    case 'submit': {
+      const content = values.file ? readFileSync(values.file, 'utf8') : values.content;
+      if (!args[0] || !values.title || !content) throw new CliError('用法：chancery submit <流程> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]');
+      const body = { route: args[0], title: values.title, content, ...(values.urgency ? { urgency: values.urgency } : {}), ...(values.secrecy ? { secrecy: values.secrecy } : {}) };
+      const result = await call('POST', '/documents', await tokenFor(values.as), body);
+      return out(result, () => console.log(`已提交：${result.registerNumber}  ${result.routeName}  ${result.docId}`));
     }
     case 'register': {
       const token = await tokenFor(values.as);
@@ -218,6 +246,7 @@ async function main(argv: string[]) {
         console.log(`${name}（${items.length} 条）`);
         for (const e of items) {
           if (register === 'incoming') console.log(`  ${e.number}  ${time(e.receivedAt)}  ${e.urgency}  ${e.title}  ${e.docId}`);
+          else if (register === 'internal') console.log(`  ${e.number}  ${time(e.receivedAt)}  ${e.routeName}  ${e.title}  ${e.requesterName}  ${e.docId}`);
           else if (register === 'archive') console.log(`  ${e.serial}  ${e.archiveCode}  ${e.retention}  ${e.title}  ${e.registerNumber}`);
           else console.log(`  ${e.serial}  ${time(e.chasedAt)}  ${e.kind}  ${e.stepName}  ${e.registerNumber} ${e.title}${e.escalatedToName ? ` → ${e.escalatedToName}` : ''}`);
         }

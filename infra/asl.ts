@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RouteDefinition } from '../functions/domain/route-platform.js';
+import type { FlowDetour, FlowNode, RouteDefinition } from '../functions/domain/route-platform.js';
 import { ROUTES } from '../functions/routes/index.js';
 
 /** A human step waits at most this long for its token; deadlines are chased long before. */
@@ -20,30 +20,18 @@ const retryLambdaService = { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds
 
 const stateName = (stepId: string) => stepId.charAt(0).toUpperCase() + stepId.slice(1);
 
+const pascal = (words: string[]) => words.map(stateName).join('');
+
+/** The Choice state of a detour, named after what it asks: IfDeputyInstructOutcome. */
+const choiceName = (d: FlowDetour) => `If${pascal([d.when.step, d.when.field])}`;
+const firstStateOf = (node: FlowNode) => (typeof node === 'string' ? (node === 'archive' ? 'Archive' : stateName(node)) : choiceName(node));
+
 export function aslOf(route: RouteDefinition): Record<string, unknown> {
   const states: Record<string, unknown> = {};
-  const names = route.flow.map((id) => (id === 'archive' ? 'Archive' : stateName(id)));
-  route.flow.forEach((id, i) => {
-    const next = names[i + 1] ?? 'Filed';
-    if (id === 'archive') {
-      states.Archive = {
-        Type: 'Task',
-        Comment: 'Writes the archive package under its 档号 in the archive bucket',
-        Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: {
-          FunctionName: '${ArchiveFunctionArn}',
-          Payload: { 'executionArn.$': '$$.Execution.Id', route: route.id, 'docId.$': '$.docId', 'decisions.$': '$.decisions' },
-        },
-        ResultSelector: { 'archiveCode.$': '$.Payload.archiveCode', 'prefix.$': '$.Payload.prefix' },
-        ResultPath: '$.archive',
-        Retry: [retryLambdaService, { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 3, MaxAttempts: 3, BackoffRate: 2 }],
-        Next: next,
-      };
-      return;
-    }
+  const humanStep = (id: string, next: string) => {
     const step = route.steps.find((s) => s.id === id);
     if (!step) throw new Error(`route ${route.id}: flow names step ${id}, which the route does not define`);
-    states[names[i]] = {
+    states[stateName(id)] = {
       Type: 'Task',
       Comment: step.comment,
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
@@ -64,6 +52,38 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' }],
       Next: next,
     };
+  };
+  route.flow.forEach((node, i) => {
+    const next = i + 1 < route.flow.length ? firstStateOf(route.flow[i + 1]) : 'Filed';
+    if (node === 'archive') {
+      states.Archive = {
+        Type: 'Task',
+        Comment: 'Writes the archive package under its 档号 in the archive bucket',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: '${ArchiveFunctionArn}',
+          Payload: { 'executionArn.$': '$$.Execution.Id', route: route.id, 'docId.$': '$.docId', 'decisions.$': '$.decisions' },
+        },
+        ResultSelector: { 'archiveCode.$': '$.Payload.archiveCode', 'prefix.$': '$.Payload.prefix' },
+        ResultPath: '$.archive',
+        Retry: [retryLambdaService, { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 3, MaxAttempts: 3, BackoffRate: 2 }],
+        Next: next,
+      };
+    } else if (typeof node === 'string') {
+      humanStep(node, next);
+    } else {
+      const variable = `$.decisions.${node.when.step}.${node.when.field}`;
+      const test = typeof node.when.equals === 'boolean' ? { BooleanEquals: node.when.equals } : { StringEquals: node.when.equals };
+      const asked = route.steps.find((s) => s.id === node.when.step)!;
+      states[choiceName(node)] = {
+        Type: 'Choice',
+        Comment: `${asked.name}: ${node.when.field} = ${String(node.when.equals)} → ${node.then.map((id) => route.steps.find((s) => s.id === id)?.name ?? id).join(' → ')}`,
+        // IsPresent first: an optional field left out is a detour not taken, not a runtime error.
+        Choices: [{ And: [{ Variable: variable, IsPresent: true }, { Variable: variable, ...test }], Next: stateName(node.then[0]) }],
+        Default: next,
+      };
+      node.then.forEach((id, j) => humanStep(id, j + 1 < node.then.length ? stateName(node.then[j + 1]) : next));
+    }
   });
   states.Filed = { Type: 'Succeed', Comment: '归档完毕' };
   states.Expired = {
@@ -71,10 +91,15 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
     Error: 'Chancery.StepExpired',
     Cause: 'A step waited past the 90-day backstop without a decision; see the chasing register (催办记录).',
   };
-  const path = route.flow.map((id) => (id === 'archive' ? '归档 archive' : `${route.steps.find((s) => s.id === id)!.name} ${id}`)).join(' → ');
+  const describe = (node: FlowNode): string => {
+    if (node === 'archive') return '归档 archive';
+    if (typeof node === 'string') return `${route.steps.find((s) => s.id === node)!.name} ${node}`;
+    return `(${node.when.step}.${node.when.field} = ${String(node.when.equals)}: ${node.then.map(describe).join(' → ')})`;
+  };
+  const start = route.kind === 'incoming' ? '登记 register' : '提交 submit';
   return {
-    Comment: `${route.name} (${route.id}): 登记 register → ${path}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a 90-day backstop.`,
-    StartAt: names[0],
+    Comment: `${route.name} (${route.id}): ${start} → ${route.flow.map(describe).join(' → ')}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a 90-day backstop.`,
+    StartAt: firstStateOf(route.flow[0]),
     States: states,
   };
 }

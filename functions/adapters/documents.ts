@@ -7,6 +7,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlipLine } from '../domain/processing-slip.js';
 import type { Secrecy } from '../domain/identity.js';
 import type { Urgency } from '../domain/route-platform.js';
+import type { Role } from '../domain/identity.js';
 import { documentClient } from './clients.js';
 import { queryAll, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
@@ -32,8 +33,12 @@ export interface DocumentRecord {
    * `sha256` the hash of the bytes checked at intake, verified again when filed; `sourceKey` is
    * where the scanner put it; `versionId` (versioned buckets) is read on every access.
    */
-  scan: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
+  scan?: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
   status: DocumentStatus;
+  /** An internal document's text, as the department submitted it (内部来文: no scan). */
+  content?: string;
+  /** Who submitted an internal document: replies and execution go back to them. */
+  requester?: { username: string; name: string; department?: string; role: Role };
   currentStep?: string;
   executionArn?: string;
   archive?: { archiveCode: string; prefix: string; bucket: string; filedAt: string };

@@ -19,6 +19,7 @@ export const REGISTERS = {
   incoming: '收文登记簿',
   chasing: '催办记录',
   archive: '归档目录',
+  internal: '内部来文登记簿',
 } as const;
 export type RegisterId = keyof typeof REGISTERS;
 

@@ -35,6 +35,8 @@ export type Decisions = Partial<Record<string, Decision>>;
 export interface StepContext {
   /** The document's 密级: classified documents go to the confidential clerk, not the clerk. */
   secrecy: Secrecy;
+  /** Who submitted an internal document (内部来文): replies and execution go back to them. */
+  requester?: { username: string; department?: string; role?: Role };
 }
 
 export interface SlipDetail {
@@ -64,21 +66,44 @@ export interface StepDefinition {
   namesPerson?: { field: string; role: Role; label: string };
 }
 
+/**
+ * A detour of the flow: when an earlier decision's field has this value, these steps come next,
+ * then the flow goes on (a leader sends a request to a meeting; an important report also goes to
+ * the main leader). Generated as one Choice state: a detour not taken costs one transition.
+ */
+export interface FlowDetour {
+  when: { step: string; field: string; equals: string | boolean };
+  then: string[];
+}
+/** A step id, `archive` (the archive package, always last), or a detour. */
+export type FlowNode = string | FlowDetour;
+
 export interface RouteDefinition {
   id: string;
   /** As the office calls it: 上级主管机关来文 … */
   name: string;
+  /** incoming: a scan registered at intake; internal: submitted by a department (POST /documents). */
   kind: 'incoming' | 'internal';
   /** The human steps, in the order of the happy path. */
   steps: StepDefinition[];
-  /** The flow the ASL is generated from: the steps' ids in order, then the archive. */
-  flow: string[];
+  /** The flow the ASL is generated from: the steps in order, detours, then the archive. */
+  flow: FlowNode[];
   /** How the archive package is classed: 保管期限 and the 机构代码 of its 档号. */
-  archiveClass(decisions: Decisions, config: BranchConfig): { retention: string; orgCode: string };
+  archiveClass(decisions: Decisions, config: BranchConfig, context?: StepContext): { retention: string; orgCode: string };
 }
 
 export function stepOf(route: RouteDefinition, stepId: string): StepDefinition | undefined {
   return route.steps.find((s) => s.id === stepId);
+}
+
+/** The step ids of a flow in the order they can happen (a detour's steps where it stands). */
+export function flowSteps(flow: FlowNode[]): string[] {
+  return flow.flatMap((node) => (typeof node === 'string' ? (node === 'archive' ? [] : [node]) : node.then));
+}
+
+/** The steps of the happy path: every detour not taken. */
+export function happyPath(flow: FlowNode[]): string[] {
+  return flow.flatMap((node) => (typeof node === 'string' && node !== 'archive' ? [node] : []));
 }
 
 // ---- decision forms ------------------------------------------------------------------------------

@@ -72,6 +72,20 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * The document's original: the scan, checked against the SHA-256 taken at intake (a missing or
+ * changed copy stops the filing), or the text an internal document was submitted with.
+ */
+async function originalOf(doc: DocumentRecord): Promise<{ name: string; bytes: Uint8Array; contentType: string }> {
+  if (!doc.scan) return { name: 'original.txt', bytes: new TextEncoder().encode(doc.content ?? ''), contentType: 'text/plain; charset=utf-8' };
+  const found = await getObject(doc.scan.bucket, doc.scan.key, doc.scan.versionId);
+  if (!found) throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} is missing`);
+  if (sha256(found.bytes) !== doc.scan.sha256) {
+    throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} does not match the SHA-256 recorded at intake`);
+  }
+  return { name: `original.${EXTENSIONS[doc.scan.contentType] ?? 'bin'}`, bytes: found.bytes, contentType: doc.scan.contentType };
+}
+
 /** The scan about to be archived is not the one registered (Step Functions sees the name). */
 export class ScanIntegrityError extends Error {
   override name = 'Chancery.ScanIntegrity';
@@ -83,23 +97,13 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const config = env.branchConfig;
   const route = routeById(doc.route);
   if (!route) throw new Error(`document ${doc.docId} names unknown route ${doc.route}`);
-  const archiveClass = route.archiveClass(event.decisions, config);
+  const archiveClass = route.archiveClass(event.decisions, config, { secrecy: doc.secrecy, ...(doc.requester ? { requester: doc.requester } : {}) });
   const retention = archiveClass.retention as RetentionCode;
   const orgCode = archiveClass.orgCode;
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 
-  const [scanObject, lines, trail] = await Promise.all([
-    getObject(doc.scan.bucket, doc.scan.key, doc.scan.versionId),
-    listSlipLines(doc.docId),
-    verifyDocumentTrail(doc.docId),
-  ]);
-  // The scan must be the very bytes registered: a missing or changed copy stops the filing.
-  if (!scanObject) throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} is missing`);
-  const scan = scanObject.bytes;
-  if (sha256(scan) !== doc.scan.sha256) {
-    throw new ScanIntegrityError(`pinned scan ${doc.scan.key} of ${doc.docId} does not match the SHA-256 recorded at intake`);
-  }
+  const [original, lines, trail] = await Promise.all([originalOf(doc), listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
   const slip: ProcessingSlip = {
     branchName: config.displayName,
     title: doc.title,
@@ -112,15 +116,15 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     archiveCode,
     lines,
   };
-  const original = `original.${EXTENSIONS[doc.scan.contentType] ?? 'bin'}`;
+
   const files: [name: string, body: Uint8Array | string, contentType: string][] = [
-    [original, scan, doc.scan.contentType],
+    [original.name, original.bytes, original.contentType],
     ['slip.json', slipToJson(slip), 'application/json; charset=utf-8'],
     ['slip.pdf', await renderSlipPdf(slip), 'application/pdf'],
     [
       'metadata.json',
       JSON.stringify(
-        { archiveCode, retention, retentionLabel: RETENTION_LABELS[retention], fondsCode: config.fondsCode, branch: config.branch, document: doc, decisions: event.decisions, executionArn: event.executionArn, archivedAt: at, originalSha256: sha256(scan) },
+        { archiveCode, retention, retentionLabel: RETENTION_LABELS[retention], fondsCode: config.fondsCode, branch: config.branch, document: doc, decisions: event.decisions, executionArn: event.executionArn, archivedAt: at, originalSha256: sha256(original.bytes) },
         null,
         2,
       ),
@@ -145,7 +149,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     try {
       await transactWithAudit(
         documentChain(doc.docId),
-        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifestStored.stored), originalSha256: doc.scan.sha256 } },
+        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifestStored.stored), originalSha256: sha256(original.bytes) } },
         [markFiledItem(doc.docId)],
       );
     } catch (err) {

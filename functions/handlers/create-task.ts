@@ -57,7 +57,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     registerNumber: doc.registerNumber,
     urgency: doc.urgency,
     secrecy: doc.secrecy,
-    assignment: step.assign(event.decisions, { secrecy: doc.secrecy }),
+    assignment: step.assign(event.decisions, { secrecy: doc.secrecy, ...(doc.requester ? { requester: doc.requester } : {}) }),
     executionArn: event.executionArn,
     status: 'open',
     createdAt: now.toISOString(),

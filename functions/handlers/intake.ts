@@ -22,16 +22,14 @@ import { titleFromName, urgencyFromName } from '../domain/scan-names.js';
 import { DEFAULT_INCOMING_ROUTE, ROUTES, routeById } from '../routes/index.js';
 import { checkScan, type UploadVerdict } from '../domain/upload-check.js';
 import { cleanText } from '../domain/text.js';
-import { documentChain, transactWithAudit } from '../adapters/audit.js';
-import { getDocument, putDocumentItem, routeStartedItem, type DocumentRecord } from '../adapters/documents.js';
+import { documentChain } from '../adapters/audit.js';
+import { putDocumentItem, type DocumentRecord } from '../adapters/documents.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import {
   appendRegisterEntry,
-  clearRouteStartMark,
-  clearRouteStartMarkItem,
   getIntake,
   putIntakeItem,
   recordRejectedUpload,
@@ -39,7 +37,7 @@ import {
   type IntakeRecord,
 } from '../adapters/registers.js';
 import { copyAside, decodeMetadata, getObject, headObject, putOnce, removeProcessed, sha256Hex } from '../adapters/storage.js';
-import { startRoute } from '../adapters/workflows.js';
+import { ensureRouteStarted } from '../adapters/route-starts.js';
 
 export type IntakeOutcome =
   | { key: string; outcome: 'registered' | 'duplicate'; docId: string }
@@ -96,33 +94,6 @@ function checkRoute<V extends { ok: boolean }>(checked: V, value: string | undef
   return { ok: false as const, code: 'bad-route' as const, reason: `来文流程 ${id.slice(0, 40)} 不存在，可选：${known}` };
 }
 
-/**
- * Starts the document's route under a name derived from it, then records the start, its audit
- * event and the removal of the outbox mark in one transaction. Safe to repeat at any point.
- */
-export async function ensureRouteStarted(docId: string): Promise<void> {
-  const doc = await getDocument(docId);
-  if (!doc) {
-    await clearRouteStartMark(docId);
-    return;
-  }
-  if (doc.status !== 'registered') {
-    await clearRouteStartMark(docId);
-    return;
-  }
-  const { executionArn } = await startRoute(env.stateMachineArn(doc.route), `${doc.route}-${docId}`, { docId, decisions: {} });
-  try {
-    await transactWithAudit(documentChain(docId), { at: clock().toISOString(), actor: 'system:intake', action: 'route.started', details: { executionArn } }, [
-      routeStartedItem(docId, executionArn),
-      clearRouteStartMarkItem(docId),
-    ]);
-  } catch (err) {
-    // Recorded by an earlier delivery of the same event.
-    if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
-    await clearRouteStartMark(docId);
-  }
-}
-
 /** An object already dealt with: finish what a crash may have left undone, idempotently. */
 async function finishSeen(seen: IntakeRecord, object: ScanObject): Promise<IntakeOutcome> {
   if (seen.outcome === 'registered') {
@@ -170,7 +141,12 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
   if (!verdict.ok) {
     const rejectedKey = `${REJECTED_PREFIX}${localDate(now, config.timeZone)}/${intakeKey.slice(0, 8)}-${fileName.replaceAll('/', '_')}`;
     await copyAside(bucket, key, rejectedKey, found.bytes, verdict.reason, verdict.code);
-    await recordRejectedUpload(intakeKey, { objectKey: key, rejectedKey, bucket, size: found.size, code: verdict.code, reason: verdict.reason, rejectedAt: at });
+    try {
+      await recordRejectedUpload(intakeKey, { objectKey: key, rejectedKey, bucket, size: found.size, code: verdict.code, reason: verdict.reason, rejectedAt: at });
+    } catch (err) {
+      // A concurrent delivery (or the reconciler) recorded this very upload first.
+      if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
+    }
     await removeProcessed(bucket, key, processed);
     logger.warn('upload rejected', { key, rejectedKey, code: verdict.code });
     return { key, outcome: 'rejected', reason: verdict.reason };

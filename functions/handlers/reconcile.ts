@@ -17,7 +17,8 @@ import { getIntakes, pendingRouteStarts } from '../adapters/registers.js';
 import { deliverDecision } from '../adapters/route-answers.js';
 import { listAllObjects } from '../adapters/storage.js';
 import { getTask, pendingAnswers } from '../adapters/tasks.js';
-import { ensureRouteStarted, intakeKeyOf, intakeObject } from './intake.js';
+import { intakeKeyOf, intakeObject } from './intake.js';
+import { ensureRouteStarted } from '../adapters/route-starts.js';
 
 export interface ReconcileResult {
   scansSeen: number;

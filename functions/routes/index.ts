@@ -3,11 +3,13 @@
  * carries; adding a route is its module, one line here, its generated ASL file and its tests.
  */
 import type { RouteDefinition } from '../domain/route-platform.js';
+import { publicity, superiorDept } from './incoming.js';
+import { reportGeneral, reportKey, requestGeneral, requestImportant } from './internal.js';
 import { superiorKey } from './superior-key.js';
 
-export const ROUTES: Readonly<Record<string, RouteDefinition>> = Object.freeze({
-  [superiorKey.id]: superiorKey,
-});
+export const ROUTES: Readonly<Record<string, RouteDefinition>> = Object.freeze(
+  Object.fromEntries([superiorKey, superiorDept, publicity, requestGeneral, requestImportant, reportGeneral, reportKey].map((r) => [r.id, r])),
+);
 
 export const ROUTE_IDS = Object.keys(ROUTES);
 

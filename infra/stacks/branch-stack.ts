@@ -596,10 +596,12 @@ export class BranchStack extends Stack {
           resources: f.answersStateMachines.map((m) => this.executionArnsOf(m)),
         }),
       );
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${physicalName(this.config.branch, f.answersStateMachines[0])}:*]`,
-        reason: 'Executions are named per document at run time; the grant covers the executions of this one state machine only.',
-      });
+      for (const m of f.answersStateMachines) {
+        Validations.of(fn.role!).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${physicalName(this.config.branch, m)}:*]`,
+          reason: 'Executions are named per document at run time; the grant covers the executions of this one state machine only.',
+        });
+      }
     }
   }
 

@@ -44,3 +44,16 @@ it('drives a document from the command line', async () => {
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('没有待办');
 });
+
+it('lists the routes, submits an internal request and decides it with an outcome', async () => {
+  expect(await chancery('routes', '--as', 'liuyang')).toContain('request-general');
+  const submitted = await chancery('submit', 'request-general', '--as', 'liuyang', '--title', '关于申请加班的请示', '--content', '因设备检修，申请本周六加班。');
+  expect(submitted).toMatch(/已提交：内〔\d{4}〕1号/);
+  await h.local.settle();
+  // 孙伟 also holds the first test's 阅处: pick this request's task by its id.
+  const mine = JSON.parse(await chancery('tasks', '--as', 'sunwei', '--json')).items.find((t: any) => t.step === 'deputyDecide');
+  expect(await chancery('decide', mine.taskId, '--as', 'sunwei', '-o', '提交专题会议研究', '--outcome', 'meeting')).toContain('已办理：分管领导批示');
+  await h.local.settle();
+  expect(await chancery('decide', 'next', '--as', 'liqiang', '-o', '会议同意', '--outcome', 'approve')).toContain('已办理：专题会议');
+  expect(await chancery('register', 'internal', '--as', 'wangfang')).toContain('关于申请加班的请示');
+});

@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { aslFile, aslOf, aslText } from '../../infra/asl.js';
 import { ROUTES } from '../../functions/routes/index.js';
+import { flowSteps, happyPath } from '../../functions/domain/route-platform.js';
 
 describe.each(Object.values(ROUTES).map((r) => [r.id, r] as const))('%s', (_, route) => {
   it('the committed ASL file is what generation gives (npm run asl)', () => {
@@ -22,16 +23,22 @@ describe.each(Object.values(ROUTES).map((r) => [r.id, r] as const))('%s', (_, ro
   it('has one human Task per step, in the order of the flow, each naming its route and step', () => {
     const asl = aslOf(route) as { States: Record<string, any>; StartAt: string };
     const human = Object.values(asl.States).filter((s) => s.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken');
-    expect(human.map((s) => s.Parameters.Payload.step)).toEqual(route.flow.filter((id) => id !== 'archive'));
+    expect(human.map((s) => s.Parameters.Payload.step)).toEqual(flowSteps(route.flow));
     for (const s of human) expect(s.Parameters.Payload.route).toBe(route.id);
     expect(new Set(human.map((s) => s.Parameters.Payload.step))).toEqual(new Set(route.steps.map((s) => s.id)));
-    // The happy path: one transition per step, the archive, the end.
-    let state = asl.StartAt;
+  });
+
+  it('the happy path costs one transition per step, one per detour not taken, the archive and the end', () => {
+    const asl = aslOf(route) as { States: Record<string, any>; StartAt: string };
+    let state: string | undefined = asl.StartAt;
     const path: string[] = [];
     while (state) {
       path.push(state);
-      state = asl.States[state].Next;
+      state = asl.States[state].Next ?? asl.States[state].Default;
     }
-    expect(path).toHaveLength(route.flow.length + 1);
+    const detours = route.flow.filter((n) => typeof n !== 'string').length;
+    expect(path).toHaveLength(happyPath(route.flow).length + detours + 2);
+    expect(path.at(-2)).toBe('Archive');
+    expect(path.at(-1)).toBe('Filed');
   });
 });

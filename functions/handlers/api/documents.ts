@@ -1,5 +1,6 @@
 /**
- * API: one document with its processing slip (文件处理笺), its tasks and its audit trail.
+ * API: documents.
+ *   POST /documents               submit an internal document (内部来文: a request or a report)
  *   GET /documents/{docId}        the document, slip lines, tasks, audit check
  *   GET /documents/{docId}/scan   a short-lived link to the scanned original
  */
@@ -10,6 +11,7 @@ import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/
 import { presignedGetUrl } from '../../adapters/storage.js';
 import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { apiHandler, HttpError, type Request } from './http.js';
+import { submitInternalDocument } from './submit.js';
 
 const SCAN_LINK_SECONDS = 300;
 /** Roles that see every (cleared) document of the branch; others see those they worked on. */
@@ -23,6 +25,7 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
   const tasks = await listTasksOfDocument(docId);
   const involved =
     actor.roles.some((r) => OFFICE_WIDE.has(r)) ||
+    doc.requester?.username === actor.username ||
     tasks.some((t) => t.decidedBy === actor.username || t.assignment.username === actor.username || (t.assignment.department && t.assignment.department === actor.department && actor.roles.includes(t.assignment.role)));
   if (!involved) throw new HttpError(403, '您未参与办理该文件，不能查看');
   return { doc, tasks };
@@ -40,9 +43,11 @@ export async function showDocument({ actor, params }: Request) {
 }
 
 export const handler = apiHandler({
+  'POST /documents': submitInternalDocument,
   'GET /documents/{docId}': showDocument,
   'GET /documents/{docId}/scan': async ({ actor, params }) => {
     const { doc } = await loadVisible(actor, params.docId);
+    if (!doc.scan) throw new HttpError(404, '本文件是内部来文，没有扫描件；内容见文件详情');
     const url = await presignedGetUrl(doc.scan.bucket, doc.scan.key, SCAN_LINK_SECONDS, doc.scan.contentType, doc.scan.fileName, doc.scan.versionId);
     return { url, expiresInSeconds: SCAN_LINK_SECONDS, contentType: doc.scan.contentType };
   },

@@ -1,0 +1,105 @@
+/**
+ * Internal requests and reports (内部来文, ROUTES.md; seed 000 §一(一)2), submitted by a department
+ * through POST /documents and numbered in the internal-document register (内部来文登记簿):
+ *   request-general (一般性请示/呈批件): deputy instructs (or a topic meeting decides) → reply to the
+ *     requester, who executes → the handler files
+ *   request-important (重要请示): register → director proposes → deputy instructs → main leader
+ *     instructs (or the executive meeting decides) → reply → file
+ *   report-general (一般性报告): deputy reads (important: the main leader too) → the business
+ *     department notes → file
+ *   report-key (人财物重要报告): register → director proposes → deputy reads → main leader reads,
+ *     the same working day → department handles → office files
+ */
+import { form, opinion, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
+import {
+  archiveClassOf,
+  departmentHandleStep,
+  leaderDecisionStep,
+  meetingStep,
+  officeFileStep,
+  proposeStep,
+  readStep,
+  requesterExecuteStep,
+  requesterFileStep,
+  sameDay,
+} from './steps.js';
+
+const internalArchive: RouteDefinition['archiveClass'] = (d, config, context) => archiveClassOf(d, config, context?.requester?.department);
+
+export const requestGeneral: RouteDefinition = {
+  id: 'request-general',
+  name: '一般性请示（呈批件）',
+  kind: 'internal',
+  steps: [
+    leaderDecisionStep({ id: 'deputyDecide', name: '分管领导批示', role: 'deputy-leader', meeting: '专题会议', comment: 'deputyDecide: the deputy leader approves, refuses or sends the request to a topic meeting' }),
+    meetingStep({ id: 'topicMeeting', name: '专题会议', meeting: '专题会议' }),
+    requesterExecuteStep(),
+    requesterFileStep(),
+  ],
+  flow: ['deputyDecide', { when: { step: 'deputyDecide', field: 'outcome', equals: 'meeting' }, then: ['topicMeeting'] }, 'execute', 'requesterFile', 'archive'],
+  archiveClass: internalArchive,
+};
+
+/** 拟办 for an internal request: the director's proposal; a department only where handling follows. */
+const proposeRequest: StepDefinition = {
+  id: 'propose',
+  name: '拟办',
+  ask: '请提出拟办意见，呈分管领导',
+  comment: '拟办: the office director proposes how the request should be decided',
+  form: form({ opinion }),
+  deadline: (u) => (u === '特急' ? { minutes: 10 } : u === '加急' ? { workingDays: 1 } : { workingDays: 3 }),
+  assign: () => ({ role: 'office-director' }),
+};
+
+export const requestImportant: RouteDefinition = {
+  id: 'request-important',
+  name: '重要请示',
+  kind: 'internal',
+  steps: [
+    proposeRequest,
+    readStep({ id: 'deputyInstruct', name: '分管领导阅示', role: 'deputy-leader', comment: 'deputyInstruct: the deputy leader gives his view before the main leader decides' }),
+    leaderDecisionStep({ id: 'leaderDecide', name: '主要领导批示', role: 'main-leader', meeting: '总经理办公会', comment: 'leaderDecide: the main leader approves, refuses or sends the request to the executive meeting' }),
+    meetingStep({ id: 'executiveMeeting', name: '总经理办公会', meeting: '总经理办公会' }),
+    requesterExecuteStep(),
+    officeFileStep(),
+  ],
+  flow: ['propose', 'deputyInstruct', 'leaderDecide', { when: { step: 'leaderDecide', field: 'outcome', equals: 'meeting' }, then: ['executiveMeeting'] }, 'execute', 'file', 'archive'],
+  archiveClass: internalArchive,
+};
+
+export const reportGeneral: RouteDefinition = {
+  id: 'report-general',
+  name: '一般性报告',
+  kind: 'internal',
+  steps: [
+    readStep({ id: 'deputyRead', name: '分管领导阅示', role: 'deputy-leader', mayMarkImportant: true, namesDepartment: true, comment: 'deputyRead: the deputy leader reads, names the business department and may mark the report important' }),
+    readStep({ id: 'leaderRead', name: '主要领导阅示', role: 'main-leader', comment: 'leaderRead: an important report is read by the main leader too' }),
+    {
+      id: 'departmentNote',
+      name: '业务科室阅知',
+      ask: '请阅知本报告并填写意见',
+      comment: 'departmentNote: the business department notes the report',
+      form: form({ opinion }),
+      deadline: () => ({ workingDays: 2 }),
+      assign: (d) => ({ role: 'dept-head', department: String(d.deputyRead?.department ?? '') }),
+    },
+    officeFileStep(),
+  ],
+  flow: ['deputyRead', { when: { step: 'deputyRead', field: 'important', equals: true }, then: ['leaderRead'] }, 'departmentNote', 'file', 'archive'],
+  archiveClass: internalArchive,
+};
+
+export const reportKey: RouteDefinition = {
+  id: 'report-key',
+  name: '人财物重要报告',
+  kind: 'internal',
+  steps: [
+    proposeStep(sameDay),
+    readStep({ id: 'deputyRead', name: '分管领导阅示', role: 'deputy-leader', deadline: sameDay, comment: 'deputyRead: the deputy leader reads, the same working day' }),
+    readStep({ id: 'leaderRead', name: '主要领导阅示', role: 'main-leader', deadline: sameDay, comment: 'leaderRead: the main leader reads, the same working day (seed 000 §2(4))' }),
+    departmentHandleStep(),
+    officeFileStep(),
+  ],
+  flow: ['propose', 'deputyRead', 'leaderRead', 'departmentHandle', 'file', 'archive'],
+  archiveClass: internalArchive,
+};
