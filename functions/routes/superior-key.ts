@@ -38,6 +38,7 @@ export const propose: StepDefinition = {
   assign: () => ({ role: 'office-director' }),
   check: (d, config) => unknownDepartment(d.department, config),
   details: (d, config) => [{ label: '承办科室', value: departmentName(d.department, config) }, ...dueDetail(d)],
+  registerFields: (d, config) => ({ department: departmentName(d.department, config) }),
 };
 
 export const instruct: StepDefinition = {
@@ -80,6 +81,8 @@ export const departmentHandle: StepDefinition = {
   deadline: (u) => (u === '特急' ? { minutes: 120 } : u === '加急' ? { workingDays: 2 } : { workingDays: 4 }),
   assign: (d) => ({ role: 'dept-head', department: String(d.propose?.department ?? '') }),
   dueDateFrom: handlingDueDate,
+  // The department's account of how it was handled is the register's 办理结果.
+  registerFields: (d) => ({ result: String(d.opinion ?? '') }),
 };
 
 export const file: StepDefinition = {
