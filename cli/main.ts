@@ -12,7 +12,9 @@
  *   chancery routes                           every route and its steps (GET /routes)
  *   chancery submit <route> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]
  *                                             submit an internal request or report (内部来文)
- *   chancery register [incoming|internal|chasing|archive] [--year 2026]
+ *   chancery register [incoming|internal|chasing|archive] [--year 2026] [--month 11]
+ *   chancery register incoming --month 11 --export xlsx|csv|pdf [-o 收文登记簿.xlsx]
+ *                                             the register as a file (-o: where to save it)
  *   chancery rejected [--year 2026]           uploads set aside, with the reason
  *   chancery scan <docId>                     a short-lived link to the scanned original
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
@@ -127,6 +129,39 @@ function printDocument(data: any) {
   console.log(`审计记录 ${data.audit.events} 条，校验${data.audit.verification.ok ? '通过' : `失败：${data.audit.verification.reason}`}`);
 }
 
+/** A register export saved to `output` (else its own name): the file itself, or fetched from its link. */
+async function exportRegister(register: string, q: URLSearchParams, token: string, output?: string): Promise<{ path: string; bytes: number }> {
+  let res: Response;
+  try {
+    res = await fetch(`${apiUrl()}/registers/${encodeURIComponent(register)}/export?${q}`, { headers: { authorization: `Bearer ${token}` } });
+  } catch {
+    throw new CliError(`连不上 ${apiUrl()}：本地模式启动了吗？（npm start）`);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (!res.ok) {
+    const text = await res.text();
+    if (res.status === 401) throw new CliError('未登录或登录已过期，请先运行：chancery login <用户名>');
+    throw new CliError(`${res.status}：${type.startsWith('application/json') ? JSON.parse(text).message : text}`);
+  }
+  let bytes: Buffer;
+  let fileName: string;
+  if (type.startsWith('application/json')) {
+    // Too large to answer inline: the API stored it and answered a short-lived link.
+    const link = (await res.json()) as { url: string; fileName: string };
+    const file = await fetch(link.url);
+    if (!file.ok) throw new CliError(`下载导出文件失败：${file.status}`);
+    bytes = Buffer.from(await file.arrayBuffer());
+    fileName = link.fileName;
+  } else {
+    bytes = Buffer.from(await res.arrayBuffer());
+    const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
+    fileName = m ? decodeURIComponent(m[1]) : `${register}.${q.get('format')}`;
+  }
+  const path = resolve(output ?? fileName);
+  writeFileSync(path, bytes);
+  return { path, bytes: bytes.length };
+}
+
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -150,6 +185,9 @@ async function main(argv: string[]) {
       urgency: { type: 'string' },
       secrecy: { type: 'string' },
       year: { type: 'string' },
+      month: { type: 'string' },
+      export: { type: 'string' },
+      output: { type: 'string' },
       all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -232,11 +270,17 @@ async function main(argv: string[]) {
     case 'register': {
       const token = await tokenFor(values.as);
       const register = args[0] ?? 'incoming';
+      const period = { ...(values.year ? { year: values.year } : {}), ...(values.month ? { month: values.month } : {}) };
+      if (values.export) {
+        // -o is "opinion" elsewhere; here it names the file to write.
+        const saved = await exportRegister(register, new URLSearchParams({ ...period, format: values.export }), token, values.output ?? values.opinion);
+        return out(saved, () => console.log(`已导出：${saved.path}（${saved.bytes} 字节）`));
+      }
       const items: any[] = [];
       let cursor: string | undefined;
       let name = '';
       do {
-        const q = new URLSearchParams({ ...(values.year ? { year: values.year } : {}), ...(cursor ? { cursor } : {}) });
+        const q = new URLSearchParams({ ...period, ...(cursor ? { cursor } : {}) });
         const page = await call('GET', `/registers/${encodeURIComponent(register)}?${q}`, token);
         name = page.name;
         items.push(...page.items);

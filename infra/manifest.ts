@@ -98,7 +98,7 @@ export interface FunctionFile {
   env: string;
 }
 
-/** The CJK font the archive function embeds in processing slips (文件处理笺). */
+/** The CJK font embedded in processing slips (文件处理笺, archive) and printed registers (api-registers). */
 export const SLIP_FONT: FunctionFile = {
   from: 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
   to: 'fonts/NotoSansSC_400Regular.ttf',
@@ -155,6 +155,8 @@ export const SCAN_PREFIX = 'scans/';
 export const REJECTED_PREFIX = 'rejected/';
 /** Key prefix of each registered document's immutable copy of its scan: originals/<docId>/. */
 export const ORIGINALS_PREFIX = 'originals/';
+/** Key prefix of register exports too large to answer inline; fetched by a short-lived link, expired after a day. */
+export const EXPORTS_PREFIX = 'exports/';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -173,7 +175,10 @@ export const tables: TableSpec[] = [
     env: ENV.registersTable,
     partitionKey: S('pk'),
     sortKey: S('sk'),
-    globalSecondaryIndexes: [],
+    globalSecondaryIndexes: [
+      // Entries by month (sparse: only entries carry them): mpk = `REG#<register>#<YYYY-MM>`, msk = `NO#<serial>`.
+      { indexName: 'by-month', partitionKey: S('mpk'), sortKey: S('msk') },
+    ],
   },
   {
     // Human tasks: one item per assignment, keyed by a hash of the Step Functions task token.
@@ -298,16 +303,19 @@ export const functions: FunctionSpec[] = [
   },
   {
     id: 'api-registers',
-    description: 'API: registers (登记簿) and rejected uploads',
+    description: 'API: registers (登记簿), their exports (XLSX, CSV, PDF) and rejected uploads',
     entry: 'functions/handlers/api/registers.ts',
     timeoutSeconds: 30,
-    memoryMb: 256,
+    // A PDF export parses the 10 MB CJK font and lays out hundreds of pages.
+    memoryMb: 1024,
     tables: { registers: 'read', documents: 'read' },
-    buckets: {},
+    // Exports too large for a Lambda answer go under exports/ and are fetched by a presigned link.
+    buckets: { inbox: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
     readsDirectory: true,
     auditKey: [],
+    files: [SLIP_FONT],
   },
 ];
 
@@ -330,6 +338,7 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/documents/{docId}', function: 'api-documents' },
   { method: 'GET', path: '/documents/{docId}/scan', function: 'api-documents' },
   { method: 'GET', path: '/registers/{register}', function: 'api-registers' },
+  { method: 'GET', path: '/registers/{register}/export', function: 'api-registers' },
   { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },

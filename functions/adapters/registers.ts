@@ -5,6 +5,10 @@
  * A serial number is allocated in the same transaction that writes its entry, conditional on the
  * counter's previous value, so numbers are never reused and never skipped.
  *
+ * Months: each entry also carries mpk REG#<register>#<YYYY-MM> (the branch-local month it was
+ * written in) and msk NO#<000012>, the keys of the sparse index `by-month`, so a month of a
+ * register is one Query. Serial numbers stay per year; the index only finds them.
+ *
  * Also here: intake keys (one per scanned object version, for idempotent intake) and rejected
  * uploads (pk REJECTED#<year>, sk <rejectedAt>#<key>).
  */
@@ -13,6 +17,8 @@ import { documentClient } from './clients.js';
 import { backoff, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { transactWithAudit, type AuditInput } from './audit.js';
 import { env } from './env.js';
+import { now as clock } from './clock.js';
+import { localDate } from '../domain/calendar.js';
 
 /** The registers a clerk can list, with their printed names. */
 export const REGISTERS = {
@@ -27,6 +33,11 @@ export const registerPartition = (register: string, year: number) => `REG#${regi
 const entryKey = (serial: number) => `NO#${String(serial).padStart(6, '0')}`;
 const COUNTER = '#COUNTER';
 const MAX_NUMBER_ATTEMPTS = 60;
+/** The index of entries by month (sparse: only register entries carry mpk/msk). */
+export const MONTH_INDEX = 'by-month';
+export const monthPartition = (register: string, month: string /* YYYY-MM */) => `REG#${register}#${month}`;
+/** Key attributes never returned with an entry nor changed by a field update. */
+const KEY_FIELDS = new Set(['pk', 'sk', 'mpk', 'msk', 'register', 'year', 'serial']);
 
 export interface RegisterEntry {
   register: string;
@@ -69,8 +80,11 @@ export async function appendRegisterEntry(options: {
   extra?: (serial: number) => TransactItem[];
   auditChain: string;
   audit: (serial: number) => AuditInput;
+  /** When the entry is written (ISO): its month in the branch's time zone files it under that month. */
+  at?: string;
 }): Promise<number> {
   const partition = registerPartition(options.register, options.year);
+  const month = localDate(options.at ? new Date(options.at) : clock(), env.branchConfig.timeZone).slice(0, 7);
   for (let attempt = 0; ; attempt++) {
     const previous = await lastSerial(partition);
     const serial = previous + 1;
@@ -79,7 +93,16 @@ export async function appendRegisterEntry(options: {
       {
         Put: {
           TableName: env.registersTable,
-          Item: { pk: partition, sk: entryKey(serial), register: options.register, year: options.year, serial, ...options.entry(serial) },
+          Item: {
+            pk: partition,
+            sk: entryKey(serial),
+            register: options.register,
+            year: options.year,
+            serial,
+            ...options.entry(serial),
+            mpk: monthPartition(options.register, month),
+            msk: entryKey(serial),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -97,20 +120,74 @@ export async function appendRegisterEntry(options: {
   }
 }
 
-export async function listRegister(register: string, year: number, options: { cursor?: string; limit?: number; newestFirst?: boolean }): Promise<Page<RegisterEntry>> {
-  const res = await documentClient().send(
-    new QueryCommand({
-      TableName: env.registersTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)',
-      ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#' },
-      ScanIndexForward: !options.newestFirst,
-      Limit: options.limit ?? 50,
-      ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: registerPartition(register, year) }, { sk: 'NO#' }),
-    }),
-  );
+/** An entry as listed: without its key attributes. */
+const entryOf = ({ pk: _pk, sk: _sk, mpk: _mpk, msk: _msk, ...entry }: Record<string, unknown>) => entry as RegisterEntry;
+
+/**
+ * One page of a register for a year, or for one month (`month` 1–12 of `year`, the index
+ * `by-month`). Both are a Query on a key; cursors are checked against the partition they page.
+ */
+export async function listRegister(
+  register: string,
+  year: number,
+  options: { cursor?: string; limit?: number; newestFirst?: boolean; month?: number },
+): Promise<Page<RegisterEntry>> {
+  const common = { TableName: env.registersTable, ScanIndexForward: !options.newestFirst, Limit: options.limit ?? 50 };
+  const input =
+    options.month === undefined
+      ? {
+          ...common,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)',
+          ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#' },
+          ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: registerPartition(register, year) }, { sk: 'NO#' }),
+        }
+      : (() => {
+          const mpk = monthPartition(register, `${year}-${String(options.month).padStart(2, '0')}`);
+          return {
+            ...common,
+            IndexName: MONTH_INDEX,
+            KeyConditionExpression: 'mpk = :mpk',
+            ExpressionAttributeValues: { ':mpk': mpk },
+            // An index page key holds the table's keys too: the entry must be of this register.
+            ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk', 'mpk', 'msk'], { mpk }, { pk: `REG#${register}#`, sk: 'NO#', msk: 'NO#' }),
+          };
+        })();
+  const res = await documentClient().send(new QueryCommand(input));
   return {
-    items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...entry }) => entry as RegisterEntry),
+    items: (res.Items ?? []).map(entryOf),
     ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
+}
+
+/** Every entry of a register for a year or a month, page by page (exports; never a Scan). */
+export async function listWholeRegister(register: string, year: number, month?: number): Promise<RegisterEntry[]> {
+  const entries: RegisterEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listRegister(register, year, { cursor, limit: 1000, month });
+    entries.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return entries;
+}
+
+/**
+ * Sets fields of one existing register entry (承办科室, 办理结果, 归档号 … as a route goes), for a
+ * transaction with the decision that sets them. Setting the same values again changes nothing.
+ */
+export function setEntryFieldsItem(register: string, year: number, serial: number, fields: Record<string, string>): TransactItem {
+  const names = Object.keys(fields);
+  if (names.length === 0 || names.some((n) => KEY_FIELDS.has(n))) throw new Error(`register fields must be non-key fields: ${names.join(', ')}`);
+  return {
+    Update: {
+      TableName: env.registersTable,
+      Key: { pk: registerPartition(register, year), sk: entryKey(serial) },
+      UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      // Never create a stray item without a number.
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, fields[n]])),
+    },
   };
 }
 

@@ -175,3 +175,21 @@ export async function presignedGetUrl(bucket: string, key: string, expiresInSeco
     { expiresIn: expiresInSeconds },
   );
 }
+
+/**
+ * A file for someone to download (a register export too large for an API answer): stored, then a
+ * short-lived link that saves it under `fileName`. The bucket's lifecycle removes it after a day.
+ */
+export async function putDownload(bucket: string, key: string, body: Uint8Array, contentType: string, fileName: string, expiresInSeconds: number): Promise<string> {
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  return getSignedUrl(
+    s3Client(),
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ResponseContentType: contentType,
+      ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+    }),
+    { expiresIn: expiresInSeconds },
+  );
+}

@@ -60,6 +60,11 @@ export interface StepDefinition {
   dueDateFrom?(decisions: Decisions): string | undefined;
   /** What a decision adds to the processing slip besides its opinion. */
   details?(decision: Record<string, unknown>, config: BranchConfig): SlipDetail[];
+  /**
+   * What a decision writes into the document's register entry (收文登记簿: 承办科室 `department`,
+   * 办理结果 `result` …), in the decision's own transaction. Values are as printed.
+   */
+  registerFields?(decision: Record<string, unknown>, config: BranchConfig): Record<string, string>;
   /** Checks that need the branch (a department code that exists); a message when refused. */
   check?(decision: Record<string, unknown>, config: BranchConfig): string | undefined;
   /** A decision field naming a person who must exist and hold a role (the named deputy). */

@@ -109,27 +109,18 @@ interface TextLine {
   align: 'left' | 'right';
 }
 
-class Layout {
-  readonly pages: PDFPage[] = [];
-  page!: PDFPage;
-  y = 0;
+/** Embeds the CJK font (a subset: only the glyphs drawn) in a new PDF; shared by every printed form. */
+export async function embedCjkFont(doc: PDFDocument, fontPath?: string): Promise<PDFFont> {
+  const fontBytes = await loadFont(fontPath ?? defaultSlipFontPath());
+  doc.registerFontkit(paddedFontkit);
+  return doc.embedFont(fontBytes, { subset: true });
+}
+
+/** Measures and wraps text in one font, the way Chinese is set: any two characters may break. */
+export class TextFitter {
   private readonly widthCache = new Map<string, number>();
 
-  constructor(
-    private readonly doc: PDFDocument,
-    readonly font: PDFFont,
-    private readonly continuationHeader: string,
-  ) {}
-
-  newPage(): void {
-    this.page = this.doc.addPage([PAGE_W, PAGE_H]);
-    this.pages.push(this.page);
-    this.y = PAGE_H - MARGIN_TOP;
-    if (this.pages.length > 1) {
-      this.text(this.continuationHeader, MARGIN_X, this.y - 10, 9, GREY);
-      this.y -= 20;
-    }
-  }
+  constructor(readonly font: PDFFont) {}
 
   width(text: string, size: number): number {
     let total = 0;
@@ -195,6 +186,38 @@ class Layout {
       if (line || out.length === 0 || paragraph === '') push();
     }
     return out;
+  }
+}
+
+/** 第 n 页 共 m 页, centred under each page. */
+export function stampPageNumbers(pages: PDFPage[], fitter: TextFitter, bottom: number, size = 9): void {
+  pages.forEach((page, i) => {
+    const footer = `第 ${i + 1} 页 共 ${pages.length} 页`;
+    page.drawText(footer, { x: (page.getWidth() - fitter.width(footer, size)) / 2, y: bottom, size, font: fitter.font, color: GREY });
+  });
+}
+
+class Layout extends TextFitter {
+  readonly pages: PDFPage[] = [];
+  page!: PDFPage;
+  y = 0;
+
+  constructor(
+    private readonly doc: PDFDocument,
+    font: PDFFont,
+    private readonly continuationHeader: string,
+  ) {
+    super(font);
+  }
+
+  newPage(): void {
+    this.page = this.doc.addPage([PAGE_W, PAGE_H]);
+    this.pages.push(this.page);
+    this.y = PAGE_H - MARGIN_TOP;
+    if (this.pages.length > 1) {
+      this.text(this.continuationHeader, MARGIN_X, this.y - 10, 9, GREY);
+      this.y -= 20;
+    }
   }
 
   text(s: string, x: number, baseline: number, size: number, color: RGB = BLACK): void {
@@ -282,10 +305,8 @@ class Layout {
  * breaking pages when full, with 第 n 页 共 m 页 footers. Metadata: title, subject = 档号, producer Chancery.
  */
 export async function renderSlipPdf(slip: ProcessingSlip, opts?: { fontPath?: string }): Promise<Uint8Array> {
-  const fontBytes = await loadFont(opts?.fontPath ?? defaultSlipFontPath());
   const doc = await PDFDocument.create();
-  doc.registerFontkit(paddedFontkit);
-  const font = await doc.embedFont(fontBytes, { subset: true });
+  const font = await embedCjkFont(doc, opts?.fontPath);
 
   doc.setTitle(`文件处理笺：${slip.title}`);
   if (slip.archiveCode) doc.setSubject(slip.archiveCode);
@@ -338,12 +359,7 @@ export async function renderSlipPdf(slip: ProcessingSlip, opts?: { fontPath?: st
   }
   if (slip.lines.length === 0) L.flowRow('处理意见', L.lines('（尚无处理意见）', 11, 17, GREY));
 
-  const total = L.pages.length;
-  L.pages.forEach((page, i) => {
-    const footer = `第 ${i + 1} 页 共 ${total} 页`;
-    const size = 9;
-    page.drawText(footer, { x: (PAGE_W - L.width(footer, size)) / 2, y: MARGIN_BOTTOM - 28, size, font, color: GREY });
-  });
+  stampPageNumbers(L.pages, L, MARGIN_BOTTOM - 28);
 
   return doc.save();
 }

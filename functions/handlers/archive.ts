@@ -18,7 +18,7 @@ import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition } from '../adapters/registers.js';
+import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition, setEntryFieldsItem } from '../adapters/registers.js';
 import { getObject, putArchiveObjectOnce } from '../adapters/storage.js';
 
 export interface ArchiveEvent {
@@ -51,7 +51,10 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
         extra: () => [
           counterBumpItem(registerPartition(group, year), previous),
           setArchiveItem(doc.docId, { archiveCode, prefix, bucket: env.archiveBucket, filedAt: at }),
+          // The document's own register entry (收文登记簿) shows its 归档号 from now on.
+          setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, { archiveCode }),
         ],
+        at,
         auditChain: documentChain(doc.docId),
         audit: () => ({ at, actor: 'system:archive', action: 'archive.code-assigned', details: { archiveCode } }),
       });

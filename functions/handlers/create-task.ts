@@ -103,6 +103,7 @@ export async function flagIfNobodyCleared(task: TaskRecord, doc: DocumentRecord)
     await appendRegisterEntry({
       register: 'chasing',
       year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
+      at,
       entry: () => ({
         kind: '密级不符',
         taskId: task.taskId,

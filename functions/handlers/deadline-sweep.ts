@@ -32,6 +32,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
     await appendRegisterEntry({
       register: 'chasing',
       year: Number(localDate(new Date(at), config.timeZone).slice(0, 4)),
+      at,
       entry: () => ({
         kind: kind === 'overdue' ? '催办' : '超期升级',
         taskId: task.taskId,

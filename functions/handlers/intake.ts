@@ -185,6 +185,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
     await appendRegisterEntry({
       register: 'incoming',
       year,
+      at,
       entry: (serial) => {
         const doc = docFor(serial);
         return { number: doc.registerNumber, docId, title, sender: doc.sender, sourceNumber: doc.sourceNumber, urgency: doc.urgency, secrecy: doc.secrecy, receivedAt, registeredAt: at, scanKey: key };

@@ -47,6 +47,7 @@ export function proposeStep(deadline: (u: Urgency) => DeadlineRule = proposeDead
     assign: () => ({ role: 'office-director' }),
     check: (d, config) => unknownDepartment(d.department, config),
     details: (d, config) => [{ label: '承办科室', value: departmentName(d.department, config) }, ...dueDetail(d)],
+    registerFields: (d, config) => ({ department: departmentName(d.department, config) }),
   };
 }
 
@@ -73,6 +74,8 @@ export function departmentHandleStep(deadline: (u: Urgency) => DeadlineRule = ha
     deadline,
     assign: (d) => ({ role: 'dept-head', department: handlingDepartment(d) }),
     dueDateFrom: setHandlingDate,
+    // The department's account of how it was handled is the register's 办理结果.
+    registerFields: (d) => ({ result: String(d.opinion ?? '') }),
   };
 }
 

@@ -44,6 +44,7 @@ import {
   ENV,
   ORIGINALS_PREFIX,
   REJECTED_PREFIX,
+  EXPORTS_PREFIX,
   SCAN_PREFIX,
   bucketNotifications,
   buckets as bucketSpecs,
@@ -188,6 +189,8 @@ export class BranchStack extends Stack {
             [
               { id: 'expire-noncurrent-scans', prefix: SCAN_PREFIX, noncurrentVersionExpiration: Duration.days(90) },
               { id: 'expire-noncurrent-rejected', prefix: REJECTED_PREFIX, noncurrentVersionExpiration: Duration.days(90) },
+              // Register exports are fetched within minutes by a presigned link; nothing keeps them.
+              { id: 'expire-exports', prefix: EXPORTS_PREFIX, expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
               { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
             ],
       });

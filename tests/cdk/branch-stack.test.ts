@@ -133,8 +133,10 @@ describe('S3', () => {
     const [, inbox] = resourcesOfType(s, 'AWS::S3::Bucket').find(([, b]) => b.Properties!.BucketName === physicalName(branch, 'inbox'))!;
     const rules = (inbox.Properties!.LifecycleConfiguration as { Rules: { Prefix?: string; NoncurrentVersionExpiration?: unknown; ExpirationInDays?: unknown }[] }).Rules;
     for (const rule of rules.filter((r) => r.NoncurrentVersionExpiration || r.ExpirationInDays)) {
-      expect(['scans/', 'rejected/']).toContain(rule.Prefix);
+      expect(['scans/', 'rejected/', 'exports/']).toContain(rule.Prefix);
     }
+    // Register exports too large for an inline answer are kept for a day only.
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 1 }));
     const policies = resourcesOfType(s, 'AWS::S3::BucketPolicy').map(([, p]) => JSON.stringify(p.Properties!.PolicyDocument));
     expect(policies.some((p) => p.includes('"Effect":"Deny"') && p.includes('s3:DeleteObjectVersion') && p.includes('/originals/*'))).toBe(true);
   });

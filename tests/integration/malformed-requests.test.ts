@@ -117,6 +117,20 @@ for (const path of ['/registers/incoming', '/rejected-uploads']) {
     add(`GET ${path}?year=${JSON.stringify(year)}`, () => send('GET', q(path, { year }), { as: 'wangfang' }));
   }
 }
+// Months and exports: a month is 1–12 as digits; an export names a known format and delivery.
+for (const path of ['/registers/incoming', '/registers/incoming/export']) {
+  for (const month of ['13', '0', '-1', '1e1', '11.0', 'abc', '', ' 11', '011']) {
+    add(`GET ${path}?month=${JSON.stringify(month)}`, () => send('GET', q(path, { month }), { as: 'wangfang' }));
+  }
+}
+for (const year of ['abc', '2e3', '']) add(`GET /registers/incoming/export?year=${JSON.stringify(year)}`, () => send('GET', q('/registers/incoming/export', { year }), { as: 'wangfang' }));
+for (const format of ['doc', 'XLSX', '', 'xlsx ', '__proto__', 'toString']) {
+  add(`GET /registers/incoming/export?format=${JSON.stringify(format)}`, () => send('GET', q('/registers/incoming/export', { format }), { as: 'wangfang' }));
+}
+add('GET /registers/incoming/export?delivery="email"', () => send('GET', q('/registers/incoming/export', { delivery: 'email' }), { as: 'wangfang' }));
+add('GET /registers/incoming/export by staff (not an office role)', () => send('GET', '/registers/incoming/export', { as: 'liuyang' }));
+add('GET /registers/__proto__/export', () => send('GET', '/registers/__proto__/export', { as: 'wangfang' }));
+add('GET /registers/incoming?month=… with a cursor of the year list', () => send('GET', q('/registers/incoming', { month: '1', cursor: registerCursor }), { as: 'wangfang' }));
 for (const order of ['DESC', 'random', '']) add(`GET /registers/incoming?order=${JSON.stringify(order)}`, () => send('GET', q('/registers/incoming', { order }), { as: 'wangfang' }));
 
 // ---- path parameters ----------------------------------------------------------------------------

@@ -21,6 +21,30 @@ export class HttpError extends Error {
   }
 }
 
+/** A file answered as is (base64 on the wire, as API Gateway carries binary), saved under `fileName`. */
+export class FileAnswer {
+  constructor(
+    readonly body: Uint8Array,
+    readonly contentType: string,
+    readonly fileName: string,
+  ) {}
+
+  toResult(): APIGatewayProxyStructuredResultV2 {
+    // An ASCII fallback name for old clients, the real (Chinese) one per RFC 6266/5987.
+    const ascii = this.fileName.replace(/[^A-Za-z0-9._-]+/g, '_');
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': this.contentType,
+        'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(this.fileName)}`,
+        'x-content-type-options': 'nosniff',
+      },
+      body: Buffer.from(this.body).toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+}
+
 export interface Request {
   actor: Actor;
   params: Record<string, string>;
@@ -85,7 +109,7 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
         body: parseBody(event),
       });
-      return json(200, result);
+      return result instanceof FileAnswer ? result.toResult() : json(200, result);
     } catch (err) {
       if (err instanceof HttpError) return json(err.statusCode, { message: err.message, ...err.details });
       if (err instanceof BadCursorError) return json(400, { message: err.message });

@@ -1,15 +1,27 @@
 /**
  * API: registers (登记簿) and rejected uploads.
- *   GET /registers/{register}   ?year=2026&limit=50&cursor=…&order=desc  (incoming | chasing | archive)
- *   GET /rejected-uploads       ?year=2026  uploads set aside with their reason (newest first)
+ *   GET /registers/{register}          ?year=2026[&month=11]&limit=50&cursor=…&order=desc  (incoming | chasing | archive)
+ *   GET /registers/{register}/export   ?year=2026[&month=11]&format=xlsx|csv|pdf[&delivery=link]
+ *   GET /rejected-uploads              ?year=2026  uploads set aside with their reason (newest first)
  */
+import { randomUUID } from 'node:crypto';
 import { localDate } from '../../domain/calendar.js';
 import type { Actor } from '../../domain/identity.js';
 import { redactFor } from '../../domain/secrecy.js';
+import { EXPORT_FORMATS, exportFileName, registerSheet, renderRegister, type ExportFormat } from '../../domain/register-export.js';
+import { EXPORTS_PREFIX } from '../../../infra/manifest.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { listRegister, listRejectedUploads, REGISTERS, type RegisterId } from '../../adapters/registers.js';
-import { apiHandler, HttpError, pageLimit } from './http.js';
+import { listRegister, listRejectedUploads, listWholeRegister, REGISTERS, type RegisterId } from '../../adapters/registers.js';
+import { putDownload } from '../../adapters/storage.js';
+import { apiHandler, FileAnswer, HttpError, pageLimit } from './http.js';
+
+/**
+ * Larger files go to S3 behind a link: a Lambda answer is at most 6 MB, and base64 makes 4 MB of
+ * file 5.3 MB. A year of a busy branch's register as PDF can pass that.
+ */
+const INLINE_MAX_BYTES = 4 * 1024 * 1024;
+const LINK_SECONDS = 300;
 
 const REGISTER_READERS = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
 
@@ -25,19 +37,59 @@ function yearOf(query: Record<string, string>): number {
   return year;
 }
 
+function monthOf(query: Record<string, string>): number | undefined {
+  if (query.month === undefined) return undefined;
+  const month = /^\d{1,2}$/.test(query.month) ? Number(query.month) : NaN;
+  if (!(month >= 1 && month <= 12)) throw new HttpError(400, '月份（month）无效，应为 1 到 12 的整数，如 11');
+  return month;
+}
+
+function registerOf(params: Record<string, string>): RegisterId {
+  const register = params.register as RegisterId;
+  // Own keys only: `in` also finds __proto__, constructor, toString …
+  if (!Object.hasOwn(REGISTERS, register)) {
+    throw new HttpError(404, `没有这个登记簿，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
+  }
+  return register;
+}
+
+function formatOf(query: Record<string, string>): ExportFormat {
+  const format = query.format ?? 'xlsx';
+  if (!Object.hasOwn(EXPORT_FORMATS, format)) throw new HttpError(400, '导出格式（format）应为 xlsx（Excel 表格）、csv 或 pdf（打印）');
+  return format as ExportFormat;
+}
+
 export const handler = apiHandler({
   'GET /registers/{register}': async ({ actor, params, query }) => {
     requireOffice(actor);
-    const register = params.register as RegisterId;
-    // Own keys only: `in` also finds __proto__, constructor, toString …
-    if (!Object.hasOwn(REGISTERS, register)) {
-      throw new HttpError(404, `没有这个登记簿，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
-    }
+    const register = registerOf(params);
     if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, '排序（order）应为 asc（正序）或 desc（倒序）');
     const year = yearOf(query);
-    const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc' });
+    const month = monthOf(query);
+    const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc', month });
     // Classified entries show their number and 密级 only, unless the reader is cleared for them.
-    return { register, name: REGISTERS[register], year, ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
+    return { register, name: REGISTERS[register], year, ...(month ? { month } : {}), ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
+  },
+  // The whole year or month as a file: the same readers and the same redaction as the list.
+  'GET /registers/{register}/export': async ({ actor, params, query }) => {
+    requireOffice(actor);
+    const register = registerOf(params);
+    const year = yearOf(query);
+    const month = monthOf(query);
+    const format = formatOf(query);
+    if (query.delivery !== undefined && query.delivery !== 'inline' && query.delivery !== 'link') {
+      throw new HttpError(400, '交付方式（delivery）应为 inline（直接返回文件）或 link（返回下载链接）');
+    }
+    const config = env.branchConfig;
+    const entries = (await listWholeRegister(register, year, month)).map((entry) => redactFor(actor, entry));
+    const sheet = registerSheet({ register, name: REGISTERS[register], year, month, branchName: config.displayName, timeZone: config.timeZone, entries });
+    const file = await renderRegister(sheet, format);
+    const fileName = exportFileName(sheet, format);
+    const { contentType } = EXPORT_FORMATS[format];
+    if (query.delivery !== 'link' && file.byteLength <= INLINE_MAX_BYTES) return new FileAnswer(file, contentType, fileName);
+    const url = await putDownload(env.inboxBucket, `${EXPORTS_PREFIX}${randomUUID()}.${format}`, file, contentType, fileName, LINK_SECONDS);
+    // The link is signed on the real clock, whatever time the handlers are pinned to.
+    return { fileName, contentType, bytes: file.byteLength, rows: sheet.rows.length, url, expiresAt: new Date(Date.now() + LINK_SECONDS * 1000).toISOString() };
   },
   'GET /rejected-uploads': async ({ actor, query }) => {
     requireOffice(actor);

@@ -12,7 +12,8 @@ import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, describeRoute, mayDecide, parseDecision, stepOf, type StepDefinition } from '../../domain/route-platform.js';
 import { ROUTES, routeById } from '../../routes/index.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
-import { putSlipLineItem } from '../../adapters/documents.js';
+import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
+import { setEntryFieldsItem } from '../../adapters/registers.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
@@ -91,12 +92,20 @@ export async function decide({ actor, params, body }: Request) {
     opinion: String(decision.opinion ?? ''),
     details: decisionDetails(step, decision, config),
   };
+  // What the route says this decision writes into the document's register entry (承办科室, 办理结果 …).
+  const registerFields = step.registerFields?.(decision, config) ?? {};
+  const doc = Object.keys(registerFields).length ? await getDocument(task.docId) : undefined;
   try {
-    // The decision, its slip line, its audit event and the "to send" mark commit together.
+    // The decision, its slip line, its audit event, the "to send" mark and the register entry commit together.
     await transactWithAudit(
       documentChain(task.docId),
       { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
-      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId), answerMarkItem(task, at)],
+      [
+        decideTaskItem(task.taskId, actor, at, decision),
+        putSlipLineItem(task.docId, line, task.taskId),
+        answerMarkItem(task, at),
+        ...(doc && typeof doc.registerSerial === 'number' ? [setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, registerFields)] : []),
+      ],
     );
   } catch (err) {
     // Someone else decided between our read and our write.
