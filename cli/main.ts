@@ -9,6 +9,10 @@
  *   chancery decide <taskId|next> -o "意见" [--department SCJSK] [--due 2026-12-01] [--deputy sunwei] [--retention Y]
  *                  [--outcome approve|reject|meeting] [--important] [--meeting-date 2026-12-01]
  *                                             (`next` = my open task that is due first)
+ *                  [--resume rewalk|direct]  (a step taken again after 退回: 重走 or 直送)
+ *   chancery return <taskId|next> --to propose --reason "理由"   退回 to an earlier step
+ *   chancery recall <taskId> [--reason "理由"]  撤回 my decision while the next step has not acted
+ *   chancery withdraw <docId> [--reason "理由"] 撤销 my internal document before anyone decides it
  *   chancery routes                           every route and its steps (GET /routes)
  *   chancery submit <route> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]
  *                                             submit an internal request or report (内部来文)
@@ -179,6 +183,9 @@ async function main(argv: string[]) {
       outcome: { type: 'string' },
       important: { type: 'boolean' },
       'meeting-date': { type: 'string' },
+      resume: { type: 'string' },
+      to: { type: 'string' },
+      reason: { type: 'string' },
       title: { type: 'string' },
       content: { type: 'string' },
       file: { type: 'string' },
@@ -250,9 +257,27 @@ async function main(argv: string[]) {
         ...(values.outcome ? { outcome: values.outcome } : {}),
         ...(values.important !== undefined ? { important: values.important } : {}),
         ...(values['meeting-date'] ? { meetingDate: values['meeting-date'] } : {}),
+        ...(values.resume ? { resume: values.resume } : {}),
       };
       const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, token, body);
       return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）`));
+    }
+    case 'return': {
+      if (!args[0] || !values.to || !values.reason) throw new CliError('用法：chancery return <待办号|next> --to 步骤 --reason "理由"');
+      const token = await tokenFor(values.as);
+      const taskId = await resolveTask(args[0], token);
+      const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/return`, token, { to: values.to, reason: values.reason });
+      return out(result, () => console.log(`已退回至：${result.toName}`));
+    }
+    case 'recall': {
+      if (!args[0]) throw new CliError('用法：chancery recall <已办待办号> [--reason "理由"]');
+      const result = await call('POST', `/tasks/${encodeURIComponent(args[0])}/recall`, await tokenFor(values.as), values.reason ? { reason: values.reason } : {});
+      return out(result, () => console.log(`已撤回：${result.stepName}`));
+    }
+    case 'withdraw': {
+      if (!args[0]) throw new CliError('用法：chancery withdraw <文件号> [--reason "理由"]');
+      const result = await call('POST', `/documents/${encodeURIComponent(args[0])}/withdraw`, await tokenFor(values.as), values.reason ? { reason: values.reason } : {});
+      return out(result, () => console.log('已撤销'));
     }
     case 'routes': {
       const data = await call('GET', '/routes', await tokenFor(values.as));

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlowDetour, FlowNode, RouteDefinition } from '../functions/domain/route-platform.js';
+import { flowSteps, GOTO_ERROR, GOTO_WITHDRAWN, type FlowDetour, type FlowNode, type RouteDefinition } from '../functions/domain/route-platform.js';
 import { ROUTES } from '../functions/routes/index.js';
 
 /** A human step waits at most this long for its token; deadlines are chased long before. */
@@ -49,7 +49,11 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       ResultPath: `$.decisions.${step.id}`,
       TimeoutSeconds: STEP_BACKSTOP_SECONDS,
       Retry: [retryLambdaService],
-      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' }],
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' },
+        // 退回 / 直送 / 撤回 / 撤销: the task service answers the token with this error, the target in the cause.
+        { ErrorEquals: [GOTO_ERROR], ResultPath: '$.goto', Next: 'Goto' },
+      ],
       Next: next,
     };
   };
@@ -85,6 +89,17 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       node.then.forEach((id, j) => humanStep(id, j + 1 < node.then.length ? stateName(node.then[j + 1]) : next));
     }
   });
+  // Leaving a step other than forward costs transitions only when it happens.
+  states.Goto = {
+    Type: 'Choice',
+    Comment: '退回、直送、撤回 go to the step named in the cause; 撤销 ends the route',
+    Choices: [
+      ...flowSteps(route.flow).map((id) => ({ Variable: '$.goto.Cause', StringEquals: id, Next: stateName(id) })),
+      { Variable: '$.goto.Cause', StringEquals: GOTO_WITHDRAWN, Next: 'Withdrawn' },
+    ],
+    Default: 'Expired',
+  };
+  states.Withdrawn = { Type: 'Succeed', Comment: '已撤销：the requester withdrew the document before it was decided' };
   states.Filed = { Type: 'Succeed', Comment: '归档完毕' };
   states.Expired = {
     Type: 'Fail',

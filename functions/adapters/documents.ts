@@ -12,7 +12,7 @@ import { documentClient } from './clients.js';
 import { queryAll, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
-export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed';
+export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed' | 'withdrawn';
 
 export interface DocumentRecord {
   docId: string;

@@ -6,14 +6,15 @@ import { documentChain, transactWithAudit } from './audit.js';
 import { now as clock } from './clock.js';
 import { logger } from './logger.js';
 import { clearAnswerMark, clearAnswerMarkItem, expireTaskItem, type TaskRecord } from './tasks.js';
-import { completeTask, executionStatus } from './workflows.js';
+import { GOTO_ERROR } from '../domain/route-platform.js';
+import { completeTask, executionStatus, failTask } from './workflows.js';
 
 /** delivered: the route has it; expired: the route no longer waits (timed out or stopped); pending: try again later. */
 export type Delivery = 'delivered' | 'expired' | 'pending';
 
 export async function deliverDecision(task: TaskRecord & { taskToken: string }): Promise<Delivery> {
   try {
-    const answer = await completeTask(task.taskToken, task.decision ?? {});
+    const answer = task.answer ? await failTask(task.taskToken, GOTO_ERROR, task.answer.goto) : await completeTask(task.taskToken, task.decision ?? {});
     if (answer === 'accepted') {
       await clearAnswerMark(task.taskId);
       return 'delivered';

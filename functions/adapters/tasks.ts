@@ -15,7 +15,8 @@ import { documentClient } from './clients.js';
 import { decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
-export type TaskStatus = 'open' | 'decided' | 'expired';
+/** recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销). */
+export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn';
 
 export interface TaskRecord {
   taskId: string;
@@ -45,6 +46,10 @@ export interface TaskRecord {
   decidedByName?: string;
   decidedAt?: string;
   decision?: Record<string, unknown>;
+  /** Set when the task's token is answered by leaving the step other than forward (the step to go to). */
+  answer?: { goto: string };
+  /** This task is a step taken again after a later step returned the document (退回). */
+  returnedFrom?: { step: string; stepName: string; byName: string; reason: string };
 }
 
 /** The stored item: the record plus the token, which only the server reads. */
@@ -104,15 +109,32 @@ export async function getTask(taskId: string): Promise<(TaskRecord & { taskToken
 }
 
 /** open → decided, only if still open; leaves the open-task indexes. */
-export function decideTaskItem(taskId: string, actor: Actor, at: string, decision: Record<string, unknown>): TransactItem {
+export function decideTaskItem(taskId: string, actor: Actor, at: string, decision: Record<string, unknown>, answer?: { goto: string }): TransactItem {
   return {
     Update: {
       TableName: env.tasksTable,
       Key: taskKey(taskId),
-      UpdateExpression: 'SET #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      UpdateExpression: `SET #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision${answer ? ', answer = :answer' : ''} REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk`,
       ConditionExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':decided': 'decided', ':open': 'open', ':by': actor.username, ':name': actor.name, ':at': at, ':decision': decision },
+      ExpressionAttributeValues: { ':decided': 'decided', ':open': 'open', ':by': actor.username, ':name': actor.name, ':at': at, ':decision': decision, ...(answer ? { ':answer': answer } : {}) },
+    },
+  };
+}
+
+/**
+ * An open task closed without its assignee's decision — taken back by the previous decider (撤回)
+ * or withdrawn with its document (撤销) — and answered by going to `goto`. Only while still open.
+ */
+export function closeOpenTaskItem(taskId: string, status: 'recalled' | 'withdrawn', actor: Actor, at: string, goto: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :status, closedBy = :by, closedByName = :name, closedAt = :at, answer = :answer REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ':open': 'open', ':by': actor.username, ':name': actor.name, ':at': at, ':answer': { goto } },
     },
   };
 }

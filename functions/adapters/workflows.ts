@@ -1,7 +1,7 @@
 /**
  * Step Functions: starting a route, answering a human task.
  */
-import { DescribeExecutionCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfnClient } from './clients.js';
 
 /**
@@ -25,6 +25,18 @@ export type TaskAnswer = 'accepted' | 'no-longer-waiting';
 export async function completeTask(taskToken: string, output: unknown): Promise<TaskAnswer> {
   try {
     await sfnClient().send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return 'accepted';
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') return 'no-longer-waiting';
+    throw err;
+  }
+}
+
+/** Answers a task by leaving its step with `error` (caught by the Task state); `cause` says where to. */
+export async function failTask(taskToken: string, error: string, cause: string): Promise<TaskAnswer> {
+  try {
+    await sfnClient().send(new SendTaskFailureCommand({ taskToken, error, cause }));
     return 'accepted';
   } catch (err) {
     const name = (err as Error).name;

@@ -97,6 +97,15 @@ export interface RouteDefinition {
   archiveClass(decisions: Decisions, config: BranchConfig, context?: StepContext): { retention: string; orgCode: string };
 }
 
+/**
+ * The error a task is answered with to leave its step other than forward (退回 to an earlier step,
+ * 直送 back to the step that returned it, 撤回 by the previous decider); the cause names the step.
+ * Each Task state catches it and a Choice goes to that step (infra/asl.ts).
+ */
+export const GOTO_ERROR = 'Chancery.Goto';
+/** The cause that ends the route instead: the requester withdrew the document (撤销). */
+export const GOTO_WITHDRAWN = 'withdrawn';
+
 export function stepOf(route: RouteDefinition, stepId: string): StepDefinition | undefined {
   return route.steps.find((s) => s.id === stepId);
 }

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
 import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
-import { stepOf, type Decisions } from '../domain/route-platform.js';
+import { stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
@@ -16,7 +16,7 @@ import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry } from '../adapters/registers.js';
-import { markUnclearedItem, putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
+import { listTasksOfDocument, markUnclearedItem, putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
 export interface CreateTaskEvent {
   taskToken: string;
@@ -35,9 +35,11 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;
   const options = env.deadlineOptions;
+  const history = await listTasksOfDocument(doc.docId);
+  const decisions = latestDecisions(event.decisions, history);
 
   let deadline: Deadline = computeDeadline(now, step.deadline(doc.urgency), options);
-  const setDate = step.dueDateFrom?.(event.decisions);
+  const setDate = step.dueDateFrom?.(decisions);
   if (setDate) {
     deadline = { dueAt: zonedInstant(setDate, config.officeDayEnd, config.timeZone).toISOString(), beyondKnownCalendar: false };
   }
@@ -46,6 +48,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
   }
 
   const taskId = taskIdOf(event.taskToken);
+  const returnedFrom = returnedTo(history, step.id);
   const task: TaskRecord = {
     taskId,
     docId: doc.docId,
@@ -57,12 +60,13 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     registerNumber: doc.registerNumber,
     urgency: doc.urgency,
     secrecy: doc.secrecy,
-    assignment: step.assign(event.decisions, { secrecy: doc.secrecy, ...(doc.requester ? { requester: doc.requester } : {}) }),
+    assignment: step.assign(decisions, { secrecy: doc.secrecy, ...(doc.requester ? { requester: doc.requester } : {}) }),
     executionArn: event.executionArn,
     status: 'open',
     createdAt: now.toISOString(),
     dueAt: deadline.dueAt,
     beyondKnownCalendar: deadline.beyondKnownCalendar,
+    ...(returnedFrom ? { returnedFrom } : {}),
   };
   try {
     // The task and its audit event in one transaction: a crash leaves both or neither, and the
@@ -131,6 +135,29 @@ export async function flagIfNobodyCleared(task: TaskRecord, doc: DocumentRecord)
   }
   logger.warn('no one cleared can take this step', { taskId: task.taskId, docId: task.docId, step: task.step, requiredClearance: doc.secrecy, assignment: a, escalatedTo });
   return true;
+}
+
+const decidedInOrder = (history: TaskRecord[]) => history.filter((t) => t.status === 'decided').sort((a, b) => String(a.decidedAt).localeCompare(String(b.decidedAt)));
+
+/**
+ * The decisions later steps go by: the state's, overlaid with each step's latest decision on
+ * record. After a 直送 the state never received the re-decided step's output (the token was
+ * answered with Chancery.Goto), but the record has it: a changed department must count.
+ */
+function latestDecisions(fromState: Decisions, history: TaskRecord[]): Decisions {
+  const merged: Decisions = { ...fromState };
+  for (const t of decidedInOrder(history)) if (t.decision && t.decision.action !== 'return') merged[t.step] = t.decision as Decision;
+  return merged;
+}
+
+/**
+ * Is this step being taken again because a later step returned the document to it (退回)? Then
+ * the task says who returned it and why, and its decision may go straight back (直送).
+ */
+function returnedTo(history: TaskRecord[], stepId: string): TaskRecord['returnedFrom'] {
+  const latest = decidedInOrder(history).at(-1);
+  if (!latest || latest.decision?.action !== 'return' || latest.decision.to !== stepId) return undefined;
+  return { step: latest.step, stepName: latest.stepName, byName: latest.decidedByName ?? latest.decidedBy ?? '', reason: String(latest.decision.opinion ?? '') };
 }
 
 export const handler = middy((event: CreateTaskEvent) => createTask(event)).use(injectLambdaContext(logger));

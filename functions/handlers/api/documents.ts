@@ -12,6 +12,7 @@ import { presignedGetUrl } from '../../adapters/storage.js';
 import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { apiHandler, HttpError, type Request } from './http.js';
 import { submitInternalDocument } from './submit.js';
+import { withdrawDocument } from './route-moves.js';
 
 const SCAN_LINK_SECONDS = 300;
 /** Roles that see every (cleared) document of the branch; others see those they worked on. */
@@ -44,6 +45,7 @@ export async function showDocument({ actor, params }: Request) {
 
 export const handler = apiHandler({
   'POST /documents': submitInternalDocument,
+  'POST /documents/{docId}/withdraw': withdrawDocument,
   'GET /documents/{docId}': showDocument,
   'GET /documents/{docId}/scan': async ({ actor, params }) => {
     const { doc } = await loadVisible(actor, params.docId);

@@ -22,6 +22,7 @@ import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
+import { recallTask, returnTask } from './route-moves.js';
 
 function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   const a = task.assignment;
@@ -54,6 +55,19 @@ function stepOfTask(task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition {
   return step;
 }
 
+/**
+ * A step taken again after a 退回 may say how the document goes on: `resume` 'rewalk' (重走, the
+ * steps again, the default) or 'direct' (直送, straight back to the step that returned it). The
+ * rest of the body is the step's own form.
+ */
+function splitResume(task: TaskRecord, body: unknown): { resume?: 'rewalk' | 'direct'; form: unknown } {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'resume')) return { form: body };
+  const { resume, ...form } = body as Record<string, unknown>;
+  if (!task.returnedFrom) throw new HttpError(400, '本待办不是退回件，不能选择重走或直送（resume）');
+  if (resume !== 'rewalk' && resume !== 'direct') throw new HttpError(400, 'resume 应为 rewalk（重走）或 direct（直送）');
+  return { resume, form };
+}
+
 /** What a list or a task shows: never the task token; a classified one's title only to the cleared. */
 const view = (actor: Actor, task: Omit<TaskRecord, 'taskToken'>) => redactFor(actor, { ...task, assignee: assigneeText(task) });
 
@@ -69,7 +83,8 @@ export async function decide({ actor, params, body }: Request) {
   }
   const config = env.branchConfig;
   const step = stepOfTask(task);
-  const parsed = parseDecision(step, body, config, clock());
+  const { resume, form } = splitResume(task, body);
+  const parsed = parseDecision(step, form, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
   const decision: Record<string, unknown> = { ...parsed.decision };
@@ -90,8 +105,14 @@ export async function decide({ actor, params, body }: Request) {
     role: ROLE_NAMES[task.assignment.role],
     at,
     opinion: String(decision.opinion ?? ''),
-    details: decisionDetails(step, decision, config),
+    details: [
+      ...decisionDetails(step, decision, config),
+      ...(task.returnedFrom ? [{ label: resume === 'direct' ? '直送' : '重走', value: resume === 'direct' ? `直接送回${task.returnedFrom.stepName}` : '按流程重新办理' }] : []),
+    ],
   };
+  if (resume) decision.resume = resume;
+  // 直送: straight back to the step that returned the document, not through the steps between.
+  const answer = resume === 'direct' && task.returnedFrom ? { goto: task.returnedFrom.step } : undefined;
   // What the route says this decision writes into the document's register entry (承办科室, 办理结果 …).
   const registerFields = step.registerFields?.(decision, config) ?? {};
   const doc = Object.keys(registerFields).length ? await getDocument(task.docId) : undefined;
@@ -101,7 +122,7 @@ export async function decide({ actor, params, body }: Request) {
       documentChain(task.docId),
       { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
       [
-        decideTaskItem(task.taskId, actor, at, decision),
+        decideTaskItem(task.taskId, actor, at, decision, answer),
         putSlipLineItem(task.docId, line, task.taskId),
         answerMarkItem(task, at),
         ...(doc && typeof doc.registerSerial === 'number' ? [setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, registerFields)] : []),
@@ -113,7 +134,7 @@ export async function decide({ actor, params, body }: Request) {
     throw err;
   }
   await failpoint('decision.committed');
-  const delivery = await deliverDecision({ ...task, decision });
+  const delivery = await deliverDecision({ ...task, decision, ...(answer ? { answer } : {}) });
   if (delivery === 'expired') {
     throw new HttpError(409, '意见已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
   }
@@ -146,4 +167,6 @@ export const handler = apiHandler({
     return view(actor, task);
   },
   'POST /tasks/{taskId}/decision': decide,
+  'POST /tasks/{taskId}/return': returnTask,
+  'POST /tasks/{taskId}/recall': recallTask,
 });
