@@ -12,7 +12,7 @@ import { documentClient } from './clients.js';
 import { queryAll, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
-export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed' | 'withdrawn';
+export type DocumentStatus = 'registered' | 'in-progress' | 'filed' | 'failed' | 'withdrawn' | 'returned-to-sender';
 
 export interface DocumentRecord {
   docId: string;
@@ -35,6 +35,13 @@ export interface DocumentRecord {
    */
   scan?: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
   status: DocumentStatus;
+  /**
+   * 登记: numbered on arrival; the clerk completes the entry (份数, 页数, 收文方式 …) by `dueAt`
+   * (half a working day). Until then the document waits on the registration desk.
+   */
+  registration?: { dueAt: string; completedAt?: string; completedBy?: string; copies?: number; pages?: number; receiptMethod?: string };
+  /** Bumped when registration changes the route: each route run has its own execution name. */
+  routeRun?: number;
   /** An internal document's text, as the department submitted it (内部来文: no scan). */
   content?: string;
   /** Who submitted an internal document: replies and execution go back to them. */

@@ -26,6 +26,7 @@ export const REGISTERS = {
   chasing: '催办记录',
   archive: '归档目录',
   internal: '内部来文登记簿',
+  returns: '退文登记簿',
 } as const;
 export type RegisterId = keyof typeof REGISTERS;
 
@@ -305,4 +306,59 @@ export async function pendingRouteStarts(limit = 500): Promise<{ docId: string; 
     new QueryCommand({ TableName: env.registersTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ROUTE_START_OUTBOX }, Limit: limit }),
   );
   return (res.Items ?? []).map((i) => ({ docId: String(i.docId), at: String(i.at) })).sort((a, b) => a.at.localeCompare(b.at));
+}
+
+// ---- registration desk (登记台) ------------------------------------------------------------------
+// Every scan numbered on arrival waits here until the clerk completes its register entry (登记),
+// oldest due first; one Query lists the desk, and the deadline sweep chases what is late.
+
+const DESK = 'DESK#OPEN';
+const deskSk = (dueAt: string, docId: string) => `${dueAt}#${docId}`;
+
+export interface DeskItem {
+  docId: string;
+  registerNumber: string;
+  title: string;
+  secrecy: string;
+  urgency: string;
+  receivedAt: string;
+  dueAt: string;
+  chasedAt?: string;
+}
+
+export function putDeskItem(item: DeskItem): TransactItem {
+  return { Put: { TableName: env.registersTable, Item: { pk: DESK, sk: deskSk(item.dueAt, item.docId), ...item } } };
+}
+
+/** Leaves the desk: the registration is complete (or the document went back to its sender). */
+export function removeDeskItem(dueAt: string, docId: string): TransactItem {
+  return { Delete: { TableName: env.registersTable, Key: { pk: DESK, sk: deskSk(dueAt, docId) }, ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+export function markDeskChasedItem(dueAt: string, docId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.registersTable,
+      Key: { pk: DESK, sk: deskSk(dueAt, docId) },
+      UpdateExpression: 'SET chasedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(chasedAt)',
+      ExpressionAttributeValues: { ':at': at },
+    },
+  };
+}
+
+export async function listDesk(options: { cursor?: string; limit?: number; dueBy?: string }): Promise<Page<DeskItem>> {
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.registersTable,
+      KeyConditionExpression: options.dueBy ? 'pk = :pk AND sk <= :due' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': DESK, ...(options.dueBy ? { ':due': `${options.dueBy}#~` } : {}) },
+      Limit: options.limit ?? 50,
+      ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: DESK }),
+    }),
+  );
+  return {
+    items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as DeskItem),
+    ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
 }

@@ -22,7 +22,8 @@ export async function ensureRouteStarted(docId: string): Promise<void> {
     await clearRouteStartMark(docId);
     return;
   }
-  const { executionArn } = await startRoute(env.stateMachineArn(doc.route), `${doc.route}-${docId}`, { docId, decisions: {} });
+  const run = doc.routeRun ? `-${doc.routeRun}` : '';
+  const { executionArn } = await startRoute(env.stateMachineArn(doc.route), `${doc.route}-${docId}${run}`, { docId, decisions: {} });
   try {
     await transactWithAudit(documentChain(docId), { at: clock().toISOString(), actor: 'system:intake', action: 'route.started', details: { executionArn } }, [
       routeStartedItem(docId, executionArn),

@@ -286,3 +286,18 @@ export async function pendingAnswers(limit = 500): Promise<{ taskId: string; doc
   );
   return (res.Items ?? []).map((i) => ({ taskId: String(i.taskId), docId: String(i.docId), at: String(i.at) })).sort((a, b) => a.at.localeCompare(b.at));
 }
+
+/** Corrects what an open task shows of its document (title, 密级, urgency) after the clerk's registration. */
+export function updateOpenTaskItem(taskId: string, fields: Partial<Pick<TaskRecord, 'title' | 'secrecy' | 'urgency'>>): TransactItem {
+  const names = Object.keys(fields);
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
+      ExpressionAttributeValues: { ':open': 'open', ...Object.fromEntries(names.map((n, i) => [`:v${i}`, (fields as Record<string, unknown>)[n]])) },
+    },
+  };
+}

@@ -18,7 +18,16 @@ export interface WorkCalendar {
   lastKnownYear: number;
 }
 
-export type DeadlineRule = { workingDays: number } | { minutes: number };
+/**
+ * workingDays: the end of the office day that many working days on (0: today's, or the next
+ * working day's when today is over or not a working day); minutes: a fixed time on;
+ * halfWorkingDay: by the end of the working day for what arrives in the morning, by noon of the
+ * next working day for what arrives later (register incoming documents within half a working day).
+ */
+export type DeadlineRule = { workingDays: number } | { minutes: number } | { halfWorkingDay: true };
+
+/** Where a working day splits for half-day deadlines. */
+export const MIDDAY = '12:00';
 
 export interface DeadlineOptions {
   calendar: WorkCalendar;
@@ -174,6 +183,14 @@ export function computeDeadline(start: Date, rule: DeadlineRule, opts: DeadlineO
   if ('minutes' in rule) {
     if (!Number.isFinite(rule.minutes) || rule.minutes < 0) throw new RangeError(`deadline minutes must be a non-negative number, got ${rule.minutes}`);
     return { dueAt: new Date(start.getTime() + rule.minutes * 60_000).toISOString(), beyondKnownCalendar: false };
+  }
+  if ('halfWorkingDay' in rule) {
+    checkOptions(opts);
+    const { calendar, timeZone, officeDayEnd } = opts;
+    const day = localDate(start, timeZone);
+    const morning = calendar.isWorkday(day) && start.getTime() < zonedInstant(day, MIDDAY, timeZone).getTime();
+    const due = morning ? zonedInstant(day, officeDayEnd, timeZone) : zonedInstant(nextWorkday(day, calendar), MIDDAY, timeZone);
+    return { dueAt: due.toISOString(), beyondKnownCalendar: yearOf(localDate(due, timeZone)) > calendar.lastKnownYear };
   }
   const n = rule.workingDays;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`deadline workingDays must be a non-negative integer, got ${n}`);

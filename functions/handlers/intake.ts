@@ -14,7 +14,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { SCAN_PREFIX, REJECTED_PREFIX, ORIGINALS_PREFIX } from '../../infra/manifest.js';
-import { localDate } from '../domain/calendar.js';
+import { computeDeadline, localDate } from '../domain/calendar.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
 import { parseSecrecy } from '../domain/secrecy.js';
 import { URGENCIES, type Urgency } from '../domain/route-platform.js';
@@ -33,6 +33,7 @@ import {
   getIntake,
   putIntakeItem,
   recordRejectedUpload,
+  putDeskItem,
   routeStartMarkItem,
   type IntakeRecord,
 } from '../adapters/registers.js';
@@ -160,6 +161,8 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
   const pinned = await putOnce(bucket, pinnedKey, found.bytes, verdict.contentType, { sha256, 'source-key': encodeURIComponent(key) });
 
   const year = Number(localDate(now, config.timeZone).slice(0, 4));
+  // The clerk completes the register entry within half a working day of arrival (ROUTES.md).
+  const registrationDue = computeDeadline(now, { halfWorkingDay: true }, env.deadlineOptions).dueAt;
   const receivedAt = object.arrivedAt ? new Date(object.arrivedAt).toISOString() : at;
   // Names and metadata come from outside: no bidi overrides or control characters reach a register.
   const title = cleanText(decodeMetadata(found.metadata.title) ?? '', MAX_TITLE) || cleanText(titleFromName(fileName), MAX_TITLE) || '（无标题）';
@@ -179,6 +182,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
     registeredAt: at,
     scan: { bucket, key: pinnedKey, ...(pinned.versionId ? { versionId: pinned.versionId } : {}), sourceKey: key, etag: found.etag, sha256, size: found.size, contentType: verdict.contentType, fileName },
     status: 'registered',
+    registration: { dueAt: registrationDue },
   });
 
   try {
@@ -190,7 +194,15 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
         const doc = docFor(serial);
         return { number: doc.registerNumber, docId, title, sender: doc.sender, sourceNumber: doc.sourceNumber, urgency: doc.urgency, secrecy: doc.secrecy, receivedAt, registeredAt: at, scanKey: key };
       },
-      extra: (serial) => [putIntakeItem({ outcome: 'registered', intakeKey, docId, objectKey: key, at }), putDocumentItem(docFor(serial)), routeStartMarkItem(docId, at)],
+      extra: (serial) => {
+        const doc = docFor(serial);
+        return [
+          putIntakeItem({ outcome: 'registered', intakeKey, docId, objectKey: key, at }),
+          putDocumentItem(doc),
+          routeStartMarkItem(docId, at),
+          putDeskItem({ docId, registerNumber: doc.registerNumber, title, secrecy: doc.secrecy, urgency: doc.urgency, receivedAt, dueAt: registrationDue }),
+        ];
+      },
       auditChain: documentChain(docId),
       audit: (serial) => ({ at, actor: 'system:intake', action: 'document.registered', details: { registerNumber: docFor(serial).registerNumber, scanKey: key, etag: found.etag, sha256 } }),
     });

@@ -163,3 +163,17 @@ describe('workingDaysBetween', () => {
     expect(workingDaysBetween(bj('2026-10-08T17:30:00'), bj('2026-10-12T09:00:00'), opts(cal))).toBe(3); // 10, 11, 12
   });
 });
+
+describe('half a working day (registration of incoming documents)', () => {
+  const due = (iso: string) => computeDeadline(new Date(iso), { halfWorkingDay: true }, opts()).dueAt;
+  it('a morning arrival is due at the end of that working day', () => {
+    expect(due('2026-11-25T01:00:00Z')).toBe('2026-11-25T09:30:00.000Z'); // Wed 09:00 → Wed 17:30
+  });
+  it('an afternoon arrival is due at noon of the next working day', () => {
+    expect(due('2026-11-25T06:00:00Z')).toBe('2026-11-26T04:00:00.000Z'); // Wed 14:00 → Thu 12:00
+  });
+  it('a weekend or holiday arrival is due at noon of the next working day', () => {
+    expect(due('2026-11-28T01:00:00Z')).toBe('2026-11-30T04:00:00.000Z'); // Sat 09:00 → Mon 12:00
+    expect(due('2026-10-01T01:00:00Z')).toBe('2026-10-08T04:00:00.000Z'); // National Day (Oct 1–7) → Thu Oct 8, 12:00
+  });
+});

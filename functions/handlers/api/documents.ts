@@ -13,6 +13,7 @@ import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { apiHandler, HttpError, type Request } from './http.js';
 import { submitInternalDocument } from './submit.js';
 import { withdrawDocument } from './route-moves.js';
+import { completeRegistration, returnDocumentToSender } from './registration.js';
 
 const SCAN_LINK_SECONDS = 300;
 /** Roles that see every (cleared) document of the branch; others see those they worked on. */
@@ -46,6 +47,8 @@ export async function showDocument({ actor, params }: Request) {
 export const handler = apiHandler({
   'POST /documents': submitInternalDocument,
   'POST /documents/{docId}/withdraw': withdrawDocument,
+  'PUT /documents/{docId}/registration': completeRegistration,
+  'POST /documents/{docId}/return-to-sender': returnDocumentToSender,
   'GET /documents/{docId}': showDocument,
   'GET /documents/{docId}/scan': async ({ actor, params }) => {
     const { doc } = await loadVisible(actor, params.docId);

@@ -14,6 +14,7 @@ import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
 import { listRegister, listRejectedUploads, listWholeRegister, REGISTERS, type RegisterId } from '../../adapters/registers.js';
 import { putDownload } from '../../adapters/storage.js';
+import { listRegistrationDesk } from './registration.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit } from './http.js';
 
 /**
@@ -60,6 +61,7 @@ function formatOf(query: Record<string, string>): ExportFormat {
 }
 
 export const handler = apiHandler({
+  'GET /registration-desk': listRegistrationDesk,
   'GET /registers/{register}': async ({ actor, params, query }) => {
     requireOffice(actor);
     const register = registerOf(params);
