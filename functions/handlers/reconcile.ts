@@ -17,6 +17,7 @@ import { getIntakes, pendingRouteStarts } from '../adapters/registers.js';
 import { deliverDecision } from '../adapters/route-answers.js';
 import { listAllObjects } from '../adapters/storage.js';
 import { getTask, pendingAnswers } from '../adapters/tasks.js';
+import { finishCirculations } from '../adapters/task-operations.js';
 import { ensureRouteStarted, intakeKeyOf, intakeObject } from './intake.js';
 
 export interface ReconcileResult {
@@ -27,6 +28,7 @@ export interface ReconcileResult {
   decisionsExpired: number;
   decisionsPending: number;
   errors: number;
+  circulationsFinished?: number;
 }
 
 /** A decision younger than this is still being delivered by the request that made it. */
@@ -79,6 +81,10 @@ export async function reconcile(options: { answerGraceMs?: number } = {}): Promi
       else result.decisionsPending++;
     });
   }
+  // Circulations (传阅) whose read items a crash left unwritten.
+  await attempt('circulations', async () => {
+    result.circulationsFinished = await finishCirculations(new Date(cutoff).toISOString());
+  });
   if (result.scansTakenIn || result.routesStarted || result.decisionsDelivered || result.decisionsExpired || result.errors) logger.info('reconciled', { ...result });
   return result;
 }

@@ -20,7 +20,9 @@ import { answerMarkItem, decideTaskItem, getTask, listOpenTasksFor, type TaskRec
 import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
+import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
+import { actingForTask, onBehalfMark, operationRoutes, standInPartitions } from './task-operations.js';
 
 function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   const a = task.assignment;
@@ -60,7 +62,9 @@ export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
   if (task.status === 'decided') throw alreadyDecided(task);
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
-  if (!mayDecide(actor, task.assignment)) {
+  // Acting for someone under a standing delegation in force (委托): "孙伟 代 赵敏".
+  const onBehalf = await actingForTask(actor, task.assignment);
+  if (!mayDecide(actor, task.assignment) && !onBehalf) {
     throw new HttpError(403, `该待办应由 ${assigneeText(task)} 办理，您（${actor.name}）无权办理`);
   }
   if (!mayRead(actor, task.secrecy)) {
@@ -80,7 +84,8 @@ export async function decide({ actor, params, body }: Request) {
     decision[`${named.field}Name`] = person.name;
   }
   const at = clock().toISOString();
-  Object.assign(decision, { by: actor.username, byName: actor.name, at });
+  const behalf = onBehalf ? { onBehalfOf: onBehalf.delegator, onBehalfOfName: onBehalf.delegatorName } : {};
+  Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf });
   const line: SlipLine = {
     step: task.step,
     stepName: step.name,
@@ -90,13 +95,14 @@ export async function decide({ actor, params, body }: Request) {
     at,
     opinion: String(decision.opinion ?? ''),
     details: decisionDetails(step, decision, config),
+    ...behalf,
   };
   try {
     // The decision, its slip line, its audit event and the "to send" mark commit together.
     await transactWithAudit(
       documentChain(task.docId),
       { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
-      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId), answerMarkItem(task, at)],
+      [decideTaskItem(task.taskId, actor, at, decision), putSlipLineItem(task.docId, line, task.taskId), answerMarkItem(task, at), trackItem(actor.username, task.docId, at)],
     );
   } catch (err) {
     // Someone else decided between our read and our write.
@@ -126,15 +132,17 @@ export const handler = apiHandler({
   // Every route with its steps and each step's form as JSON Schema: any client renders any route.
   'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute) }),
   'GET /tasks': async ({ actor, query }) => {
-    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query) });
-    return { items: page.items.map((task) => view(actor, task)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const { partitions, delegations } = await standInPartitions(actor);
+    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query), extraPartitions: partitions });
+    return { items: page.items.map((task) => ({ ...view(actor, task), ...onBehalfMark(actor, task, delegations) })), ...(page.cursor ? { cursor: page.cursor } : {}) };
   },
   'GET /tasks/{taskId}': async ({ actor, params }) => {
     const { taskToken: _hidden, ...task } = await loadTask(params.taskId);
-    if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username) {
+    if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username && !(await actingForTask(actor, task.assignment))) {
       throw new HttpError(403, '您无权查看此待办');
     }
     return view(actor, task);
   },
   'POST /tasks/{taskId}/decision': decide,
+  ...operationRoutes,
 });
