@@ -21,12 +21,20 @@
  *                                             the register as a file (-o: where to save it)
  *   chancery rejected [--year 2026]           uploads set aside, with the reason
  *   chancery scan <docId>                     a short-lived link to the scanned original
+ *   chancery transfer <taskId|next> --to <user> --reason "理由"      转办 to another holder of the role
+ *   chancery chase <taskId> [--note "说明"]                          催办 (clerks, office director)
+ *   chancery delegate <user> --from 2026-12-01 --until 2026-12-10   委托; `delegate` shows, `--clear` withdraws
+ *   chancery circulate <docId> --readers u1,u2 [--rank] [--note "…"] 传阅 (all at once, or in rank order)
+ *   chancery read <docId> [-o "意见"]                                 已阅
+ *   chancery box <todo|toread|read|done|tracking>                    待办/待阅/已阅/已办/在办跟踪
+ *   chancery notifications                                           my notifications (催办, 催阅)
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
  * and --json (print the API's answer as is). API: $CHANCERY_API_URL, else local mode's.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OPERATION_COMMANDS, runOperation } from './operations.js';
 
 const dataDir = resolve(process.env.CHANCERY_DATA_DIR ?? '.chancery');
 const sessionFile = join(dataDir, 'cli', 'sessions.json');
@@ -167,6 +175,12 @@ async function exportRegister(register: string, q: URLSearchParams, token: strin
 }
 
 async function main(argv: string[]) {
+  if (OPERATION_COMMANDS.has(argv[0])) {
+    const fail = (message: string): never => {
+      throw new CliError(message);
+    };
+    return runOperation(argv, { call, tokenFor, resolveTask, time, fail });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -193,6 +193,8 @@ export const tables: TableSpec[] = [
       { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk') },
       // Tasks of one document, in creation order.
       { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk') },
+      // A person's boxes, newest first: gsi4pk = `BOX#<done|toread|read|tracking>#<username>`, gsi4sk = time.
+      { indexName: 'by-box', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk') },
     ],
   },
   {
@@ -276,11 +278,12 @@ export const functions: FunctionSpec[] = [
   },
   {
     id: 'api-tasks',
-    description: 'API: my tasks (待办) and decisions',
+    description: 'API: my tasks (待办) and decisions, transfers, chasing, delegation, circulation and boxes',
     entry: 'functions/handlers/api/tasks.ts',
     timeoutSeconds: 30,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', audit: 'write' },
+    // registers: 催办 by hand writes the chasing register.
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: ROUTE_IDS,
@@ -342,6 +345,16 @@ export const routes: RouteSpec[] = [
   { method: 'PUT', path: '/documents/{docId}/registration', function: 'api-documents' },
   { method: 'POST', path: '/documents/{docId}/return-to-sender', function: 'api-documents' },
   { method: 'GET', path: '/registration-desk', function: 'api-registers' },
+  // Task-service operations (functions/handlers/api/task-operations.ts).
+  { method: 'POST', path: '/tasks/{taskId}/transfer', function: 'api-tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/chase', function: 'api-tasks' },
+  { method: 'GET', path: '/me/notifications', function: 'api-tasks' },
+  { method: 'GET', path: '/me/delegation', function: 'api-tasks' },
+  { method: 'PUT', path: '/me/delegation', function: 'api-tasks' },
+  { method: 'DELETE', path: '/me/delegation', function: 'api-tasks' },
+  { method: 'POST', path: '/documents/{docId}/circulate', function: 'api-tasks' },
+  { method: 'POST', path: '/documents/{docId}/read', function: 'api-tasks' },
+  { method: 'GET', path: '/documents', function: 'api-tasks' },
   { method: 'GET', path: '/documents/{docId}', function: 'api-documents' },
   { method: 'GET', path: '/documents/{docId}/scan', function: 'api-documents' },
   { method: 'GET', path: '/registers/{register}', function: 'api-registers' },

@@ -6,6 +6,8 @@
  *   by-assignee  gsi1pk USER#<username> | ROLE#<role> | ROLE#<role>#<dept>, gsi1sk <dueAt>#<taskId>
  *   open-by-due  gsi2pk OPEN, gsi2sk <dueAt>#<taskId>                    (the deadline sweep)
  *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
+ *   by-box       gsi4pk BOX#done#<decider>, gsi4sk <decidedAt>#<taskId>  (set on decision: 已办)
+ * Other items of this table (delegations, read items, notifications …): adapters/task-operations.ts.
  */
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -61,7 +63,7 @@ export function taskIdOf(taskToken: string): string {
   return createHash('sha256').update(taskToken).digest('hex').slice(0, 24);
 }
 
-const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
+export const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
 
 export function assignmentPartition(a: Assignment): string {
   if (a.username) return `USER#${a.username}`;
@@ -78,8 +80,8 @@ export function partitionsFor(actor: Actor): string[] {
   return partitions;
 }
 
-const strip = (item: Record<string, unknown>): TaskRecord => {
-  const { pk: _pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, taskToken: _t, ...task } = item;
+export const strip = (item: Record<string, unknown>): TaskRecord => {
+  const { pk: _pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
   return task as unknown as TaskRecord;
 };
 
@@ -114,10 +116,20 @@ export function decideTaskItem(taskId: string, actor: Actor, at: string, decisio
     Update: {
       TableName: env.tasksTable,
       Key: taskKey(taskId),
-      UpdateExpression: `SET #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision${answer ? ', answer = :answer' : ''} REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk`,
+      UpdateExpression: `SET #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision, gsi4pk = :box, gsi4sk = :boxAt${answer ? ', answer = :answer' : ''} REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk`,
       ConditionExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':decided': 'decided', ':open': 'open', ':by': actor.username, ':name': actor.name, ':at': at, ':decision': decision, ...(answer ? { ':answer': answer } : {}) },
+      ExpressionAttributeValues: {
+        ':decided': 'decided',
+        ':open': 'open',
+        ':by': actor.username,
+        ':name': actor.name,
+        ':at': at,
+        ':decision': decision,
+        ':box': `BOX#done#${actor.username}`,
+        ':boxAt': `${at}#${taskId}`,
+        ...(answer ? { ':answer': answer } : {}),
+      },
     },
   };
 }
@@ -211,9 +223,10 @@ export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 1
  * partitions (named to the person, to each role, to role+department); this merges them, and
  * the cursor remembers where each partition stopped.
  */
-export async function listOpenTasksFor(actor: Actor, options: { cursor?: string; limit?: number }): Promise<Page<TaskRecord>> {
+export async function listOpenTasksFor(actor: Actor, options: { cursor?: string; limit?: number; extraPartitions?: string[] }): Promise<Page<TaskRecord>> {
   const limit = options.limit ?? 50;
-  const mine = partitionsFor(actor);
+  // extraPartitions: those of people this actor stands in for (委托 in force).
+  const mine = [...new Set([...partitionsFor(actor), ...(options.extraPartitions ?? [])])];
   const positions = decodeMergedCursor(options.cursor, mine, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], 'gsi1pk') ?? {};
   const partitions = mine.filter((p) => positions[p] !== null);
   const fetched = await Promise.all(

@@ -14,6 +14,9 @@ export interface SlipLine {
   at: string /* ISO */;
   opinion: string;
   details: { label: string; value: string }[] /* e.g. 承办科室, 办理期限, 保管期限 */;
+  /** Acting under a standing delegation (委托): whom the actor stands in for; printed "孙伟 代 赵敏". */
+  onBehalfOf?: string;
+  onBehalfOfName?: string;
 }
 
 export interface ProcessingSlip {
@@ -50,6 +53,8 @@ export const processingSlipSchema = z.object({
       at: z.string(),
       opinion: z.string(),
       details: z.array(z.object({ label: z.string(), value: z.string() })),
+      onBehalfOf: z.string().optional(),
+      onBehalfOfName: z.string().optional(),
     }),
   ),
 });
@@ -78,6 +83,7 @@ export function slipToJson(slip: ProcessingSlip): string {
       at: l.at,
       opinion: l.opinion,
       details: l.details.map((d) => ({ label: d.label, value: d.value })),
+      ...(l.onBehalfOf !== undefined ? { onBehalfOf: l.onBehalfOf, onBehalfOfName: l.onBehalfOfName ?? l.onBehalfOf } : {}),
     })),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
@@ -92,6 +98,10 @@ const slipTimeFormat = new Intl.DateTimeFormat('en-US', {
   hour: '2-digit',
   minute: '2-digit',
 });
+
+/** Who acted, as printed on the slip: 孙伟, or 孙伟 代 赵敏 under a delegation. */
+export const slipActorName = (line: Pick<SlipLine, 'actorName' | 'onBehalfOf' | 'onBehalfOfName'>) =>
+  line.onBehalfOf ? `${line.actorName} 代 ${line.onBehalfOfName ?? line.onBehalfOf}` : line.actorName;
 
 /** An ISO instant as printed on the slip, in Beijing time: 2026年11月22日 14:05. Unparseable input is returned as is. */
 export function formatSlipTime(iso: string): string {

@@ -69,6 +69,8 @@ export interface StepDefinition {
   check?(decision: Record<string, unknown>, config: BranchConfig): string | undefined;
   /** A decision field naming a person who must exist and hold a role (the named deputy). */
   namesPerson?: { field: string; role: Role; label: string };
+  /** Whom a decision makes the document known to (阅知) without holding the route: a circulation. */
+  informs?(decision: Record<string, unknown>): { role: Role; reason: string } | undefined;
 }
 
 /**

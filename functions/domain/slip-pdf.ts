@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from 'pdf-lib';
-import { formatSlipTime, type ProcessingSlip } from './processing-slip.js';
+import { formatSlipTime, slipActorName, type ProcessingSlip } from './processing-slip.js';
 
 export type { ProcessingSlip, SlipLine } from './processing-slip.js';
 
@@ -354,7 +354,7 @@ export async function renderSlipPdf(slip: ProcessingSlip, opts?: { fontPath?: st
       for (const d of line.details) items.push(...L.lines(`${d.label}：${d.value}`, 10, 15, GREY));
     }
     items.push({ text: '', size: 4, lineHeight: 4, color: BLACK, align: 'left' });
-    items.push({ text: `${line.actorName}　${formatSlipTime(line.at)}`, size: 10, lineHeight: 15, color: BLACK, align: 'right' });
+    items.push({ text: `${slipActorName(line)}　${formatSlipTime(line.at)}`, size: 10, lineHeight: 15, color: BLACK, align: 'right' });
     L.flowRow(line.stepName, items);
   }
   if (slip.lines.length === 0) L.flowRow('处理意见', L.lines('（尚无处理意见）', 11, 17, GREY));

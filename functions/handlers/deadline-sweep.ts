@@ -15,6 +15,7 @@ import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry } from '../adapters/registers.js';
+import { chaseUnreadReaders } from './circulation-sweep.js';
 import { listOpenTasksDueBy, markEscalatedItem, markOverdueItem, type TaskRecord } from '../adapters/tasks.js';
 
 export interface SweepResult {
@@ -22,6 +23,8 @@ export interface SweepResult {
   checked: number;
   markedOverdue: number;
   escalated: number;
+  /** Unread readers of circulations chased (催阅, handlers/circulation-sweep.ts). */
+  readersChased: number;
 }
 
 
@@ -63,7 +66,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
 
 export async function sweep(now: Date): Promise<SweepResult> {
   const at = now.toISOString();
-  const result: SweepResult = { sweptAt: at, checked: 0, markedOverdue: 0, escalated: 0 };
+  const result: SweepResult = { sweptAt: at, checked: 0, markedOverdue: 0, escalated: 0, readersChased: 0 };
   const options = env.deadlineOptions;
   let cursor: string | undefined;
   do {
@@ -78,6 +81,7 @@ export async function sweep(now: Date): Promise<SweepResult> {
     }
     cursor = page.cursor;
   } while (cursor);
+  result.readersChased = await chaseUnreadReaders(now);
   return result;
 }
 

@@ -19,6 +19,7 @@ import { listAllObjects } from '../adapters/storage.js';
 import { getTask, pendingAnswers } from '../adapters/tasks.js';
 import { intakeKeyOf, intakeObject } from './intake.js';
 import { ensureRouteStarted } from '../adapters/route-starts.js';
+import { finishCirculations } from '../adapters/task-operations.js';
 
 export interface ReconcileResult {
   scansSeen: number;
@@ -28,6 +29,7 @@ export interface ReconcileResult {
   decisionsExpired: number;
   decisionsPending: number;
   errors: number;
+  circulationsFinished?: number;
 }
 
 /** A decision younger than this is still being delivered by the request that made it. */
@@ -80,6 +82,10 @@ export async function reconcile(options: { answerGraceMs?: number } = {}): Promi
       else result.decisionsPending++;
     });
   }
+  // Circulations (传阅) whose read items a crash left unwritten.
+  await attempt('circulations', async () => {
+    result.circulationsFinished = await finishCirculations(new Date(cutoff).toISOString());
+  });
   if (result.scansTakenIn || result.routesStarted || result.decisionsDelivered || result.decisionsExpired || result.errors) logger.info('reconciled', { ...result });
   return result;
 }

@@ -16,6 +16,7 @@ const deputyInstruct: StepDefinition = {
   form: form({ opinion, important: z.boolean({ error: '重要（important）应为 true 或 false' }).optional(), dueDate: isoDate.optional() }),
   deadline: leaderDeadline,
   assign: () => ({ role: 'deputy-leader' }),
+  informs: (d) => (d.important === true ? { role: 'main-leader', reason: '重要文件，请主要领导阅知' } : undefined),
   details: (d) => [...dueDetail(d), ...(d.important ? [{ label: '重要', value: '是' }] : [])],
 };
 

@@ -15,6 +15,7 @@ import { startLocalCognito } from './cognito-api.js';
 import { startLocalKms } from './kms-api.js';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
+import { LOCAL_USERS, type LocalUser } from './users.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
 import { LocalLambdaRuntime } from './lambda-runtime.js';
 import { startLocalS3, type LocalS3 } from './s3-local.js';
@@ -39,6 +40,8 @@ export interface LocalModeOptions {
   /** Fire schedules on their interval (default true); tests fire them by hand. */
   runSchedules?: boolean;
   scheduleEverySecondsOverride?: number;
+  /** People added to the seeded directory (tests: a second office director, 200 readers). */
+  extraUsers?: LocalUser[];
   log?: (message: string) => void;
 }
 
@@ -170,7 +173,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // Resume executions only now that every service their tasks call is up.
     await engine.start();
 
-    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`);
+    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...(options.extraUsers ?? [])]);
     const directory = await startLocalCognito({ users: identity.listUsers(), userPoolId: localUserPoolId(wiring.branch), host, port: ports.cognito });
     closers.push(() => directory.close());
     const api: LocalApi = await startLocalApi({ wiring, runtime, identity, host, port: ports.api });

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startLocalMode, type LocalMode, type LocalModeOptions } from '../../infra/local/local-mode.js';
-import { LOCAL_USERS } from '../../infra/local/users.js';
 
 export interface Harness {
   local: LocalMode;
@@ -38,7 +37,7 @@ export async function startHarness(options: LocalModeOptions = {}): Promise<Harn
   const token = async (username: string) => {
     let t = tokens.get(username);
     if (!t) {
-      const user = LOCAL_USERS.find((u) => u.username === username);
+      const user = local.identity.listUsers().find((u) => u.username === username);
       if (!user) throw new Error(`no seeded user ${username}`);
       t = await local.identity.issue(user);
       tokens.set(username, t);

@@ -55,7 +55,7 @@ async function send(method: string, path: string, options: { as?: string | null;
 }
 
 const cursorOf = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-const q = (path: string, params: Record<string, string>) => `${path}?${new URLSearchParams(params)}`;
+const q = (path: string, params: Record<string, string>) => `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`;
 const dayOffset = (days: number) => localDate(new Date(Date.now() + days * 86_400_000), 'Asia/Shanghai');
 
 interface Case {
@@ -66,7 +66,7 @@ const cases: Case[] = [];
 const add = (name: string, run: () => Promise<Answer>) => cases.push({ name, run });
 
 // ---- cursors on every paged route ------------------------------------------------------------
-const PAGED = ['/tasks', '/registers/incoming', '/rejected-uploads'];
+const PAGED = ['/tasks', '/registers/incoming', '/rejected-uploads', '/me/notifications', '/documents?box=todo', '/documents?box=toread', '/documents?box=read', '/documents?box=done', '/documents?box=tracking'];
 const badCursors: [string, () => string][] = [
   ['wrong keys', () => cursorOf({ a: 'b' })],
   ['an extra key', () => cursorOf({ pk: 'REG#incoming#2026', sk: 'NO#000001', gsi1pk: 'x', x: 'y' })],
@@ -150,10 +150,21 @@ const idRoutes: [string, string, (id: string) => string][] = [
   ['POST', '/tasks/{taskId}/decision', (id) => `/tasks/${id}/decision`],
   ['GET', '/documents/{docId}', (id) => `/documents/${id}`],
   ['GET', '/documents/{docId}/scan', (id) => `/documents/${id}/scan`],
+  ['POST', '/tasks/{taskId}/transfer', (id) => `/tasks/${id}/transfer`],
+  ['POST', '/tasks/{taskId}/chase', (id) => `/tasks/${id}/chase`],
+  ['POST', '/documents/{docId}/circulate', (id) => `/documents/${id}/circulate`],
+  ['POST', '/documents/{docId}/read', (id) => `/documents/${id}/read`],
 ];
 for (const [method, route, path] of idRoutes) {
   for (const [name, id] of badIds) {
-    add(`${method} ${route} with an id of ${name}`, () => send(method, path(id()), method === 'POST' ? { body: JSON.stringify({ opinion: '同意', department: 'SCJSK' }) } : {}));
+    const postBody = route.endsWith('/decision')
+      ? { opinion: '同意', department: 'SCJSK' }
+      : route.endsWith('/transfer')
+        ? { to: 'wangfang', reason: '转' }
+        : route.endsWith('/circulate')
+          ? { readers: ['sunwei'] }
+          : {};
+    add(`${method} ${route} with an id of ${name}`, () => send(method, path(id()), method === 'POST' ? { body: JSON.stringify(postBody) } : {}));
   }
 }
 add('GET /documents/{docId} with a task id (wrong length)', () => send('GET', `/documents/${taskId}`));
@@ -196,6 +207,78 @@ add('POST /tasks/{taskId}/decision with base64-looking binary', () =>
   send('POST', `/tasks/${taskId}/decision`, { body: Buffer.from([0xff, 0xfe, 0x00, 0x01]), headers: { 'content-type': 'application/octet-stream' } }),
 );
 
+// ---- task-service operation bodies (none of them may succeed) ---------------------------------------
+const notForms: [string, string][] = [
+  ['null', 'null'],
+  ['an array', '[]'],
+  ['a string', '"x"'],
+  ['a number', '1'],
+  ['malformed JSON', '{"to": '],
+  ['__proto__ as a field', '{"__proto__":{"admin":true}}'],
+];
+const operationBodies: [string, string, () => string, string][] = [
+  ...notForms.map(([name, body]): [string, string, () => string, string] => ['POST', 'transfer', () => body, name]),
+  ['POST', 'transfer', () => '{}', 'an empty object'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 5, reason: '转' }), 'to a number'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'has space', reason: '转' }), 'to with a space'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'u'.repeat(129), reason: '转' }), 'a 129-character to'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'wangfang', reason: '   ' }), 'a blank reason'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'wangfang', reason: '转'.repeat(501) }), 'a 501-character reason'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'wangfang', reason: '转', extra: 1 }), 'an unknown field'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'zhoujie', reason: '转' }), 'a person not holding the role'],
+  ['POST', 'transfer', () => JSON.stringify({ to: 'nosuchperson', reason: '转' }), 'a person not in the directory'],
+  ...notForms.map(([name, body]): [string, string, () => string, string] => ['POST', 'chase', () => body, name]),
+  ['POST', 'chase', () => JSON.stringify({ note: 5 }), 'note a number'],
+  ['POST', 'chase', () => JSON.stringify({ note: '催'.repeat(501) }), 'a 501-character note'],
+  ['POST', 'chase', () => JSON.stringify({ note: '催', urgent: true }), 'an unknown field'],
+];
+for (const [method, op, body, name] of operationBodies) add(`${method} /tasks/{taskId}/${op} with a body of ${name}`, () => send(method, `/tasks/${taskId}/${op}`, { body: body() }));
+add('POST /tasks/{taskId}/chase by someone who may not chase', () => send('POST', `/tasks/${taskId}/chase`, { as: 'zhoujie', body: '{}' }));
+
+const docBodies: [string, () => string, string][] = [
+  ...notForms.map(([name, body]): [string, () => string, string] => ['circulate', () => body, name]),
+  ['circulate', () => '{}', 'an empty object'],
+  ['circulate', () => JSON.stringify({ readers: [] }), 'no readers'],
+  ['circulate', () => JSON.stringify({ readers: 'sunwei' }), 'readers a string'],
+  ['circulate', () => JSON.stringify({ readers: [1, 2] }), 'readers numbers'],
+  ['circulate', () => JSON.stringify({ readers: Array.from({ length: 501 }, (_, i) => `u${i}`) }), '501 readers'],
+  ['circulate', () => JSON.stringify({ readers: ['sunwei', 'sunwei'] }), 'a reader twice'],
+  ['circulate', () => JSON.stringify({ readers: ['sunwei', 'ghost'] }), 'a reader not in the directory'],
+  ['circulate', () => JSON.stringify({ readers: ['sunwei'], order: 'RANK' }), 'an unknown order'],
+  ['circulate', () => JSON.stringify({ readers: ['sunwei'], note: 7 }), 'note a number'],
+  ['circulate', () => JSON.stringify({ readers: ['sunwei'], cc: ['x'] }), 'an unknown field'],
+  ...notForms.map(([name, body]): [string, () => string, string] => ['read', () => body, name]),
+  ['read', () => JSON.stringify({ opinion: 1 }), 'opinion a number'],
+  ['read', () => JSON.stringify({ opinion: '阅'.repeat(2001) }), 'a 2,001-character opinion'],
+  ['read', () => JSON.stringify({ opinion: '已阅', x: 1 }), 'an unknown field'],
+  ['read', () => '{}', 'nothing circulated to me'],
+];
+for (const [op, body, name] of docBodies) add(`POST /documents/{docId}/${op} with a body of ${name}`, () => send('POST', `/documents/${docId}/${op}`, { body: body() }));
+add('POST /documents/{docId}/circulate by someone who may not circulate', () => send('POST', `/documents/${docId}/circulate`, { as: 'liuyang', body: JSON.stringify({ readers: ['sunwei'] }) }));
+
+const delegationBodies: [string, string][] = [
+  ...notForms,
+  ['an empty object', '{}'],
+  ['to a number', JSON.stringify({ to: 1, from: '2027-01-04', until: '2027-01-08' })],
+  ['from 2027-02-30', JSON.stringify({ to: 'wangfang', from: '2027-02-30', until: '2027-03-08' })],
+  ['until 12/31', JSON.stringify({ to: 'wangfang', from: '2027-01-04', until: '12/31' })],
+  ['until before from', JSON.stringify({ to: 'wangfang', from: '2027-01-08', until: '2027-01-04' })],
+  ['a range of two years', JSON.stringify({ to: 'wangfang', from: '2027-01-04', until: '2029-01-04' })],
+  ['until yesterday', JSON.stringify({ to: 'wangfang', from: dayOffset(-10), until: dayOffset(-1) })],
+  ['a delegate who cannot stand in', JSON.stringify({ to: 'liuyang', from: '2027-01-04', until: '2027-01-08' })],
+  ['oneself', JSON.stringify({ to: 'liqiang', from: '2027-01-04', until: '2027-01-08' })],
+  ['an unknown field', JSON.stringify({ to: 'wangfang', from: '2027-01-04', until: '2027-01-08', roles: ['admin'] })],
+];
+for (const [name, body] of delegationBodies) add(`PUT /me/delegation with a body of ${name}`, () => send('PUT', '/me/delegation', { body }));
+add('PUT /me/delegation by someone who may not delegate', () => send('PUT', '/me/delegation', { as: 'liuyang', body: JSON.stringify({ to: 'zhoujie', from: '2027-01-04', until: '2027-01-08' }) }));
+add('DELETE /me/delegation with none set', () => send('DELETE', '/me/delegation'));
+for (const box of ['', 'inbox', 'TODO', 'todo,done', '__proto__']) add(`GET /documents?box=${JSON.stringify(box)}`, () => send('GET', q('/documents', { box })));
+add('GET /documents?box=done with a cursor of another box', async () => {
+  const key = { pk: 'TASK#a', sk: 'TASK', gsi4pk: 'BOX#done#zhaomin', gsi4sk: 'x' };
+  return send('GET', q('/documents', { box: 'done', cursor: cursorOf(key) }));
+});
+add('GET /me/notifications with a cursor of someone else', () => send('GET', q('/me/notifications', { cursor: cursorOf({ pk: 'NOTE#zhaomin', sk: 'x' }) })));
+
 // ---- authorization -----------------------------------------------------------------------------
 for (const r of routes.filter((x) => x.path !== '$default')) {
   const path = r.path.replace('{taskId}', 'f'.repeat(24)).replace('{docId}', 'f'.repeat(20)).replace('{register}', 'incoming');
@@ -214,7 +297,7 @@ for (const [method, path] of [
   ['POST', '/me'],
   ['GET', `/tasks/${'f'.repeat(24)}/decision`],
   ['PATCH', '/registers/incoming'],
-  ['GET', '/documents'],
+  ['POST', '/documents/x/y'],
   ['OPTIONS', '/tasks'],
   ['GET', '/%ZZ'],
   ['GET', '/%ED%A0%80'],
@@ -309,5 +392,9 @@ describe('every malformed request gets a 4xx in Chinese', () => {
     const task = await h.api('liqiang', 'GET', `/tasks/${taskId}`);
     expect(task.status).toBe(200);
     expect(task.body.status).toBe('open');
+    // Neither transferred nor chased.
+    expect(task.body.assignment).toEqual({ role: 'office-director' });
+    expect(task.body.chaseCount).toBeUndefined();
+    expect((await h.api('liqiang', 'GET', '/me/delegation')).body.delegation).toBeNull();
   });
 });

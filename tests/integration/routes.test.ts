@@ -61,6 +61,21 @@ describe('incoming routes', () => {
     expect(doc.document.archive.archiveCode).toContain('-D10-SCJSK-');
   });
 
+  it('superior-dept marked important is made known to the main leader (阅知) without waiting for her', async () => {
+    const docId = await scanFor('superior-dept', 'important-dept-letter.pdf');
+    await decideNext(h, 'liqiang', docId, { opinion: '请生产技术科办理', department: 'SCJSK' });
+    const { task } = await decideNext(h, 'sunwei', docId, { opinion: '此件重要，请赵总阅知', important: true });
+    expect(task.step).toBe('deputyInstruct');
+    // The route goes on to the department at once …
+    expect(((await h.api('zhoujie', 'GET', '/tasks')).body.items as any[]).find((t) => t.docId === docId).step).toBe('departmentHandle');
+    // … and the main leader finds it to read, not to decide.
+    const toread = (await h.api('zhaomin', 'GET', '/documents?box=toread')).body.items as any[];
+    expect(toread.some((r) => r.docId === docId)).toBe(true);
+    expect(((await h.api('zhaomin', 'GET', '/tasks')).body.items as any[]).some((t) => t.docId === docId)).toBe(false);
+    const slip = (await h.api('wangfang', 'GET', `/documents/${docId}`)).body.slip as any[];
+    expect(slip.find((l) => l.step === 'deputyInstruct').details).toContainEqual({ label: '阅知', value: '赵敏' });
+  });
+
   it('publicity: the department handles and files it itself', async () => {
     const docId = await scanFor('publicity', '某杂志社有偿宣传函.pdf');
     await drive(docId, [

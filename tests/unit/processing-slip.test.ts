@@ -137,6 +137,27 @@ describe('formatSlipTime', () => {
   });
 });
 
+describe('a line acted under a delegation (委托)', () => {
+  const delegated: ProcessingSlip = {
+    ...slip,
+    lines: [{ ...line(1, '同意，请孙伟同志负责'), actorName: '孙伟', actorUsername: 'sunwei', onBehalfOf: 'zhaomin', onBehalfOfName: '赵敏' }, line(2, '请抓紧办理')],
+  };
+
+  it('keeps both names in slip.json, and only on that line', () => {
+    const json = JSON.parse(slipToJson(delegated));
+    expect(json.lines[0]).toMatchObject({ actorName: '孙伟', onBehalfOf: 'zhaomin', onBehalfOfName: '赵敏' });
+    expect(json.lines[1]).not.toHaveProperty('onBehalfOf');
+    expect(processingSlipSchema.parse(json).lines[0].onBehalfOfName).toBe('赵敏');
+  });
+
+  it('prints "孙伟 代 赵敏" on the slip PDF', async () => {
+    const doc = await PDFDocument.load(await renderSlipPdf(delegated), { updateMetadata: false });
+    const all = extract(doc).pages.join('');
+    expect(all).toContain(`孙伟 代 赵敏　${formatSlipTime(delegated.lines[0].at)}`);
+    expect(all).toContain(`${delegated.lines[1].actorName}　${formatSlipTime(delegated.lines[1].at)}`);
+  });
+});
+
 describe('renderSlipPdf', () => {
   const savedEnv = process.env.SLIP_FONT_PATH;
   afterEach(() => {

@@ -41,6 +41,8 @@ export async function showDocument({ actor, params }: Request) {
     slip,
     tasks: tasks.map(({ decision: _decision, ...t }) => t),
     audit: { events: audit.events.length, verification: audit.verification },
+    // The timeline: every audited act on the document, oldest first.
+    timeline: audit.events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, details: e.details })),
   };
 }
 

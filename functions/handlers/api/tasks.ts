@@ -21,8 +21,11 @@ import { answerMarkItem, decideTaskItem, getTask, listOpenTasksFor, type TaskRec
 import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
+import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
+import { informing } from './inform.js';
+import { actingForTask, onBehalfMark, operationRoutes, standInPartitions } from './task-operations.js';
 
 function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   const a = task.assignment;
@@ -75,7 +78,9 @@ export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
   if (task.status === 'decided') throw alreadyDecided(task);
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
-  if (!mayDecide(actor, task.assignment)) {
+  // Acting for someone under a standing delegation in force (委托): "孙伟 代 赵敏".
+  const onBehalf = await actingForTask(actor, task.assignment);
+  if (!mayDecide(actor, task.assignment) && !onBehalf) {
     throw new HttpError(403, `该待办应由 ${assigneeText(task)} 办理，您（${actor.name}）无权办理`);
   }
   if (!mayRead(actor, task.secrecy)) {
@@ -96,7 +101,8 @@ export async function decide({ actor, params, body }: Request) {
     decision[`${named.field}Name`] = person.name;
   }
   const at = clock().toISOString();
-  Object.assign(decision, { by: actor.username, byName: actor.name, at });
+  const behalf = onBehalf ? { onBehalfOf: onBehalf.delegator, onBehalfOfName: onBehalf.delegatorName } : {};
+  Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf });
   const line: SlipLine = {
     step: task.step,
     stepName: step.name,
@@ -109,10 +115,14 @@ export async function decide({ actor, params, body }: Request) {
       ...decisionDetails(step, decision, config),
       ...(task.returnedFrom ? [{ label: resume === 'direct' ? '直送' : '重走', value: resume === 'direct' ? `直接送回${task.returnedFrom.stepName}` : '按流程重新办理' }] : []),
     ],
+    ...behalf,
   };
   if (resume) decision.resume = resume;
   // 直送: straight back to the step that returned the document, not through the steps between.
   const answer = resume === 'direct' && task.returnedFrom ? { goto: task.returnedFrom.step } : undefined;
+  // 阅知: the decision makes the document known to someone, without holding the route.
+  const inform = await informing(step, decision, task, actor, new Date(at));
+  if (inform) line.details.push(inform.detail);
   // What the route says this decision writes into the document's register entry (承办科室, 办理结果 …).
   const registerFields = step.registerFields?.(decision, config) ?? {};
   const doc = Object.keys(registerFields).length ? await getDocument(task.docId) : undefined;
@@ -125,7 +135,9 @@ export async function decide({ actor, params, body }: Request) {
         decideTaskItem(task.taskId, actor, at, decision, answer),
         putSlipLineItem(task.docId, line, task.taskId),
         answerMarkItem(task, at),
+        trackItem(actor.username, task.docId, at),
         ...(doc && typeof doc.registerSerial === 'number' ? [setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, registerFields)] : []),
+        ...(inform?.items ?? []),
       ],
     );
   } catch (err) {
@@ -133,6 +145,7 @@ export async function decide({ actor, params, body }: Request) {
     if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw alreadyDecided(await loadTask(task.taskId));
     throw err;
   }
+  await inform?.finish();
   await failpoint('decision.committed');
   const delivery = await deliverDecision({ ...task, decision, ...(answer ? { answer } : {}) });
   if (delivery === 'expired') {
@@ -156,12 +169,13 @@ export const handler = apiHandler({
   // Every route with its steps and each step's form as JSON Schema: any client renders any route.
   'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute) }),
   'GET /tasks': async ({ actor, query }) => {
-    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query) });
-    return { items: page.items.map((task) => view(actor, task)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const { partitions, delegations } = await standInPartitions(actor);
+    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query), extraPartitions: partitions });
+    return { items: page.items.map((task) => ({ ...view(actor, task), ...onBehalfMark(actor, task, delegations) })), ...(page.cursor ? { cursor: page.cursor } : {}) };
   },
   'GET /tasks/{taskId}': async ({ actor, params }) => {
     const { taskToken: _hidden, ...task } = await loadTask(params.taskId);
-    if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username) {
+    if (!mayDecide(actor, task.assignment) && task.decidedBy !== actor.username && !(await actingForTask(actor, task.assignment))) {
       throw new HttpError(403, '您无权查看此待办');
     }
     return view(actor, task);
@@ -169,4 +183,5 @@ export const handler = apiHandler({
   'POST /tasks/{taskId}/decision': decide,
   'POST /tasks/{taskId}/return': returnTask,
   'POST /tasks/{taskId}/recall': recallTask,
+  ...operationRoutes,
 });
