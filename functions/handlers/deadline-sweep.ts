@@ -14,7 +14,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry } from '../adapters/registers.js';
+import { appendRegisterEntry, listDesk, markDeskChasedItem } from '../adapters/registers.js';
 import { chaseUnreadReaders } from './circulation-sweep.js';
 import { listOpenTasksDueBy, markEscalatedItem, markOverdueItem, type TaskRecord } from '../adapters/tasks.js';
 
@@ -25,6 +25,8 @@ export interface SweepResult {
   escalated: number;
   /** Unread readers of circulations chased (催阅, handlers/circulation-sweep.ts). */
   readersChased: number;
+  /** Scans whose register entry was not completed within half a working day (登记超时). */
+  registrationsChased: number;
 }
 
 
@@ -66,7 +68,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
 
 export async function sweep(now: Date): Promise<SweepResult> {
   const at = now.toISOString();
-  const result: SweepResult = { sweptAt: at, checked: 0, markedOverdue: 0, escalated: 0, readersChased: 0 };
+  const result: SweepResult = { sweptAt: at, checked: 0, markedOverdue: 0, escalated: 0, readersChased: 0, registrationsChased: 0 };
   const options = env.deadlineOptions;
   let cursor: string | undefined;
   do {
@@ -82,7 +84,35 @@ export async function sweep(now: Date): Promise<SweepResult> {
     cursor = page.cursor;
   } while (cursor);
   result.readersChased = await chaseUnreadReaders(now);
+  result.registrationsChased = await chaseLateRegistrations(at);
   return result;
+}
+
+/** A scan whose register entry the clerk has not completed in half a working day is chased once (登记超时). */
+async function chaseLateRegistrations(at: string): Promise<number> {
+  let chased = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await listDesk({ dueBy: at, cursor, limit: 100 });
+    for (const item of page.items.filter((i) => !i.chasedAt)) {
+      try {
+        await appendRegisterEntry({
+          register: 'chasing',
+          year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
+          entry: () => ({ kind: '登记超时', docId: item.docId, title: item.title, secrecy: item.secrecy, registerNumber: item.registerNumber, stepName: '登记', assignment: { role: 'clerk' }, dueAt: item.dueAt, chasedAt: at }),
+          extra: () => [markDeskChasedItem(item.dueAt, item.docId, at)],
+          auditChain: documentChain(item.docId),
+          audit: (serial) => ({ at, actor: 'system:sweep', action: 'registration.overdue', details: { dueAt: item.dueAt, chasingSerial: serial } }),
+        });
+        chased++;
+      } catch (err) {
+        // Completed, or chased by an overlapping sweep, since we listed it.
+        if (!(err instanceof TransactionConflict && err.failedIndexes.includes(2))) throw err;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return chased;
 }
 
 /** The schedule's own `time` is the clock, so a replayed event sweeps as of its moment. */

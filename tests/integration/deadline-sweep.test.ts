@@ -24,8 +24,10 @@ afterAll(async () => {
   delete process.env.CHANCERY_FIXED_TIME;
 });
 
-const sweepAt = (iso: string) => h.local.fireSchedule('deadline-sweep', new Date(iso)) as Promise<{ markedOverdue: number; escalated: number }>;
-const chasing = async () => (await h.api('liqiang', 'GET', '/registers/chasing?year=2026')).body.items as any[];
+const sweepAt = (iso: string) => h.local.fireSchedule('deadline-sweep', new Date(iso)) as Promise<{ markedOverdue: number; escalated: number; registrationsChased: number }>;
+const allChasing = async () => (await h.api('liqiang', 'GET', '/registers/chasing?year=2026')).body.items as any[];
+/** Task chasing only: the registrations the clerk never completed are chased too (登记超时), checked apart. */
+const chasing = async () => (await allChasing()).filter((e) => e.kind !== '登记超时');
 
 describe('拟办 deadlines across National Day 2026', () => {
   it('counts working days on the national calendar', () => {
@@ -36,7 +38,8 @@ describe('拟办 deadlines across National Day 2026', () => {
 
   it('chases the extra-urgent task during the holiday, but escalates nothing before a working day passes', async () => {
     expect(await sweepAt('2026-09-30T02:05:00Z')).toMatchObject({ markedOverdue: 0, escalated: 0 });
-    expect(await sweepAt('2026-10-07T10:00:00Z')).toMatchObject({ markedOverdue: 1, escalated: 0 });
+    expect(await sweepAt('2026-10-07T10:00:00Z')).toMatchObject({ markedOverdue: 1, escalated: 0, registrationsChased: 3 });
+    expect((await allChasing()).filter((e) => e.kind === '登记超时')).toHaveLength(3);
     const [entry] = await chasing();
     expect(entry).toMatchObject({ serial: 1, kind: '催办', taskId: tasks['特急'].taskId, stepName: '拟办' });
     const listed = (await h.api('liqiang', 'GET', '/tasks')).body.items.find((t: any) => t.taskId === tasks['特急'].taskId);
@@ -44,7 +47,7 @@ describe('拟办 deadlines across National Day 2026', () => {
   });
 
   it('on the first working day after the holiday: chases the urgent one, escalates the extra-urgent one', async () => {
-    expect(await sweepAt('2026-10-08T10:00:00Z')).toMatchObject({ markedOverdue: 1, escalated: 1 });
+    expect(await sweepAt('2026-10-08T10:00:00Z')).toMatchObject({ markedOverdue: 1, escalated: 1, registrationsChased: 0 });
     const entries = await chasing();
     expect(entries.map((e) => [e.kind, e.taskId])).toEqual([
       ['催办', tasks['特急'].taskId],
