@@ -26,6 +26,24 @@ export const branchConfigSchema = z.object({
       extraWorkdays: z.array(isoDate).default([]),
     })
     .default({ extraHolidays: [], extraWorkdays: [] }),
+  /**
+   * Separate serial series for incoming documents (seed 002 范文4: a bank branch numbers
+   * provincial-office documents, other agencies' documents and classified documents apart). A scan
+   * takes the first series that matches — `classified` for any 密级 above 非密, `senders` by a
+   * sender name containing one of them — else the main 收文登记簿. Each series is its own register
+   * (`incoming-<id>`), numbered 〔year〕N号 after its `prefix`.
+   */
+  incomingSeries: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z][a-z0-9]{1,20}$/),
+        name: z.string().min(1),
+        prefix: z.string().min(1).max(4),
+        classified: z.boolean().default(false),
+        senders: z.array(z.string().min(1)).default([]),
+      }),
+    )
+    .default([]),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });

@@ -84,7 +84,9 @@ const GENERIC_COLUMNS: Column[] = [
   { header: '密级', width: 6, value: text('secrecy') },
 ];
 
-export const columnsOf = (register: string): Column[] => (Object.hasOwn(REGISTER_COLUMNS, register) ? REGISTER_COLUMNS[register] : GENERIC_COLUMNS);
+/** A series of the incoming register (incoming-<id>) has the incoming register's columns. */
+export const columnsOf = (register: string): Column[] =>
+  Object.hasOwn(REGISTER_COLUMNS, register) ? REGISTER_COLUMNS[register] : register.startsWith('incoming-') ? REGISTER_COLUMNS.incoming : GENERIC_COLUMNS;
 
 export interface RegisterSheet {
   /** 收文登记簿 … */

@@ -16,6 +16,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { SCAN_PREFIX, REJECTED_PREFIX, ORIGINALS_PREFIX } from '../../infra/manifest.js';
 import { computeDeadline, localDate } from '../domain/calendar.js';
 import { formatRegisterNumber } from '../domain/numbering.js';
+import { incomingSeriesFor } from '../domain/incoming-series.js';
 import { parseSecrecy } from '../domain/secrecy.js';
 import { URGENCIES, type Urgency } from '../domain/route-platform.js';
 import { titleFromName, urgencyFromName } from '../domain/scan-names.js';
@@ -166,18 +167,21 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
   const receivedAt = object.arrivedAt ? new Date(object.arrivedAt).toISOString() : at;
   // Names and metadata come from outside: no bidi overrides or control characters reach a register.
   const title = cleanText(decodeMetadata(found.metadata.title) ?? '', MAX_TITLE) || cleanText(titleFromName(fileName), MAX_TITLE) || '（无标题）';
+  const sender = cleanText(decodeMetadata(found.metadata.sender) ?? '', MAX_FIELD);
+  // Numbered on arrival in its series: classified and some senders' documents apart where the branch says so.
+  const series = incomingSeriesFor(config, { secrecy: verdict.secrecy, sender });
   const docFor = (serial: number): DocumentRecord => ({
     docId,
     route: verdict.route,
     title,
-    sender: cleanText(decodeMetadata(found.metadata.sender) ?? '', MAX_FIELD),
+    sender,
     sourceNumber: cleanText(decodeMetadata(found.metadata['source-number']) ?? '', MAX_FIELD),
     urgency: readUrgency(found.metadata.urgency, fileName),
     secrecy: verdict.secrecy,
-    register: 'incoming',
+    register: series.register,
     registerYear: year,
     registerSerial: serial,
-    registerNumber: formatRegisterNumber({ register: '收', year, serial }),
+    registerNumber: formatRegisterNumber({ register: series.prefix, year, serial }),
     receivedAt,
     registeredAt: at,
     scan: { bucket, key: pinnedKey, ...(pinned.versionId ? { versionId: pinned.versionId } : {}), sourceKey: key, etag: found.etag, sha256, size: found.size, contentType: verdict.contentType, fileName },
@@ -187,7 +191,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
 
   try {
     await appendRegisterEntry({
-      register: 'incoming',
+      register: series.register,
       year,
       at,
       entry: (serial) => {

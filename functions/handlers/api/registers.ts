@@ -15,6 +15,7 @@ import { env } from '../../adapters/env.js';
 import { listRegister, listRejectedUploads, listWholeRegister, REGISTERS, type RegisterId } from '../../adapters/registers.js';
 import { putDownload } from '../../adapters/storage.js';
 import { listRegistrationDesk } from './registration.js';
+import { incomingRegisterName } from '../../domain/incoming-series.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit } from './http.js';
 
 /**
@@ -45,13 +46,15 @@ function monthOf(query: Record<string, string>): number | undefined {
   return month;
 }
 
-function registerOf(params: Record<string, string>): RegisterId {
-  const register = params.register as RegisterId;
+/** A register of the branch: the fixed ones and its incoming series (incoming-<id>), with its printed name. */
+function registerOf(params: Record<string, string>): { register: string; name: string } {
+  const register = params.register;
   // Own keys only: `in` also finds __proto__, constructor, toString …
-  if (!Object.hasOwn(REGISTERS, register)) {
-    throw new HttpError(404, `没有这个登记簿，可选：${Object.entries(REGISTERS).map(([id, name]) => `${id}（${name}）`).join('、')}`);
-  }
-  return register;
+  if (Object.hasOwn(REGISTERS, register)) return { register, name: REGISTERS[register as RegisterId] };
+  const series = incomingRegisterName(env.branchConfig, register);
+  if (series) return { register, name: series };
+  const known = [...Object.entries(REGISTERS), ...env.branchConfig.incomingSeries.map((s) => [`incoming-${s.id}`, s.name])];
+  throw new HttpError(404, `没有这个登记簿，可选：${known.map(([id, name]) => `${id}（${name}）`).join('、')}`);
 }
 
 function formatOf(query: Record<string, string>): ExportFormat {
@@ -64,18 +67,18 @@ export const handler = apiHandler({
   'GET /registration-desk': listRegistrationDesk,
   'GET /registers/{register}': async ({ actor, params, query }) => {
     requireOffice(actor);
-    const register = registerOf(params);
+    const { register, name } = registerOf(params);
     if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, '排序（order）应为 asc（正序）或 desc（倒序）');
     const year = yearOf(query);
     const month = monthOf(query);
     const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc', month });
     // Classified entries show their number and 密级 only, unless the reader is cleared for them.
-    return { register, name: REGISTERS[register], year, ...(month ? { month } : {}), ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
+    return { register, name, year, ...(month ? { month } : {}), ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
   },
   // The whole year or month as a file: the same readers and the same redaction as the list.
   'GET /registers/{register}/export': async ({ actor, params, query }) => {
     requireOffice(actor);
-    const register = registerOf(params);
+    const { register, name } = registerOf(params);
     const year = yearOf(query);
     const month = monthOf(query);
     const format = formatOf(query);
@@ -84,7 +87,7 @@ export const handler = apiHandler({
     }
     const config = env.branchConfig;
     const entries = (await listWholeRegister(register, year, month)).map((entry) => redactFor(actor, entry));
-    const sheet = registerSheet({ register, name: REGISTERS[register], year, month, branchName: config.displayName, timeZone: config.timeZone, entries });
+    const sheet = registerSheet({ register, name, year, month, branchName: config.displayName, timeZone: config.timeZone, entries });
     const file = await renderRegister(sheet, format);
     const fileName = exportFileName(sheet, format);
     const { contentType } = EXPORT_FORMATS[format];

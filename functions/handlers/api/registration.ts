@@ -15,6 +15,7 @@ import { isDocId } from '../../domain/ids.js';
 import { GOTO_WITHDRAWN, URGENCIES } from '../../domain/route-platform.js';
 import { parseSecrecy, redactFor } from '../../domain/secrecy.js';
 import { cleanText } from '../../domain/text.js';
+import { isIncomingRegister } from '../../domain/incoming-series.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
 import { getDocument, updateDocumentItem, type DocumentRecord } from '../../adapters/documents.js';
@@ -65,7 +66,7 @@ async function undecided(actor: Actor, docId: string): Promise<{ doc: DocumentRe
   requireDesk(actor);
   if (!isDocId(docId)) throw new HttpError(404, '找不到该文件：文件号应为 20 位十六进制字符');
   const doc = await getDocument(docId);
-  if (!doc || doc.register !== 'incoming') throw new HttpError(404, `找不到收文 ${docId}`);
+  if (!doc || !isIncomingRegister(doc.register)) throw new HttpError(404, `找不到收文 ${docId}`);
   if (!mayRead(actor, doc.secrecy)) throw new HttpError(403, `该文件密级为${doc.secrecy}，请交机要员登记`);
   const tasks = await listTasksOfDocument(docId);
   if (doc.status === 'returned-to-sender') throw new HttpError(409, '该文件已退文');
