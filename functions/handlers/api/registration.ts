@@ -74,6 +74,11 @@ async function undecided(actor: Actor, docId: string): Promise<{ doc: DocumentRe
   return { doc, tasks };
 }
 
+/** A route that has started but not yet opened its first step cannot be stopped by answering it. */
+function requireSettled(doc: DocumentRecord, open: TaskRecord[]) {
+  if (doc.status === 'in-progress' && open.length === 0) throw new HttpError(409, '流程正在启动，请稍候几秒再试');
+}
+
 export async function listRegistrationDesk({ actor, query }: Request) {
   requireDesk(actor);
   const page = await listDesk({ cursor: query.cursor, limit: pageLimit(query) });
@@ -96,6 +101,7 @@ export async function completeRegistration({ actor, params, body }: Request) {
   const shown = { title, secrecy: secrecy.secrecy, urgency: input.urgency as DocumentRecord['urgency'] };
   const changesRoute = route.id !== doc.route;
   const open = tasks.filter((t) => t.status === 'open');
+  if (changesRoute) requireSettled(doc, open);
   const items: TransactItem[] = [
     updateDocumentItem(doc.docId, {
       ...shown,
@@ -139,6 +145,7 @@ export async function returnDocumentToSender({ actor, params, body }: Request) {
   const { doc, tasks } = await undecided(actor, params.docId);
   const at = clock().toISOString();
   const open = tasks.filter((t) => t.status === 'open');
+  requireSettled(doc, open);
   const year = Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4));
   try {
     await appendRegisterEntry({
