@@ -56,7 +56,7 @@ export function chaseTaskItem(taskId: string, at: string): TransactItem {
 export interface Notification {
   id: string;
   to: string;
-  kind: '催办' | '催阅';
+  kind: '催办' | '催阅' | '延期申请';
   at: string;
   docId: string;
   title: string;

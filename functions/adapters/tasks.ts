@@ -50,6 +50,10 @@ export interface TaskRecord {
   decision?: Record<string, unknown>;
   /** Set when the task's token is answered by leaving the step other than forward (the step to go to). */
   answer?: { goto: string };
+  /** 办理反馈: how handling goes, noted by the holder before the step's decision. */
+  progress?: ProgressNote[];
+  /** 延期申请: the holder asks for more time; the office director decides. */
+  extension?: ExtensionRequest;
   /** This task is a step taken again after a later step returned the document (退回). */
   returnedFrom?: { step: string; stepName: string; byName: string; reason: string };
 }
@@ -311,6 +315,76 @@ export function updateOpenTaskItem(taskId: string, fields: Partial<Pick<TaskReco
       ConditionExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])) },
       ExpressionAttributeValues: { ':open': 'open', ...Object.fromEntries(names.map((n, i) => [`:v${i}`, (fields as Record<string, unknown>)[n]])) },
+    },
+  };
+}
+
+// ---- handling: progress and extensions (办理反馈, 延期申请) -----------------------------------------
+
+export interface ProgressNote {
+  note: string;
+  by: string;
+  byName: string;
+  at: string;
+}
+
+export interface ExtensionRequest {
+  status: 'requested' | 'approved' | 'refused';
+  until: string;
+  reason: string;
+  by: string;
+  byName: string;
+  at: string;
+  decidedBy?: string;
+  decidedByName?: string;
+  decidedAt?: string;
+  opinion?: string;
+}
+
+/** Appends a progress note to an open task (at most `max` notes: a task item stays small). */
+export function addProgressItem(taskId: string, note: ProgressNote, max: number): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET progress = list_append(if_not_exists(progress, :empty), :note)',
+      ConditionExpression: '#status = :open AND (attribute_not_exists(progress) OR size(progress) < :max)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':empty': [], ':note': [note], ':open': 'open', ':max': max },
+    },
+  };
+}
+
+/** Asks for more time; one request at a time, only on an open task. */
+export function requestExtensionItem(taskId: string, request: ExtensionRequest): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET extension = :request',
+      ConditionExpression: '#status = :open AND (attribute_not_exists(extension) OR extension.#st <> :requested)',
+      ExpressionAttributeNames: { '#status': 'status', '#st': 'status' },
+      ExpressionAttributeValues: { ':request': request, ':open': 'open', ':requested': 'requested' },
+    },
+  };
+}
+
+/**
+ * The director's answer to an extension request. Approved, the task falls due at `dueAt`: its
+ * list and sweep keys move with it, and it is no longer overdue or escalated.
+ */
+export function decideExtensionItem(task: Pick<TaskRecord, 'taskId'>, decided: ExtensionRequest, dueAt?: string): TransactItem {
+  const moves = dueAt
+    ? ', dueAt = :due, gsi1sk = :sk, gsi2sk = :sk REMOVE overdue, overdueAt, escalatedAt'
+    : '';
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(task.taskId),
+      UpdateExpression: `SET extension = :decided${moves}`,
+      ConditionExpression: '#status = :open AND extension.#st = :requested',
+      ExpressionAttributeNames: { '#status': 'status', '#st': 'status' },
+      ExpressionAttributeValues: { ':decided': decided, ':open': 'open', ':requested': 'requested', ...(dueAt ? { ':due': dueAt, ':sk': `${dueAt}#${task.taskId}` } : {}) },
     },
   };
 }

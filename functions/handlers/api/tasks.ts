@@ -25,6 +25,7 @@ import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
 import { informing } from './inform.js';
+import { decideExtension, noteProgress, requestExtension } from './handling.js';
 import { actingForTask, onBehalfMark, operationRoutes, standInPartitions } from './task-operations.js';
 
 function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
@@ -182,6 +183,9 @@ export const handler = apiHandler({
   },
   'POST /tasks/{taskId}/decision': decide,
   'POST /tasks/{taskId}/return': returnTask,
+  'POST /tasks/{taskId}/progress': noteProgress,
+  'POST /tasks/{taskId}/extension': requestExtension,
+  'POST /tasks/{taskId}/extension/decision': decideExtension,
   'POST /tasks/{taskId}/recall': recallTask,
   ...operationRoutes,
 });
