@@ -33,13 +33,24 @@ export interface KeyAttribute {
   name: string;
   type: KeyType;
 }
+/**
+ * What an index copies besides the keys. Every attribute projected is written again (and billed
+ * again) on every change of the item; keep index entries small and never project a task token.
+ */
+export type GsiProjection = { type: 'ALL' } | { type: 'KEYS_ONLY' } | { type: 'INCLUDE'; nonKeyAttributes: string[] };
+export interface GsiSpec {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  projection: GsiProjection;
+}
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name: `chancery-<branch>-<id>`. */
   id: 'documents' | 'registers' | 'tasks' | 'audit';
   env: EnvName;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
-  globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttribute; sortKey: KeyAttribute }[];
+  globalSecondaryIndexes: GsiSpec[];
   /** Attribute whose epoch-seconds value lets DynamoDB expire the item. */
   timeToLiveAttribute?: string;
 }
@@ -183,11 +194,11 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [
       // Open tasks by assignee or role: gsi1pk = `USER#<username>` or `ROLE#<role>[#<dept>]`, gsi1sk = due time.
-      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') },
+      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: { type: 'ALL' } },
       // Open tasks by due time, for the deadline sweep (sparse: removed once decided).
-      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk') },
+      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: { type: 'ALL' } },
       // Tasks of one document, in creation order.
-      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk') },
+      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: { type: 'ALL' } },
     ],
   },
   {

@@ -32,6 +32,9 @@ const { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand }
 const { LOCAL_ACCESS_KEY, LOCAL_REGION } = await import('../../infra/local/wiring.js');
 const { documentClient } = await import('../../functions/adapters/clients.js');
 const { inboxBucket, makePdf, startHarness } = await import('../integration/harness.js');
+const { CostMeter, bill } = await import('./cost.js');
+const { PRICES } = await import('./prices.js');
+const { ROUTES } = await import('../../functions/routes/index.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -208,7 +211,11 @@ function countWrites() {
 
 let harness: Harness;
 let local: LocalMode;
-const api: Harness['api'] = (user, method, path, body) => harness.api(user, method, path, body);
+let meter: InstanceType<typeof CostMeter>;
+const api: Harness['api'] = (user, method, path, body) => {
+  meter?.apiRequest(method, path);
+  return harness.api(user, method, path, body);
+};
 async function listAll(user: string, path: string): Promise<any[]> {
   const items: any[] = [];
   let cursor: string | undefined;
@@ -260,6 +267,141 @@ async function driveToEnd(docId: string) {
     await local.settle();
   }
   await until(`document ${docId} filed`, async () => ((await api('wangfang', 'GET', `/documents/${docId}`)).body?.document?.status === 'filed' ? true : undefined), 60_000, 20);
+}
+
+/** The execution of a document's route and its whole history (the local engine's, through the SFN API). */
+async function executionHistory(routeId: string, docId: string) {
+  const machine = local.wiring.stateMachines.find((m) => m.id === routeId);
+  if (!machine) throw new Error(`no state machine for route ${routeId}`);
+  const sfn = new SFNClient({ endpoint: local.endpoints.stepfunctions, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  try {
+    const executionArn = await (async () => {
+      let token: string | undefined;
+      do {
+        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine.arn, nextToken: token }));
+        const found = page.executions?.find((e) => e.name?.endsWith(docId));
+        if (found?.executionArn) return found.executionArn;
+        token = page.nextToken;
+      } while (token);
+      throw new Error(`no execution of ${routeId} for ${docId}`);
+    })();
+    const events: { type?: string; stateEnteredEventDetails?: { name?: string } }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { executionArn, events };
+  } finally {
+    sfn.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost per route: one document down each route's happy path, every request counted and billed
+
+/**
+ * A minimal valid happy path per route: who decides each step, with which form values (forms
+ * need real department codes and usernames), and how a document enters the route. A route of
+ * functions/routes/ without an entry here is reported as not driven.
+ */
+interface HappyPath {
+  /** Starts one document on the route and returns its id (default: a scan into the inbox). */
+  start?: (label: string) => Promise<string>;
+  steps: Record<string, { user: string; body: Record<string, unknown> }>;
+}
+const HAPPY_PATHS: Record<string, HappyPath> = {
+  'superior-key': { steps: Object.fromEntries(ROUTE.map((r) => [r.step, { user: r.user, body: r.body }])) },
+};
+
+/** The scanner's upload (one S3 PUT, billed to the bucket owner) until the document is registered. */
+async function startByScan(label: string): Promise<string> {
+  const key = `scans/cost-${label}.pdf`;
+  const body = await makePdf(`cost ${label}`);
+  meter.s3Request('PutObject');
+  await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: key, Body: body }));
+  await local.settle();
+  return meter.unmetered(async () => (await until(`registration of ${key}`, async () => (await incomingRegister()).find((e) => e.scanKey === key), 60_000, 20)).docId);
+}
+
+/**
+ * One document through every step as its people would: list my tasks, open the task, decide
+ * (three API requests per step); waits between steps are unmetered. `measureItems` reads every
+ * written item before and after (sizes for WRU) and so slows the handlers: the Lambda durations
+ * come from a second document run without it.
+ */
+async function driveMetered(routeId: string, path: HappyPath, label: string, measureItems: boolean) {
+  const route = ROUTES[routeId];
+  meter.start(measureItems);
+  const docId = await (path.start ?? startByScan)(label);
+  let extraListings = 0;
+  for (const step of route.steps) {
+    const who = path.steps[step.id];
+    if (!who) throw new Error(`HAPPY_PATHS['${routeId}'] has no entry for step ${step.id}`);
+    await local.settle();
+    let task = (await api(who.user, 'GET', '/tasks?limit=50')).body.items.find((t: any) => t.docId === docId && t.step === step.id);
+    if (!task) {
+      extraListings++;
+      task = await meter.unmetered(() => until(`${who.user}'s ${step.id} task`, () => findTask(who.user, docId, step.id), 60_000, 20));
+    }
+    const opened = await api(who.user, 'GET', `/tasks/${task.taskId}`);
+    if (opened.status !== 200) throw new Error(`GET /tasks/${task.taskId}: ${opened.status}`);
+    await decide(who.user, task.taskId, who.body);
+  }
+  await local.settle();
+  await meter.unmetered(() => until(`document ${docId} filed`, async () => ((await api('wangfang', 'GET', `/documents/${docId}`)).body?.document?.status === 'filed' ? true : undefined), 60_000, 20));
+  const tally = meter.stop();
+  return { docId, tally, extraListings };
+}
+
+async function routeCosts() {
+  const out: Record<string, unknown> = {};
+  for (const routeId of Object.keys(ROUTES)) {
+    const path = HAPPY_PATHS[routeId];
+    if (!path) {
+      out[routeId] = { driven: false, reason: 'no happy path for this route in HAPPY_PATHS (tests/bench/run.ts)' };
+      continue;
+    }
+    progress(`cost: ${routeId}, one document metered item by item, one for Lambda durations`);
+    const sized = await driveMetered(routeId, path, `${routeId}-sized`, true);
+    const timed = await driveMetered(routeId, path, `${routeId}-timed`, false);
+    const { events } = await executionHistory(routeId, sized.docId);
+    const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
+    const t = { ...sized.tally, lambda: timed.tally.lambda };
+    // Invocations are counted on the sized document; durations come from the timed one.
+    const invocations = Object.fromEntries(Object.entries(sized.tally.lambda).map(([k, v]) => [k, v.invocations]));
+    const money = bill(t, transitions);
+    out[routeId] = {
+      driven: true,
+      steps: ROUTES[routeId].steps.map((s) => s.id),
+      per1000Documents: money.per1000Documents,
+      stateTransitions: transitions,
+      lambda: {
+        invocations: money.lambdaInvocations,
+        invocationsByFunction: invocations,
+        gbSeconds: money.gbSeconds,
+        byFunction: Object.fromEntries(Object.entries(t.lambda).map(([k, v]) => [k, { ...v, gbSeconds: round(v.gbSeconds, 3) }])),
+        note: 'arm64; GB-s = local wall time × memoryMb (infra/manifest.ts), measured on a warm document: indicative only, local durations are not Lambda durations',
+      },
+      dynamoDb: {
+        wru: t.ddb.wru,
+        rru: t.ddb.rru,
+        requests: t.ddb.requests,
+        itemsWritten: t.ddb.itemsWritten,
+        itemBytesWritten: t.ddb.itemBytesWritten,
+        reportedByDynamoDbLocal: t.ddb.reportedByDynamoDbLocal,
+        note: 'computed from the items read back before and after each write; GSI writes at 1 WRU per started KB of the index entry (keys + projection + 100 B), not doubled in transactions',
+      },
+      s3: t.s3,
+      api: t.api,
+      kms: { requests: t.kms, note: 'GenerateMac seals each audit event; priced apart (kmsAuditMacs) and in totalWithKms' },
+      directoryRequests: t.directory,
+      extraListings: sized.extraListings + timed.extraListings,
+    };
+    progress(`cost: ${routeId} $${money.per1000Documents.total} per 1,000 documents (${transitions} transitions, ${t.ddb.wru.total} WRU, ${t.ddb.rru.total} RRU)`);
+  }
+  return { prices: PRICES, routes: out };
 }
 
 
@@ -354,8 +496,8 @@ async function main() {
   const startupMs = performance.now() - t0;
   progress(`local mode up in ${Math.round(startupMs)} ms`);
   countWrites();
+  meter = new CostMeter(local);
   const bucket = inboxBucket(local);
-  const machineArn = local.wiring.stateMachines[0].arn;
   const invocations = () => Object.fromEntries(local.runtime.invocations);
   const diffInvocations = (after: Record<string, number>, before: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
@@ -379,25 +521,7 @@ async function main() {
     progress(`warm-up done in ${Math.round(warmupMs)} ms (${lifecycleWrites.requests} DynamoDB write requests)`);
 
     // --- 3. State transitions of that document's execution
-    const sfn = new SFNClient({ endpoint: local.endpoints.stepfunctions, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
-    const executionArn = await (async () => {
-      let token: string | undefined;
-      do {
-        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, nextToken: token }));
-        const found = page.executions?.find((e) => e.name === `superior-key-${warmEntry.docId}`);
-        if (found?.executionArn) return found.executionArn;
-        token = page.nextToken;
-      } while (token);
-      throw new Error(`no execution for ${warmEntry.docId}`);
-    })();
-    const events: { type?: string; stateEnteredEventDetails?: { name?: string } }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    sfn.destroy();
+    const { executionArn, events } = await executionHistory(local.wiring.stateMachines[0].id, warmEntry.docId);
     const eventsByType: Record<string, number> = {};
     for (const e of events) eventsByType[e.type ?? '?'] = (eventsByType[e.type ?? '?'] ?? 0) + 1;
     const entered = events.filter((e) => e.type?.endsWith('StateEntered'));
@@ -410,6 +534,9 @@ async function main() {
       note: 'Step Functions Standard bills per state transition, i.e. per StateEntered event',
     };
     progress(`history: ${entered.length} states entered, ${events.length} events`);
+
+    // --- Cost per route (happy path), documents metered one at a time
+    const cost = await routeCosts();
 
     // --- 1. Intake: N scans through the S3 API until registered and 拟办 exists for each.
     // Headline: PUTs one after another (as the inbox folder uploads; the notifications and
@@ -525,6 +652,7 @@ async function main() {
       intakeBurst: intakeBurst ? withoutEntries(intakeBurst) : null,
       decisionToNextTask,
       stateTransitionsPerDocument,
+      cost,
       rawDynamoDbLocal,
       apiGetMe,
       dynamoDbWritesPerDocument: {

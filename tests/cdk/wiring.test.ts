@@ -91,11 +91,13 @@ describe('local wiring agrees with the synthesized template', () => {
         indexName: g.IndexName,
         keySchema: g.KeySchema,
         projection: g.Projection.ProjectionType,
+        nonKeyAttributes: g.Projection.NonKeyAttributes ?? [],
       }));
       const localGsis = t.globalSecondaryIndexes.map((g) => ({
         indexName: g.indexName,
         keySchema: keySchema(g.partitionKey.name, g.sortKey.name),
-        projection: 'ALL',
+        projection: g.projection.type,
+        nonKeyAttributes: g.projection.type === 'INCLUDE' ? g.projection.nonKeyAttributes : [],
       }));
       expect(cloudGsis).toEqual(localGsis);
       for (const g of t.globalSecondaryIndexes) {
