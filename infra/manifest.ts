@@ -169,6 +169,22 @@ export const ORIGINALS_PREFIX = 'originals/';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
+/**
+ * What the open-task indexes (by-assignee for GET /tasks, open-by-due for the deadline sweep) copy
+ * of a task: what those lists show of an open task — never the task token, nor decision fields (a
+ * decided task leaves both indexes). The task id is the table key's (TASK#<id>), projected anyway.
+ * Every entry stays well under 1 KB, so each index write costs 1 WRU. CloudFormation allows 20
+ * attributes here; functions/adapters/tasks.ts checks at compile time that every other field of
+ * a task record is listed. The tasks of one document (by-document) are keys only: that list reads
+ * the tasks themselves, and deciding a task then rewrites no entry there.
+ */
+export const OPEN_TASK_INDEX_ATTRIBUTES = [
+  'docId', 'route', 'step', 'stepName', 'ask', 'title', 'registerNumber', 'urgency', 'secrecy', 'assignment',
+  'executionArn', 'status', 'createdAt', 'dueAt', 'beyondKnownCalendar', 'overdue', 'overdueAt', 'escalatedAt',
+  'uncleared', 'chaseCount',
+] as const;
+const openTaskProjection: GsiProjection = { type: 'INCLUDE', nonKeyAttributes: [...OPEN_TASK_INDEX_ATTRIBUTES] };
+
 export const tables: TableSpec[] = [
   {
     // Documents (公文): META item per document, SLIP#… items for every processing-slip line.
@@ -194,11 +210,11 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [
       // Open tasks by assignee or role: gsi1pk = `USER#<username>` or `ROLE#<role>[#<dept>]`, gsi1sk = due time.
-      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: { type: 'ALL' } },
+      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: openTaskProjection },
       // Open tasks by due time, for the deadline sweep (sparse: removed once decided).
-      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: { type: 'ALL' } },
+      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: openTaskProjection },
       // Tasks of one document, in creation order.
-      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: { type: 'ALL' } },
+      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: { type: 'KEYS_ONLY' } },
     ],
   },
   {

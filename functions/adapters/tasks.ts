@@ -5,15 +5,17 @@
  * Indexes (sparse: their keys are removed once the task is decided):
  *   by-assignee  gsi1pk USER#<username> | ROLE#<role> | ROLE#<role>#<dept>, gsi1sk <dueAt>#<taskId>
  *   open-by-due  gsi2pk OPEN, gsi2sk <dueAt>#<taskId>                    (the deadline sweep)
- *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
+ *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision; keys only)
+ * by-assignee and open-by-due copy what the open-task lists show, never the token (infra/manifest.ts).
  */
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, Urgency } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
-import { decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
+import { backoff, decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
+import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
 export type TaskStatus = 'open' | 'decided' | 'expired';
 
@@ -47,6 +49,13 @@ export interface TaskRecord {
   decision?: Record<string, unknown>;
 }
 
+// The open-task indexes copy these attributes (infra/manifest.ts): a field added to TaskRecord
+// must be listed there too, or GET /tasks would lose it. Compile-time check: `Unprojected` must be
+// never (the task id comes from the key; decision fields are never on an open task).
+type Unprojected = Exclude<keyof TaskRecord, 'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]>;
+const _everyFieldProjected: [Unprojected] extends [never] ? true : Unprojected = true;
+void _everyFieldProjected;
+
 /** The stored item: the record plus the token, which only the server reads. */
 interface TaskItem extends TaskRecord {
   taskToken: string;
@@ -74,8 +83,9 @@ export function partitionsFor(actor: Actor): string[] {
 }
 
 const strip = (item: Record<string, unknown>): TaskRecord => {
-  const { pk: _pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, taskToken: _t, ...task } = item;
-  return task as unknown as TaskRecord;
+  const { pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, taskToken: _t, ...task } = item;
+  // Index entries carry the task id in the key only (TASK#<taskId>).
+  return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
 };
 
 /**
@@ -228,14 +238,28 @@ export async function listOpenTasksFor(actor: Actor, options: { cursor?: string;
   return { items: page.map((p) => strip(p.item)), ...(anyLeft ? { cursor: encodeCursor(next) } : {}) };
 }
 
+/** Every task of a document, in creation order: the index holds keys only, the tasks are read whole. */
 export async function listTasksOfDocument(docId: string): Promise<TaskRecord[]> {
-  const items = await queryAll({
+  const keys = await queryAll({
     TableName: env.tasksTable,
     IndexName: 'by-document',
     KeyConditionExpression: 'gsi3pk = :doc',
     ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
   });
-  return items.map(strip);
+  const byPk = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [env.tasksTable]: { Keys: pending } } }));
+      for (const item of res.Responses?.[env.tasksTable] ?? []) byPk.set(String(item.pk), item);
+      pending = res.UnprocessedKeys?.[env.tasksTable]?.Keys;
+    }
+  }
+  return keys.flatMap((k) => {
+    const item = byPk.get(String(k.pk));
+    return item ? [strip(item)] : [];
+  });
 }
 
 // ---- answer outbox -----------------------------------------------------------------------------

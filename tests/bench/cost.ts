@@ -23,7 +23,7 @@ import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/cl
 import type { LocalMode } from '../../infra/local/local-mode.js';
 import type { GsiSpec, TableSpec } from '../../infra/manifest.js';
 import { LOCAL_ACCESS_KEY, LOCAL_REGION } from '../../infra/local/wiring.js';
-import { documentClient, s3Client } from '../../functions/adapters/clients.js';
+import { documentClient, s3Client, sfnClient } from '../../functions/adapters/clients.js';
 import { PRICES } from './prices.js';
 import { marshall } from '@aws-sdk/util-dynamodb';
 
@@ -126,6 +126,36 @@ export class CostMeter {
     this.tables = new Map(local.wiring.tables.map((t) => [t.tableName, t]));
     void this.itemSizes;
     this.install();
+  }
+
+  /** Time spent per kind of call while profiling (the decision → next task breakdown). */
+  private profile: Record<string, { calls: number; ms: number }> | undefined;
+  startProfile() {
+    this.profile = {};
+  }
+  stopProfile(samples: number) {
+    const p = this.profile ?? {};
+    this.profile = undefined;
+    return Object.fromEntries(
+      Object.entries(p)
+        .sort(([, a], [, b]) => b.ms - a.ms)
+        .map(([k, v]) => [k, { callsPerSample: Number((v.calls / samples).toFixed(2)), msPerSample: Number((v.ms / samples).toFixed(2)) }]),
+    );
+  }
+  private timed(kind: string, ms: number) {
+    if (!this.profile) return;
+    const e = (this.profile[kind] ??= { calls: 0, ms: 0 });
+    e.calls++;
+    e.ms += ms;
+  }
+  private async time<T>(kind: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.profile) return fn();
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timed(kind, performance.now() - t);
+    }
   }
 
   start(measureItems = true) {
@@ -282,8 +312,8 @@ export class CostMeter {
     documentClient().middlewareStack.add(
       (next, context) => async (args) => {
         const t = this.tally;
-        if (!t) return next(args);
         const command = String((context as { commandName?: string }).commandName ?? '');
+        if (!t) return this.time(`dynamodb ${command.replace(/Command$/, '')}`, () => next(args));
         const input = args.input as any;
         const askCapacity = !this.capacityRefused.has(command);
         if (askCapacity) input.ReturnConsumedCapacity = 'INDEXES';
@@ -330,6 +360,10 @@ export class CostMeter {
       },
       { step: 'initialize', name: 'benchS3Meter', priority: 'high' },
     );
+    sfnClient().middlewareStack.add(
+      (next, context) => (args) => this.time(`stepfunctions ${String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')}`, () => next(args)),
+      { step: 'initialize', name: 'benchSfnProfile', priority: 'high' },
+    );
     // Lambda: wall time of each invocation through the local runtime (the engine, the API and
     // the S3 notifications all call runtime.invoke).
     const runtime = this.local.runtime;
@@ -342,6 +376,8 @@ export class CostMeter {
         return await invoke(ref, event);
       } finally {
         const fn = byRef.get(ref);
+        const routeKey = (event as { routeKey?: unknown } | null)?.routeKey;
+        this.timed(`lambda ${fn?.id ?? ref}${typeof routeKey === 'string' ? ` ${routeKey}` : ''}`, performance.now() - started);
         if (t && fn) {
           const ms = Math.ceil(performance.now() - started);
           const l = (t.lambda[fn.id] ??= { invocations: 0, ms: 0, memoryMb: fn.memoryMb, gbSeconds: 0 });
@@ -354,13 +390,20 @@ export class CostMeter {
     // KMS and the user directory: outgoing HTTP requests to their local endpoints.
     const kmsPort = new URL(this.local.endpoints.kms).port;
     const cognitoPort = new URL(this.local.endpoints.cognito).port;
+    const startedAt = new WeakMap<object, { kind: string; at: number }>();
     diagnostics.subscribe('http.client.request.start', (message) => {
-      const t = this.tally;
-      if (!t) return;
       const request = (message as { request: { host?: string; getHeader(name: string): unknown } }).request;
       const host = String(request.getHeader('host') ?? '');
-      if (host.endsWith(`:${kmsPort}`)) t.kms++;
-      else if (host.endsWith(`:${cognitoPort}`)) t.directory++;
+      const kind = host.endsWith(`:${kmsPort}`) ? 'kms' : host.endsWith(`:${cognitoPort}`) ? 'directory' : undefined;
+      if (!kind) return;
+      if (this.profile) startedAt.set(request, { kind, at: performance.now() });
+      const t = this.tally;
+      if (t && kind === 'kms') t.kms++;
+      else if (t) t.directory++;
+    });
+    diagnostics.subscribe('http.client.response.finish', (message) => {
+      const started = startedAt.get((message as { request: object }).request);
+      if (started) this.timed(`${started.kind} (HTTP)`, performance.now() - started.at);
     });
   }
 }

@@ -60,9 +60,12 @@ const parameters = {
   rawWrites: intEnv('BENCH_RAW_WRITES', 500),
   pollMs: intEnv('BENCH_POLL_MS', 5, 0),
   rawWarmupWrites: 25,
+  /** Entries in the register partition and in the director's task partition for the page timings. */
+  pageSizes: (process.env.BENCH_PAGE_SIZES ?? '1000,10000').split(',').map((x) => Number(x.trim())),
+  pageSamples: intEnv('BENCH_PAGE_SAMPLES', 30),
   apiRoundTrips: 50,
   memorySampleMs: 100,
-  timeoutSeconds: intEnv('BENCH_TIMEOUT_SECONDS', 170),
+  timeoutSeconds: intEnv('BENCH_TIMEOUT_SECONDS', 900),
   logLevel: 'WARN',
   schedules: false,
   inboxWatcher: false,
@@ -70,6 +73,9 @@ const parameters = {
 // Each document yields four task-to-task transitions (and one file → filed).
 const decisionDocs = Math.ceil(parameters.decisionSamples / 4);
 
+if (parameters.pageSizes.length !== 2 || !parameters.pageSizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 999_999)) {
+  throw new Error('BENCH_PAGE_SIZES must be two entry counts, small then large, e.g. 1000,100000');
+}
 const runStarted = performance.now();
 const progress = (message: string) => process.stderr.write(`[bench ${((performance.now() - runStarted) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -365,7 +371,19 @@ async function routeCosts() {
     }
     progress(`cost: ${routeId}, one document metered item by item, one for Lambda durations`);
     const sized = await driveMetered(routeId, path, `${routeId}-sized`, true);
-    const timed = await driveMetered(routeId, path, `${routeId}-timed`, false);
+    // Lambda durations: the median of three documents run without the item reads.
+    const timedRuns: Awaited<ReturnType<typeof driveMetered>>[] = [];
+    for (let i = 1; i <= 3; i++) timedRuns.push(await driveMetered(routeId, path, `${routeId}-timed-${i}`, false));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const timedLambda = Object.fromEntries(
+      Object.keys(timedRuns[0].tally.lambda).map((fn) => {
+        const runs = timedRuns.map((r) => r.tally.lambda[fn]).filter(Boolean);
+        const ms = median(runs.map((r) => r.ms));
+        const { memoryMb, invocations } = runs[0];
+        return [fn, { invocations, ms, memoryMb, gbSeconds: (ms / 1000) * (memoryMb / 1024) }];
+      }),
+    );
+    const timed = { tally: { lambda: timedLambda }, extraListings: timedRuns.reduce((s, r) => s + r.extraListings, 0) };
     const { events } = await executionHistory(routeId, sized.docId);
     const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
     const t = { ...sized.tally, lambda: timed.tally.lambda };
@@ -382,7 +400,7 @@ async function routeCosts() {
         invocationsByFunction: invocations,
         gbSeconds: money.gbSeconds,
         byFunction: Object.fromEntries(Object.entries(t.lambda).map(([k, v]) => [k, { ...v, gbSeconds: round(v.gbSeconds, 3) }])),
-        note: 'arm64; GB-s = local wall time × memoryMb (infra/manifest.ts), measured on a warm document: indicative only, local durations are not Lambda durations',
+        note: 'arm64; GB-s = local wall time (ms rounded up per invocation) × memoryMb (infra/manifest.ts), median of three warm documents: indicative only, local durations are not Lambda durations',
       },
       dynamoDb: {
         wru: t.ddb.wru,
@@ -403,6 +421,135 @@ async function routeCosts() {
   }
   return { prices: PRICES, routes: out };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pages at 1k and at 100k entries: a register page and a task-list page, the table seeded
+// directly (BatchWriteItem) with copies of items the adapters wrote, so the shapes are theirs.
+
+async function seedBatches(ddb: InstanceType<typeof DynamoDBClient>, table: string, items: Record<string, unknown>[]) {
+  const { BatchWriteItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { marshall } = await import('@aws-sdk/util-dynamodb');
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let b = next++; b < batches.length; b = next++) {
+        let requests: any[] = batches[b].map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
+        for (let attempt = 0; requests.length; attempt++) {
+          const res = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+          requests = res.UnprocessedItems?.[table] ?? [];
+          if (requests.length) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        }
+      }
+    }),
+  );
+}
+
+async function timePage(user: string, path: string, samples: number) {
+  for (let i = 0; i < 3; i++) await api(user, 'GET', path);
+  const ms: number[] = [];
+  let items = 0;
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    const res = await api(user, 'GET', path);
+    ms.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    items = res.body.items.length;
+  }
+  return { ...stats(ms), itemsOnPage: items };
+}
+
+async function pagesAtScale(sizes: number[], samples: number) {
+  const { QueryCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { unmarshall, marshall } = await import('@aws-sdk/util-dynamodb');
+  const ddb = new DynamoDBClient({ endpoint: local.endpoints.dynamodb, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  const tableOf = (id: string) => local.wiring.tables.find((t) => t.id === id)!.tableName;
+  try {
+    // Templates: the newest incoming entry and one of the director's open tasks, as written.
+    const firstEntry = (await api('wangfang', 'GET', '/registers/incoming?limit=1&order=desc')).body.items[0];
+    const registerPk = `REG#incoming#${firstEntry.year}`;
+    const entryTemplate = unmarshall((await ddb.send(new QueryCommand({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }), ScanIndexForward: false, Limit: 1 }))).Items![0]);
+    const openTask = (await api('liqiang', 'GET', '/tasks?limit=1')).body.items[0];
+    const taskTemplate = unmarshall((await ddb.send(new GetItemCommand({ TableName: tableOf('tasks'), Key: marshall({ pk: `TASK#${openTask.taskId}`, sk: 'TASK' }) }))).Item!);
+    const countQuery = async (input: Record<string, unknown>) => {
+      let n = 0;
+      let start: any;
+      do {
+        const res = await ddb.send(new QueryCommand({ ...(input as any), Select: 'COUNT', ExclusiveStartKey: start }));
+        n += res.Count ?? 0;
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return n;
+    };
+    const registerCount = () => countQuery({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }) });
+    const taskCount = () => countQuery({ TableName: tableOf('tasks'), IndexName: 'by-assignee', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: marshall({ ':p': String(taskTemplate.gsi1pk) }) });
+    let nextSerial = 500_000;
+    const results: Record<string, unknown> = {};
+    for (const size of sizes) {
+      const t0 = performance.now();
+      const addEntries = Math.max(0, size - (await registerCount()));
+      const addTasks = Math.max(0, size - (await taskCount()));
+      progress(`pages: seeding ${addEntries} register entries and ${addTasks} tasks to reach ${size}`);
+      const entries = Array.from({ length: addEntries }, () => {
+        const serial = nextSerial++;
+        return { ...entryTemplate, sk: `NO#${String(serial).padStart(6, '0')}`, serial, docId: randomHex(20), title: `页面基准 ${serial}` };
+      });
+      await seedBatches(ddb, tableOf('registers'), entries);
+      const due = Date.parse(String(taskTemplate.dueAt));
+      const tasks = Array.from({ length: addTasks }, (_, i) => {
+        const taskId = randomHex(24);
+        const docId = randomHex(20);
+        const dueAt = new Date(due + (i % 5000) * 60_000 - 2_500 * 60_000).toISOString();
+        return { ...taskTemplate, pk: `TASK#${taskId}`, taskId, docId, taskToken: `bench-seeded-${taskId}`, dueAt, title: `页面基准 ${i}`, gsi1sk: `${dueAt}#${taskId}`, gsi2sk: `${dueAt}#${taskId}`, gsi3pk: `DOC#${docId}`, gsi3sk: `${taskTemplate.createdAt}#${taskId}` };
+      });
+      await seedBatches(ddb, tableOf('tasks'), tasks);
+      const seedMs = performance.now() - t0;
+      progress(`pages: seeded in ${Math.round(seedMs)} ms; timing pages`);
+      // Same run, same partitions: the raw Query (Limit 50) each page rests on, straight to DynamoDB Local.
+      const rawQuery = async (input: Record<string, unknown>) => {
+        const ms: number[] = [];
+        for (let i = 0; i < samples + 3; i++) {
+          const t = performance.now();
+          await ddb.send(new QueryCommand({ ...(input as any), Limit: 50 }));
+          if (i >= 3) ms.push(performance.now() - t);
+        }
+        return stats(ms);
+      };
+      results[String(size)] = {
+        rawQueryRegisterPartition: await rawQuery({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }) }),
+        rawQueryTaskPartition: await rawQuery({ TableName: tableOf('tasks'), IndexName: 'by-assignee', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: marshall({ ':p': String(taskTemplate.gsi1pk) }) }),
+        registerEntries: await registerCount(),
+        directorOpenTasks: await taskCount(),
+        seedMs: round(seedMs),
+        registerPage: await timePage('wangfang', '/registers/incoming?limit=50', samples),
+        registerPageNewestFirst: await timePage('wangfang', '/registers/incoming?limit=50&order=desc', samples),
+        taskListPage: await timePage('liqiang', '/tasks?limit=50', samples),
+      };
+    }
+    const [small, large] = sizes.map((s) => results[String(s)] as any);
+    return {
+      sizes,
+      samplesPerPage: samples,
+      note: 'entries seeded with BatchWriteItem as copies of an entry and a task the adapters wrote; the task list is the office director\'s (every seeded task in his role partition); p50/p95 of GET …?limit=50 through the HTTP API',
+      results,
+      ratios: large
+        ? {
+            registerPageP50: round(large.registerPage.p50Ms / small.registerPage.p50Ms),
+            registerPageP95: round(large.registerPage.p95Ms / small.registerPage.p95Ms),
+            registerPageNewestFirstP50: round(large.registerPageNewestFirst.p50Ms / small.registerPageNewestFirst.p50Ms),
+            taskListPageP50: round(large.taskListPage.p50Ms / small.taskListPage.p50Ms),
+            taskListPageP95: round(large.taskListPage.p95Ms / small.taskListPage.p95Ms),
+            rawQueryRegisterPartitionP50: round(large.rawQueryRegisterPartition.p50Ms / small.rawQueryRegisterPartition.p50Ms),
+            rawQueryTaskPartitionP50: round(large.rawQueryTaskPartition.p50Ms / small.rawQueryTaskPartition.p50Ms),
+          }
+        : null,
+    };
+  } finally {
+    ddb.destroy();
+  }
+}
+const randomHex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => (b % 16).toString(16)).join('');
 
 
 /** Uploads `count` scans with `concurrency` PUTs in flight; waits until each is registered and has
@@ -549,6 +696,7 @@ async function main() {
     progress(`decisions: ${byDoc.length} documents × 5 steps, polling every ${parameters.pollMs} ms`);
     const transitions: Record<string, number[]> = {};
     const responseMs: number[] = [];
+    meter.startProfile();
     const toArchived: number[] = [];
     for (const entry of byDoc) {
       for (let s = 0; s < ROUTE.length; s++) {
@@ -570,6 +718,7 @@ async function main() {
       }
     }
     const allTaskToTask = Object.values(transitions).flat();
+    const breakdown = meter.stopProfile(byDoc.length * ROUTE.length);
     const decisionToNextTask = {
       ...stats(allTaskToTask),
       documents: byDoc.length,
@@ -577,6 +726,10 @@ async function main() {
       byTransition: Object.fromEntries(Object.entries(transitions).map(([k, v]) => [k, stats(v)])),
       decisionResponse: stats(responseMs),
       fileToFiled: { ...stats(toArchived), note: 'last step: decision until the document is archived and shows status filed' },
+      breakdown: {
+        note: 'time per decision sample (all five steps, incl. filing) by kind of call, summed over the handlers running in this process; calls nest (a Lambda invocation contains its DynamoDB, KMS and Step Functions calls; SendTaskSuccess waits for nothing downstream); the rest of decision → next task is the API gateway (JWT), the local engine, and the bench polling GET /tasks',
+        perSample: breakdown,
+      },
     };
     progress(`decisions: p50 ${decisionToNextTask.p50Ms} ms, p95 ${decisionToNextTask.p95Ms} ms over ${allTaskToTask.length} samples`);
 
@@ -624,6 +777,10 @@ async function main() {
     };
     progress(`raw: ${rawDynamoDbLocal.writesPerSecond} writes/s, p50 ${rawStats.p50Ms} ms`);
 
+    // --- 6. Pages at 1k and at the large size (last: the seeded entries would slow every listing above)
+    progress(`pages at ${parameters.pageSizes.join(' and ')} entries`);
+    const pages = await pagesAtScale(parameters.pageSizes, parameters.pageSamples);
+
     // --- 5. Ratios
     const lifecycleItems = lifecycleWrites.items;
     const ratios = {
@@ -653,6 +810,7 @@ async function main() {
       decisionToNextTask,
       stateTransitionsPerDocument,
       cost,
+      pages,
       rawDynamoDbLocal,
       apiGetMe,
       dynamoDbWritesPerDocument: {
