@@ -762,6 +762,16 @@ async function main() {
       perWrite.push(performance.now() - t);
     }
     const rawMs = performance.now() - tr;
+    // A second baseline: the decision path writes with transactions (an item, an audit event, the
+    // chain head, …), which DynamoDB Local serves much slower than a PutItem.
+    const { TransactWriteItemsCommand } = await import('@aws-sdk/client-dynamodb');
+    const perTransaction: number[] = [];
+    for (let i = 0; i < Math.min(k, 100) + 10; i++) {
+      const t = performance.now();
+      await ddb.send(new TransactWriteItemsCommand({ TransactItems: [0, 1, 2, 3].map((j) => ({ Put: { TableName: table, Item: { pk: { S: `tx-${i}-${j}` }, payload: { S: payload } }, ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+      if (i >= 10) perTransaction.push(performance.now() - t);
+    }
+    const rawTransactions = stats(perTransaction);
     await ddb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     ddb.destroy();
     const rawStats = stats(perWrite);
@@ -774,6 +784,7 @@ async function main() {
       perWriteP95Ms: rawStats.p95Ms,
       perWriteMaxMs: rawStats.maxMs,
       perWriteMeanMs: rawStats.meanMs,
+      transactWriteItems4Puts: rawTransactions,
     };
     progress(`raw: ${rawDynamoDbLocal.writesPerSecond} writes/s, p50 ${rawStats.p50Ms} ms`);
 
@@ -788,6 +799,7 @@ async function main() {
       intakeMsPerDocInRawWrites: round(intake.msPerDoc / rawDynamoDbLocal.perWriteMeanMs),
       decisionP50ToRawWriteP50: round(decisionToNextTask.p50Ms / rawDynamoDbLocal.perWriteP50Ms),
       decisionP95ToRawWriteP95: round(decisionToNextTask.p95Ms / rawDynamoDbLocal.perWriteP95Ms),
+      decisionP95ToRawTransactionP95: round(decisionToNextTask.p95Ms / rawTransactions.p95Ms),
       decisionP50ToApiGetMeP50: round(decisionToNextTask.p50Ms / apiGetMe.p50Ms),
       intakeDynamoDbWriteRequestsPerSecond: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000)),
       intakeWriteRateToRawWriteRate: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000) / rawDynamoDbLocal.writesPerSecond, 4),
