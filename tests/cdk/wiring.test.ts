@@ -108,6 +108,15 @@ describe('local wiring agrees with the synthesized template', () => {
     }
   });
 
+  it('no index copies whole items or a task token (index entries stay small; the token stays in its item)', () => {
+    const gsis = resourcesOfType(s, 'AWS::DynamoDB::GlobalTable').flatMap(([, r]) => (r.Properties!.GlobalSecondaryIndexes ?? []) as any[]);
+    expect(gsis.length).toBeGreaterThan(0);
+    for (const g of gsis) {
+      expect(g.Projection.ProjectionType).not.toBe('ALL');
+      expect(g.Projection.NonKeyAttributes ?? []).not.toContain('taskToken');
+    }
+  });
+
   it('buckets: the same names, and Object Lock where local mode expects it', () => {
     const cloud = resourcesOfType(s, 'AWS::S3::Bucket').map(([, r]) => r.Properties!);
     for (const b of local.buckets) {
