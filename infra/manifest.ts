@@ -33,13 +33,24 @@ export interface KeyAttribute {
   name: string;
   type: KeyType;
 }
+/**
+ * What an index copies besides the keys. Every attribute projected is written again (and billed
+ * again) on every change of the item; keep index entries small and never project a task token.
+ */
+export type GsiProjection = { type: 'ALL' } | { type: 'KEYS_ONLY' } | { type: 'INCLUDE'; nonKeyAttributes: string[] };
+export interface GsiSpec {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  projection: GsiProjection;
+}
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name: `chancery-<branch>-<id>`. */
   id: 'documents' | 'registers' | 'tasks' | 'audit';
   env: EnvName;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
-  globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttribute; sortKey: KeyAttribute }[];
+  globalSecondaryIndexes: GsiSpec[];
   /** Attribute whose epoch-seconds value lets DynamoDB expire the item. */
   timeToLiveAttribute?: string;
 }
@@ -160,6 +171,23 @@ export const EXPORTS_PREFIX = 'exports/';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
+/**
+ * What the open-task indexes (by-assignee for GET /tasks, open-by-due for the deadline sweep) copy
+ * of a task: what those lists show of an open task — never the task token, nor decision fields (a
+ * decided task leaves both indexes). The task id is the table key's (TASK#<id>), projected anyway.
+ * Every entry stays well under 1 KB, so each index write costs 1 WRU. CloudFormation allows 20
+ * attributes here; functions/adapters/tasks.ts checks at compile time that every other field of
+ * a task record is listed. The tasks of one document (by-document) are keys only: that list reads
+ * the tasks themselves, and deciding a task then rewrites no entry there.
+ */
+export const OPEN_TASK_INDEX_ATTRIBUTES = [
+  'docId', 'route', 'step', 'stepName', 'ask', 'title', 'registerNumber', 'urgency', 'secrecy', 'assignment',
+  'status', 'createdAt', 'dueAt', 'overdue', 'overdueAt', 'escalatedAt', 'uncleared', 'chaseCount',
+  // A list shows a step taken again after a 退回, and a pending or granted extension.
+  'returnedFrom', 'extension',
+] as const;
+const openTaskProjection: GsiProjection = { type: 'INCLUDE', nonKeyAttributes: [...OPEN_TASK_INDEX_ATTRIBUTES] };
+
 export const tables: TableSpec[] = [
   {
     // Documents (公文): META item per document, SLIP#… items for every processing-slip line.
@@ -177,7 +205,7 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [
       // Entries by month (sparse: only entries carry them): mpk = `REG#<register>#<YYYY-MM>`, msk = `NO#<serial>`.
-      { indexName: 'by-month', partitionKey: S('mpk'), sortKey: S('msk') },
+      { indexName: 'by-month', partitionKey: S('mpk'), sortKey: S('msk'), projection: { type: 'ALL' } },
     ],
   },
   {
@@ -188,13 +216,14 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [
       // Open tasks by assignee or role: gsi1pk = `USER#<username>` or `ROLE#<role>[#<dept>]`, gsi1sk = due time.
-      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') },
+      { indexName: 'by-assignee', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: openTaskProjection },
       // Open tasks by due time, for the deadline sweep (sparse: removed once decided).
-      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk') },
+      { indexName: 'open-by-due', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: openTaskProjection },
       // Tasks of one document, in creation order.
-      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk') },
+      { indexName: 'by-document', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: { type: 'KEYS_ONLY' } },
       // A person's boxes, newest first: gsi4pk = `BOX#<done|toread|read|tracking>#<username>`, gsi4sk = time.
-      { indexName: 'by-box', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk') },
+      // Keys only: the items (a decided task holds its token) are read from the table.
+      { indexName: 'by-box', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: { type: 'KEYS_ONLY' } },
     ],
   },
   {

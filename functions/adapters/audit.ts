@@ -41,6 +41,17 @@ async function readHead(chain: string): Promise<StoredHead | undefined> {
   return { seq: Number(res.Item.seq), hash: String(res.Item.hash), ...(res.Item.mac ? { mac: String(res.Item.mac) } : {}) };
 }
 
+/** A chain head read started ahead of transactWithAudit, so it overlaps the caller's other reads. */
+export interface HeadRead {
+  chain: string;
+  head: Promise<StoredHead | undefined>;
+}
+export function readHeadAhead(chain: string): HeadRead {
+  const head = readHead(chain);
+  head.catch(() => undefined); // awaited (and rethrown) by transactWithAudit
+  return { chain, head };
+}
+
 async function appendItems(chain: string, head: StoredHead, input: AuditInput, covers: CoveredRecord[]): Promise<TransactItem[]> {
   const event = chainEvent({ ...input, seq: head.seq + 1, subject: chain, ...(covers.length ? { covers } : {}) }, head.hash);
   const sealed = await sealHead(chain, event, auditMac);
@@ -64,10 +75,12 @@ async function appendItems(chain: string, head: StoredHead, input: AuditInput, c
  * the event records their digests. A race on the chain head is retried with the fresh head; a
  * failed condition on one of `items` is rethrown for the caller to explain.
  */
-export async function transactWithAudit(chain: string, audit: AuditInput, items: TransactItem[]): Promise<void> {
+export async function transactWithAudit(chain: string, audit: AuditInput, items: TransactItem[], prefetched?: HeadRead): Promise<void> {
   const covers = slipLinesWritten(items).map(({ key, record }) => ({ key, sha256: recordDigest(record) }));
   for (let attempt = 0; ; attempt++) {
-    const head = (await readHead(chain)) ?? { seq: 0, hash: GENESIS_HASH };
+    // The first attempt may use a head read started earlier, alongside the caller's own reads; a
+    // stale one only loses the conditional write, and the retry reads it afresh.
+    const head = (await (attempt === 0 && prefetched?.chain === chain ? prefetched.head : readHead(chain))) ?? { seq: 0, hash: GENESIS_HASH };
     try {
       await transactWrite([...items, ...(await appendItems(chain, head, audit, covers))]);
       return;

@@ -3,7 +3,7 @@
  * condition failed.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, TransactWriteCommand, type BatchGetCommandOutput, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -143,4 +143,27 @@ export async function queryAll(input: QueryCommandInput): Promise<Record<string,
 export function backoff(attempt: number, baseMs = 10, capMs = 1000): Promise<void> {
   const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/**
+ * The items behind index entries that project keys only, in the entries' order, read strongly
+ * consistent (a task decided a moment ago shows as decided), 100 keys a request, unprocessed
+ * keys retried.
+ */
+export async function batchGetInOrder(table: string, entries: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const byKey = new Map<string, Record<string, unknown>>();
+  const keyOf = (k: Record<string, unknown>) => `${String(k.pk)}\n${String(k.sk)}`;
+  for (let i = 0; i < entries.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = entries.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of res.Responses?.[table] ?? []) byKey.set(keyOf(item), item);
+      pending = res.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return entries.flatMap((k) => {
+    const item = byKey.get(keyOf(k));
+    return item ? [item] : [];
+  });
 }

@@ -16,7 +16,7 @@ import { initialReadStatus, type Delegation, type ReadStatus } from '../domain/t
 import type { Secrecy } from '../domain/identity.js';
 import type { Assignment } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
-import { backoff, decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
+import { backoff, batchGetInOrder, decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 import { assignmentPartition, taskKey } from './tasks.js';
 
@@ -355,7 +355,9 @@ export async function listBox(box: 'done' | 'toread' | 'read' | 'tracking', user
       ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk', 'gsi4pk', 'gsi4sk'], { gsi4pk: partition }),
     }),
   );
-  return { items: res.Items ?? [], ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
+  // The index keeps keys only (a decided task holds its token): the items come from the table.
+  const items = await batchGetInOrder(table(), res.Items ?? []);
+  return { items, ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
 }
 
 /** Document META items by id (BatchGet; ≤ 100 ids). */

@@ -5,17 +5,19 @@
  * Indexes (sparse: their keys are removed once the task is decided):
  *   by-assignee  gsi1pk USER#<username> | ROLE#<role> | ROLE#<role>#<dept>, gsi1sk <dueAt>#<taskId>
  *   open-by-due  gsi2pk OPEN, gsi2sk <dueAt>#<taskId>                    (the deadline sweep)
- *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision)
- *   by-box       gsi4pk BOX#done#<decider>, gsi4sk <decidedAt>#<taskId>  (set on decision: 已办)
+ *   by-document  gsi3pk DOC#<docId>, gsi3sk <createdAt>#<taskId>        (kept after decision; keys only)
+ *   by-box       gsi4pk BOX#done#<decider>, gsi4sk <decidedAt>#<taskId>  (set on decision: 已办; keys only)
+ * by-assignee and open-by-due copy what the open-task lists show, never the token (infra/manifest.ts).
  * Other items of this table (delegations, read items, notifications …): adapters/task-operations.ts.
  */
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, Urgency } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
-import { decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
+import { batchGetInOrder, decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
+import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
 /** recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销). */
 export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn';
@@ -58,6 +60,17 @@ export interface TaskRecord {
   returnedFrom?: { step: string; stepName: string; byName: string; reason: string };
 }
 
+// The open-task indexes copy these attributes (infra/manifest.ts): a field added to TaskRecord
+// must be listed there too, or GET /tasks would lose it. Compile-time check: `Unprojected` must be
+// never (the task id comes from the key; decision fields are never on an open task).
+// Read from the task itself, never from a list: its route run, calendar warning, answer and progress notes.
+type Unprojected = Exclude<
+  keyof TaskRecord,
+  'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | 'executionArn' | 'beyondKnownCalendar' | 'answer' | 'progress' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]
+>;
+const _everyFieldProjected: [Unprojected] extends [never] ? true : Unprojected = true;
+void _everyFieldProjected;
+
 /** The stored item: the record plus the token, which only the server reads. */
 interface TaskItem extends TaskRecord {
   taskToken: string;
@@ -85,8 +98,9 @@ export function partitionsFor(actor: Actor): string[] {
 }
 
 export const strip = (item: Record<string, unknown>): TaskRecord => {
-  const { pk: _pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
-  return task as unknown as TaskRecord;
+  const { pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
+  // Index entries carry the task id in the key only (TASK#<taskId>).
+  return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
 };
 
 /**
@@ -267,14 +281,15 @@ export async function listOpenTasksFor(actor: Actor, options: { cursor?: string;
   return { items: page.map((p) => strip(p.item)), ...(anyLeft ? { cursor: encodeCursor(next) } : {}) };
 }
 
+/** Every task of a document, in creation order: the index holds keys only, the tasks are read whole. */
 export async function listTasksOfDocument(docId: string): Promise<TaskRecord[]> {
-  const items = await queryAll({
+  const keys = await queryAll({
     TableName: env.tasksTable,
     IndexName: 'by-document',
     KeyConditionExpression: 'gsi3pk = :doc',
     ExpressionAttributeValues: { ':doc': `DOC#${docId}` },
   });
-  return items.map(strip);
+  return (await batchGetInOrder(env.tasksTable, keys)).map(strip);
 }
 
 // ---- answer outbox -----------------------------------------------------------------------------

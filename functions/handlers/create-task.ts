@@ -8,7 +8,7 @@ import { computeDeadline, localDate, zonedInstant, type Deadline } from '../doma
 import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
 import { stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
-import { documentChain, transactWithAudit } from '../adapters/audit.js';
+import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
 import { findUser, holdersOf } from '../adapters/directory.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
@@ -31,6 +31,8 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
   const route = routeById(event.route);
   const step = route && stepOf(route, event.step);
   if (!step) throw new Error(`unknown step ${event.step} of route ${event.route}`);
+  // The document and its audit chain's head, read together (the head is needed for the write).
+  const head = readHeadAhead(documentChain(event.docId));
   const doc = await getDocument(event.docId);
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;
@@ -75,6 +77,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
       documentChain(doc.docId),
       { at: task.createdAt, actor: 'system:route', action: 'task.created', details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt } },
       [putTaskItem(task, event.taskToken), updateDocumentItem(doc.docId, { currentStep: step.id })],
+      head,
     );
   } catch (err) {
     if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;

@@ -238,7 +238,10 @@ async function ensureTables(client: DynamoDBClient, wiring: LocalWiring): Promis
                   { AttributeName: g.partitionKey.name, KeyType: 'HASH' },
                   { AttributeName: g.sortKey.name, KeyType: 'RANGE' },
                 ],
-                Projection: { ProjectionType: 'ALL' },
+                Projection: {
+                  ProjectionType: g.projection.type,
+                  ...(g.projection.type === 'INCLUDE' ? { NonKeyAttributes: g.projection.nonKeyAttributes } : {}),
+                },
               })),
             }
           : {}),

@@ -22,7 +22,7 @@ import {
   UserPoolClient,
   CfnUserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, Billing, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -146,6 +146,8 @@ export class BranchStack extends Stack {
           indexName: g.indexName,
           partitionKey: attr(g.partitionKey),
           sortKey: attr(g.sortKey),
+          projectionType: ProjectionType[g.projection.type],
+          ...(g.projection.type === 'INCLUDE' ? { nonKeyAttributes: g.projection.nonKeyAttributes } : {}),
         })),
       });
       this.tables.set(t.id, table);

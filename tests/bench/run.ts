@@ -32,6 +32,9 @@ const { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand }
 const { LOCAL_ACCESS_KEY, LOCAL_REGION } = await import('../../infra/local/wiring.js');
 const { documentClient } = await import('../../functions/adapters/clients.js');
 const { inboxBucket, makePdf, startHarness } = await import('../integration/harness.js');
+const { CostMeter, bill } = await import('./cost.js');
+const { PRICES } = await import('./prices.js');
+const { ROUTES } = await import('../../functions/routes/index.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -57,9 +60,12 @@ const parameters = {
   rawWrites: intEnv('BENCH_RAW_WRITES', 500),
   pollMs: intEnv('BENCH_POLL_MS', 5, 0),
   rawWarmupWrites: 25,
+  /** Entries in the register partition and in the director's task partition for the page timings. */
+  pageSizes: (process.env.BENCH_PAGE_SIZES ?? '1000,10000').split(',').map((x) => Number(x.trim())),
+  pageSamples: intEnv('BENCH_PAGE_SAMPLES', 30),
   apiRoundTrips: 50,
   memorySampleMs: 100,
-  timeoutSeconds: intEnv('BENCH_TIMEOUT_SECONDS', 170),
+  timeoutSeconds: intEnv('BENCH_TIMEOUT_SECONDS', 900),
   logLevel: 'WARN',
   schedules: false,
   inboxWatcher: false,
@@ -67,6 +73,9 @@ const parameters = {
 // Each document yields four task-to-task transitions (and one file → filed).
 const decisionDocs = Math.ceil(parameters.decisionSamples / 4);
 
+if (parameters.pageSizes.length !== 2 || !parameters.pageSizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 999_999)) {
+  throw new Error('BENCH_PAGE_SIZES must be two entry counts, small then large, e.g. 1000,100000');
+}
 const runStarted = performance.now();
 const progress = (message: string) => process.stderr.write(`[bench ${((performance.now() - runStarted) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -208,7 +217,11 @@ function countWrites() {
 
 let harness: Harness;
 let local: LocalMode;
-const api: Harness['api'] = (user, method, path, body) => harness.api(user, method, path, body);
+let meter: InstanceType<typeof CostMeter>;
+const api: Harness['api'] = (user, method, path, body) => {
+  meter?.apiRequest(method, path);
+  return harness.api(user, method, path, body);
+};
 async function listAll(user: string, path: string): Promise<any[]> {
   const items: any[] = [];
   let cursor: string | undefined;
@@ -261,6 +274,282 @@ async function driveToEnd(docId: string) {
   }
   await until(`document ${docId} filed`, async () => ((await api('wangfang', 'GET', `/documents/${docId}`)).body?.document?.status === 'filed' ? true : undefined), 60_000, 20);
 }
+
+/** The execution of a document's route and its whole history (the local engine's, through the SFN API). */
+async function executionHistory(routeId: string, docId: string) {
+  const machine = local.wiring.stateMachines.find((m) => m.id === routeId);
+  if (!machine) throw new Error(`no state machine for route ${routeId}`);
+  const sfn = new SFNClient({ endpoint: local.endpoints.stepfunctions, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  try {
+    const executionArn = await (async () => {
+      let token: string | undefined;
+      do {
+        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine.arn, nextToken: token }));
+        const found = page.executions?.find((e) => e.name?.endsWith(docId));
+        if (found?.executionArn) return found.executionArn;
+        token = page.nextToken;
+      } while (token);
+      throw new Error(`no execution of ${routeId} for ${docId}`);
+    })();
+    const events: { type?: string; stateEnteredEventDetails?: { name?: string } }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { executionArn, events };
+  } finally {
+    sfn.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost per route: one document down each route's happy path, every request counted and billed
+
+/**
+ * A minimal valid happy path per route: who decides each step, with which form values (forms
+ * need real department codes and usernames), and how a document enters the route. A route of
+ * functions/routes/ without an entry here is reported as not driven.
+ */
+interface HappyPath {
+  /** Starts one document on the route and returns its id (default: a scan into the inbox). */
+  start?: (label: string) => Promise<string>;
+  steps: Record<string, { user: string; body: Record<string, unknown> }>;
+}
+const HAPPY_PATHS: Record<string, HappyPath> = {
+  'superior-key': { steps: Object.fromEntries(ROUTE.map((r) => [r.step, { user: r.user, body: r.body }])) },
+};
+
+/** The scanner's upload (one S3 PUT, billed to the bucket owner) until the document is registered. */
+async function startByScan(label: string): Promise<string> {
+  const key = `scans/cost-${label}.pdf`;
+  const body = await makePdf(`cost ${label}`);
+  meter.s3Request('PutObject');
+  await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: key, Body: body }));
+  await local.settle();
+  return meter.unmetered(async () => (await until(`registration of ${key}`, async () => (await incomingRegister()).find((e) => e.scanKey === key), 60_000, 20)).docId);
+}
+
+/**
+ * One document through every step as its people would: list my tasks, open the task, decide
+ * (three API requests per step); waits between steps are unmetered. `measureItems` reads every
+ * written item before and after (sizes for WRU) and so slows the handlers: the Lambda durations
+ * come from a second document run without it.
+ */
+async function driveMetered(routeId: string, path: HappyPath, label: string, measureItems: boolean) {
+  const route = ROUTES[routeId];
+  meter.start(measureItems);
+  const docId = await (path.start ?? startByScan)(label);
+  let extraListings = 0;
+  for (const step of route.steps) {
+    const who = path.steps[step.id];
+    if (!who) throw new Error(`HAPPY_PATHS['${routeId}'] has no entry for step ${step.id}`);
+    await local.settle();
+    let task = (await api(who.user, 'GET', '/tasks?limit=50')).body.items.find((t: any) => t.docId === docId && t.step === step.id);
+    if (!task) {
+      extraListings++;
+      task = await meter.unmetered(() => until(`${who.user}'s ${step.id} task`, () => findTask(who.user, docId, step.id), 60_000, 20));
+    }
+    const opened = await api(who.user, 'GET', `/tasks/${task.taskId}`);
+    if (opened.status !== 200) throw new Error(`GET /tasks/${task.taskId}: ${opened.status}`);
+    await decide(who.user, task.taskId, who.body);
+  }
+  await local.settle();
+  await meter.unmetered(() => until(`document ${docId} filed`, async () => ((await api('wangfang', 'GET', `/documents/${docId}`)).body?.document?.status === 'filed' ? true : undefined), 60_000, 20));
+  const tally = meter.stop();
+  return { docId, tally, extraListings };
+}
+
+async function routeCosts() {
+  const out: Record<string, unknown> = {};
+  for (const routeId of Object.keys(ROUTES)) {
+    const path = HAPPY_PATHS[routeId];
+    if (!path) {
+      out[routeId] = { driven: false, reason: 'no happy path for this route in HAPPY_PATHS (tests/bench/run.ts)' };
+      continue;
+    }
+    progress(`cost: ${routeId}, one document metered item by item, one for Lambda durations`);
+    const sized = await driveMetered(routeId, path, `${routeId}-sized`, true);
+    // Lambda durations: the median of three documents run without the item reads.
+    const timedRuns: Awaited<ReturnType<typeof driveMetered>>[] = [];
+    for (let i = 1; i <= 3; i++) timedRuns.push(await driveMetered(routeId, path, `${routeId}-timed-${i}`, false));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const timedLambda = Object.fromEntries(
+      Object.keys(timedRuns[0].tally.lambda).map((fn) => {
+        const runs = timedRuns.map((r) => r.tally.lambda[fn]).filter(Boolean);
+        const ms = median(runs.map((r) => r.ms));
+        const { memoryMb, invocations } = runs[0];
+        return [fn, { invocations, ms, memoryMb, gbSeconds: (ms / 1000) * (memoryMb / 1024) }];
+      }),
+    );
+    const timed = { tally: { lambda: timedLambda }, extraListings: timedRuns.reduce((s, r) => s + r.extraListings, 0) };
+    const { events } = await executionHistory(routeId, sized.docId);
+    const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
+    const t = { ...sized.tally, lambda: timed.tally.lambda };
+    // Invocations are counted on the sized document; durations come from the timed one.
+    const invocations = Object.fromEntries(Object.entries(sized.tally.lambda).map(([k, v]) => [k, v.invocations]));
+    const money = bill(t, transitions);
+    out[routeId] = {
+      driven: true,
+      steps: ROUTES[routeId].steps.map((s) => s.id),
+      per1000Documents: money.per1000Documents,
+      stateTransitions: transitions,
+      lambda: {
+        invocations: money.lambdaInvocations,
+        invocationsByFunction: invocations,
+        gbSeconds: money.gbSeconds,
+        byFunction: Object.fromEntries(Object.entries(t.lambda).map(([k, v]) => [k, { ...v, gbSeconds: round(v.gbSeconds, 3) }])),
+        note: 'arm64; GB-s = local wall time (ms rounded up per invocation) × memoryMb (infra/manifest.ts), median of three warm documents: indicative only, local durations are not Lambda durations',
+      },
+      dynamoDb: {
+        wru: t.ddb.wru,
+        rru: t.ddb.rru,
+        requests: t.ddb.requests,
+        itemsWritten: t.ddb.itemsWritten,
+        itemBytesWritten: t.ddb.itemBytesWritten,
+        reportedByDynamoDbLocal: t.ddb.reportedByDynamoDbLocal,
+        note: 'computed from the items read back before and after each write; GSI writes at 1 WRU per started KB of the index entry (keys + projection + 100 B), not doubled in transactions',
+      },
+      s3: t.s3,
+      api: t.api,
+      kms: { requests: t.kms, note: 'GenerateMac seals each audit event; priced apart (kmsAuditMacs) and in totalWithKms' },
+      directoryRequests: t.directory,
+      extraListings: sized.extraListings + timed.extraListings,
+    };
+    progress(`cost: ${routeId} $${money.per1000Documents.total} per 1,000 documents (${transitions} transitions, ${t.ddb.wru.total} WRU, ${t.ddb.rru.total} RRU)`);
+  }
+  return { prices: PRICES, routes: out };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages at 1k and at 100k entries: a register page and a task-list page, the table seeded
+// directly (BatchWriteItem) with copies of items the adapters wrote, so the shapes are theirs.
+
+async function seedBatches(ddb: InstanceType<typeof DynamoDBClient>, table: string, items: Record<string, unknown>[]) {
+  const { BatchWriteItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { marshall } = await import('@aws-sdk/util-dynamodb');
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let b = next++; b < batches.length; b = next++) {
+        let requests: any[] = batches[b].map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
+        for (let attempt = 0; requests.length; attempt++) {
+          const res = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+          requests = res.UnprocessedItems?.[table] ?? [];
+          if (requests.length) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        }
+      }
+    }),
+  );
+}
+
+async function timePage(user: string, path: string, samples: number) {
+  for (let i = 0; i < 3; i++) await api(user, 'GET', path);
+  const ms: number[] = [];
+  let items = 0;
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    const res = await api(user, 'GET', path);
+    ms.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    items = res.body.items.length;
+  }
+  return { ...stats(ms), itemsOnPage: items };
+}
+
+async function pagesAtScale(sizes: number[], samples: number) {
+  const { QueryCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { unmarshall, marshall } = await import('@aws-sdk/util-dynamodb');
+  const ddb = new DynamoDBClient({ endpoint: local.endpoints.dynamodb, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  const tableOf = (id: string) => local.wiring.tables.find((t) => t.id === id)!.tableName;
+  try {
+    // Templates: the newest incoming entry and one of the director's open tasks, as written.
+    const firstEntry = (await api('wangfang', 'GET', '/registers/incoming?limit=1&order=desc')).body.items[0];
+    const registerPk = `REG#incoming#${firstEntry.year}`;
+    const entryTemplate = unmarshall((await ddb.send(new QueryCommand({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }), ScanIndexForward: false, Limit: 1 }))).Items![0]);
+    const openTask = (await api('liqiang', 'GET', '/tasks?limit=1')).body.items[0];
+    const taskTemplate = unmarshall((await ddb.send(new GetItemCommand({ TableName: tableOf('tasks'), Key: marshall({ pk: `TASK#${openTask.taskId}`, sk: 'TASK' }) }))).Item!);
+    const countQuery = async (input: Record<string, unknown>) => {
+      let n = 0;
+      let start: any;
+      do {
+        const res = await ddb.send(new QueryCommand({ ...(input as any), Select: 'COUNT', ExclusiveStartKey: start }));
+        n += res.Count ?? 0;
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return n;
+    };
+    const registerCount = () => countQuery({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }) });
+    const taskCount = () => countQuery({ TableName: tableOf('tasks'), IndexName: 'by-assignee', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: marshall({ ':p': String(taskTemplate.gsi1pk) }) });
+    let nextSerial = 500_000;
+    const results: Record<string, unknown> = {};
+    for (const size of sizes) {
+      const t0 = performance.now();
+      const addEntries = Math.max(0, size - (await registerCount()));
+      const addTasks = Math.max(0, size - (await taskCount()));
+      progress(`pages: seeding ${addEntries} register entries and ${addTasks} tasks to reach ${size}`);
+      const entries = Array.from({ length: addEntries }, () => {
+        const serial = nextSerial++;
+        return { ...entryTemplate, sk: `NO#${String(serial).padStart(6, '0')}`, serial, docId: randomHex(20), title: `页面基准 ${serial}` };
+      });
+      await seedBatches(ddb, tableOf('registers'), entries);
+      const due = Date.parse(String(taskTemplate.dueAt));
+      const tasks = Array.from({ length: addTasks }, (_, i) => {
+        const taskId = randomHex(24);
+        const docId = randomHex(20);
+        const dueAt = new Date(due + (i % 5000) * 60_000 - 2_500 * 60_000).toISOString();
+        return { ...taskTemplate, pk: `TASK#${taskId}`, taskId, docId, taskToken: `bench-seeded-${taskId}`, dueAt, title: `页面基准 ${i}`, gsi1sk: `${dueAt}#${taskId}`, gsi2sk: `${dueAt}#${taskId}`, gsi3pk: `DOC#${docId}`, gsi3sk: `${taskTemplate.createdAt}#${taskId}` };
+      });
+      await seedBatches(ddb, tableOf('tasks'), tasks);
+      const seedMs = performance.now() - t0;
+      progress(`pages: seeded in ${Math.round(seedMs)} ms; timing pages`);
+      // Same run, same partitions: the raw Query (Limit 50) each page rests on, straight to DynamoDB Local.
+      const rawQuery = async (input: Record<string, unknown>) => {
+        const ms: number[] = [];
+        for (let i = 0; i < samples + 3; i++) {
+          const t = performance.now();
+          await ddb.send(new QueryCommand({ ...(input as any), Limit: 50 }));
+          if (i >= 3) ms.push(performance.now() - t);
+        }
+        return stats(ms);
+      };
+      results[String(size)] = {
+        rawQueryRegisterPartition: await rawQuery({ TableName: tableOf('registers'), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)', ExpressionAttributeValues: marshall({ ':pk': registerPk, ':no': 'NO#' }) }),
+        rawQueryTaskPartition: await rawQuery({ TableName: tableOf('tasks'), IndexName: 'by-assignee', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: marshall({ ':p': String(taskTemplate.gsi1pk) }) }),
+        registerEntries: await registerCount(),
+        directorOpenTasks: await taskCount(),
+        seedMs: round(seedMs),
+        registerPage: await timePage('wangfang', '/registers/incoming?limit=50', samples),
+        registerPageNewestFirst: await timePage('wangfang', '/registers/incoming?limit=50&order=desc', samples),
+        taskListPage: await timePage('liqiang', '/tasks?limit=50', samples),
+      };
+    }
+    const [small, large] = sizes.map((s) => results[String(s)] as any);
+    return {
+      sizes,
+      samplesPerPage: samples,
+      note: 'entries seeded with BatchWriteItem as copies of an entry and a task the adapters wrote; the task list is the office director\'s (every seeded task in his role partition); p50/p95 of GET …?limit=50 through the HTTP API',
+      results,
+      ratios: large
+        ? {
+            registerPageP50: round(large.registerPage.p50Ms / small.registerPage.p50Ms),
+            registerPageP95: round(large.registerPage.p95Ms / small.registerPage.p95Ms),
+            registerPageNewestFirstP50: round(large.registerPageNewestFirst.p50Ms / small.registerPageNewestFirst.p50Ms),
+            taskListPageP50: round(large.taskListPage.p50Ms / small.taskListPage.p50Ms),
+            taskListPageP95: round(large.taskListPage.p95Ms / small.taskListPage.p95Ms),
+            rawQueryRegisterPartitionP50: round(large.rawQueryRegisterPartition.p50Ms / small.rawQueryRegisterPartition.p50Ms),
+            rawQueryTaskPartitionP50: round(large.rawQueryTaskPartition.p50Ms / small.rawQueryTaskPartition.p50Ms),
+          }
+        : null,
+    };
+  } finally {
+    ddb.destroy();
+  }
+}
+const randomHex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => (b % 16).toString(16)).join('');
 
 
 /** Uploads `count` scans with `concurrency` PUTs in flight; waits until each is registered and has
@@ -354,8 +643,8 @@ async function main() {
   const startupMs = performance.now() - t0;
   progress(`local mode up in ${Math.round(startupMs)} ms`);
   countWrites();
+  meter = new CostMeter(local);
   const bucket = inboxBucket(local);
-  const machineArn = local.wiring.stateMachines[0].arn;
   const invocations = () => Object.fromEntries(local.runtime.invocations);
   const diffInvocations = (after: Record<string, number>, before: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
@@ -379,25 +668,7 @@ async function main() {
     progress(`warm-up done in ${Math.round(warmupMs)} ms (${lifecycleWrites.requests} DynamoDB write requests)`);
 
     // --- 3. State transitions of that document's execution
-    const sfn = new SFNClient({ endpoint: local.endpoints.stepfunctions, region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
-    const executionArn = await (async () => {
-      let token: string | undefined;
-      do {
-        const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, nextToken: token }));
-        const found = page.executions?.find((e) => e.name === `superior-key-${warmEntry.docId}`);
-        if (found?.executionArn) return found.executionArn;
-        token = page.nextToken;
-      } while (token);
-      throw new Error(`no execution for ${warmEntry.docId}`);
-    })();
-    const events: { type?: string; stateEnteredEventDetails?: { name?: string } }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    sfn.destroy();
+    const { executionArn, events } = await executionHistory(local.wiring.stateMachines[0].id, warmEntry.docId);
     const eventsByType: Record<string, number> = {};
     for (const e of events) eventsByType[e.type ?? '?'] = (eventsByType[e.type ?? '?'] ?? 0) + 1;
     const entered = events.filter((e) => e.type?.endsWith('StateEntered'));
@@ -411,6 +682,9 @@ async function main() {
     };
     progress(`history: ${entered.length} states entered, ${events.length} events`);
 
+    // --- Cost per route (happy path), documents metered one at a time
+    const cost = await routeCosts();
+
     // --- 1. Intake: N scans through the S3 API until registered and 拟办 exists for each.
     // Headline: PUTs one after another (as the inbox folder uploads; the notifications and
     // intakes still overlap). The concurrent burst runs last, so its contention disturbs nothing.
@@ -422,6 +696,7 @@ async function main() {
     progress(`decisions: ${byDoc.length} documents × 5 steps, polling every ${parameters.pollMs} ms`);
     const transitions: Record<string, number[]> = {};
     const responseMs: number[] = [];
+    meter.startProfile();
     const toArchived: number[] = [];
     for (const entry of byDoc) {
       for (let s = 0; s < ROUTE.length; s++) {
@@ -443,6 +718,7 @@ async function main() {
       }
     }
     const allTaskToTask = Object.values(transitions).flat();
+    const breakdown = meter.stopProfile(byDoc.length * ROUTE.length);
     const decisionToNextTask = {
       ...stats(allTaskToTask),
       documents: byDoc.length,
@@ -450,6 +726,10 @@ async function main() {
       byTransition: Object.fromEntries(Object.entries(transitions).map(([k, v]) => [k, stats(v)])),
       decisionResponse: stats(responseMs),
       fileToFiled: { ...stats(toArchived), note: 'last step: decision until the document is archived and shows status filed' },
+      breakdown: {
+        note: 'time per decision sample (all five steps, incl. filing) by kind of call, summed over the handlers running in this process; calls nest (a Lambda invocation contains its DynamoDB, KMS and Step Functions calls; SendTaskSuccess waits for nothing downstream); the rest of decision → next task is the API gateway (JWT), the local engine, and the bench polling GET /tasks',
+        perSample: breakdown,
+      },
     };
     progress(`decisions: p50 ${decisionToNextTask.p50Ms} ms, p95 ${decisionToNextTask.p95Ms} ms over ${allTaskToTask.length} samples`);
 
@@ -482,6 +762,16 @@ async function main() {
       perWrite.push(performance.now() - t);
     }
     const rawMs = performance.now() - tr;
+    // A second baseline: the decision path writes with transactions (an item, an audit event, the
+    // chain head, …), which DynamoDB Local serves much slower than a PutItem.
+    const { TransactWriteItemsCommand } = await import('@aws-sdk/client-dynamodb');
+    const perTransaction: number[] = [];
+    for (let i = 0; i < Math.min(k, 100) + 10; i++) {
+      const t = performance.now();
+      await ddb.send(new TransactWriteItemsCommand({ TransactItems: [0, 1, 2, 3].map((j) => ({ Put: { TableName: table, Item: { pk: { S: `tx-${i}-${j}` }, payload: { S: payload } }, ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+      if (i >= 10) perTransaction.push(performance.now() - t);
+    }
+    const rawTransactions = stats(perTransaction);
     await ddb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     ddb.destroy();
     const rawStats = stats(perWrite);
@@ -494,8 +784,13 @@ async function main() {
       perWriteP95Ms: rawStats.p95Ms,
       perWriteMaxMs: rawStats.maxMs,
       perWriteMeanMs: rawStats.meanMs,
+      transactWriteItems4Puts: rawTransactions,
     };
     progress(`raw: ${rawDynamoDbLocal.writesPerSecond} writes/s, p50 ${rawStats.p50Ms} ms`);
+
+    // --- 6. Pages at 1k and at the large size (last: the seeded entries would slow every listing above)
+    progress(`pages at ${parameters.pageSizes.join(' and ')} entries`);
+    const pages = await pagesAtScale(parameters.pageSizes, parameters.pageSamples);
 
     // --- 5. Ratios
     const lifecycleItems = lifecycleWrites.items;
@@ -504,6 +799,7 @@ async function main() {
       intakeMsPerDocInRawWrites: round(intake.msPerDoc / rawDynamoDbLocal.perWriteMeanMs),
       decisionP50ToRawWriteP50: round(decisionToNextTask.p50Ms / rawDynamoDbLocal.perWriteP50Ms),
       decisionP95ToRawWriteP95: round(decisionToNextTask.p95Ms / rawDynamoDbLocal.perWriteP95Ms),
+      decisionP95ToRawTransactionP95: round(decisionToNextTask.p95Ms / rawTransactions.p95Ms),
       decisionP50ToApiGetMeP50: round(decisionToNextTask.p50Ms / apiGetMe.p50Ms),
       intakeDynamoDbWriteRequestsPerSecond: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000)),
       intakeWriteRateToRawWriteRate: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000) / rawDynamoDbLocal.writesPerSecond, 4),
@@ -525,6 +821,8 @@ async function main() {
       intakeBurst: intakeBurst ? withoutEntries(intakeBurst) : null,
       decisionToNextTask,
       stateTransitionsPerDocument,
+      cost,
+      pages,
       rawDynamoDbLocal,
       apiGetMe,
       dynamoDbWritesPerDocument: {

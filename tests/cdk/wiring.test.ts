@@ -91,11 +91,13 @@ describe('local wiring agrees with the synthesized template', () => {
         indexName: g.IndexName,
         keySchema: g.KeySchema,
         projection: g.Projection.ProjectionType,
+        nonKeyAttributes: g.Projection.NonKeyAttributes ?? [],
       }));
       const localGsis = t.globalSecondaryIndexes.map((g) => ({
         indexName: g.indexName,
         keySchema: keySchema(g.partitionKey.name, g.sortKey.name),
-        projection: 'ALL',
+        projection: g.projection.type,
+        nonKeyAttributes: g.projection.type === 'INCLUDE' ? g.projection.nonKeyAttributes : [],
       }));
       expect(cloudGsis).toEqual(localGsis);
       for (const g of t.globalSecondaryIndexes) {
@@ -103,6 +105,15 @@ describe('local wiring agrees with the synthesized template', () => {
         expect(types[g.sortKey.name]).toBe(g.sortKey.type);
       }
       expect(c.TimeToLiveSpecification?.AttributeName).toBe(t.timeToLiveAttribute);
+    }
+  });
+
+  it('no index copies whole items or a task token (index entries stay small; the token stays in its item)', () => {
+    const gsis = resourcesOfType(s, 'AWS::DynamoDB::GlobalTable').flatMap(([, r]) => (r.Properties!.GlobalSecondaryIndexes ?? []) as any[]);
+    expect(gsis.length).toBeGreaterThan(0);
+    for (const g of gsis) {
+      expect(g.Projection.ProjectionType).not.toBe('ALL');
+      expect(g.Projection.NonKeyAttributes ?? []).not.toContain('taskToken');
     }
   });
 

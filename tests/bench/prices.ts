@@ -1,0 +1,26 @@
+/**
+ * Public list prices, AWS us-east-1, the one place the bench's cost model takes them from.
+ * Checked 2026-11 against the public pricing pages (on-demand / pay-per-request, no free tier,
+ * no savings plans); update the date and the figures together.
+ *   Step Functions  https://aws.amazon.com/step-functions/pricing/   Standard: $0.025 per 1,000 state transitions
+ *   Lambda          https://aws.amazon.com/lambda/pricing/           arm64: $0.0000133334 per GB-s; $0.20 per 1M requests
+ *   DynamoDB        https://aws.amazon.com/dynamodb/pricing/on-demand/  on-demand (since 2024-11-01): $0.625 per 1M WRU, $0.125 per 1M RRU
+ *   S3 Standard     https://aws.amazon.com/s3/pricing/               PUT, COPY, POST, LIST $0.005 per 1,000; GET, HEAD and others $0.0004 per 1,000; DELETE free
+ *   API Gateway     https://aws.amazon.com/api-gateway/pricing/      HTTP API: $1.00 per 1M requests (first 300M a month)
+ *   KMS             https://aws.amazon.com/kms/pricing/              $0.03 per 10,000 requests (GenerateMac, VerifyMac)
+ * Not modelled: storage (GB-month of tables and buckets), data transfer, CloudWatch logs and
+ * metrics, X-Ray traces, Cognito MAUs (directory lookups carry no per-request charge).
+ */
+export const PRICES = {
+  source: 'AWS public list prices, us-east-1, checked 2026-11 (see tests/bench/prices.ts)',
+  region: 'us-east-1',
+  stepFunctionsStandardPerTransition: 0.025 / 1000,
+  lambdaArmPerGbSecond: 0.0000133334,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  dynamoDbPerWru: 0.625 / 1_000_000,
+  dynamoDbPerRru: 0.125 / 1_000_000,
+  s3PutCopyPostListPerRequest: 0.005 / 1000,
+  s3GetHeadOtherPerRequest: 0.0004 / 1000,
+  httpApiPerRequest: 1.0 / 1_000_000,
+  kmsPerRequest: 0.03 / 10_000,
+} as const;
