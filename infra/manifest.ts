@@ -205,7 +205,8 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [
       // Entries by month (sparse: only entries carry them): mpk = `REG#<register>#<YYYY-MM>`, msk = `NO#<serial>`.
-      { indexName: 'by-month', partitionKey: S('mpk'), sortKey: S('msk'), projection: { type: 'ALL' } },
+      // Keys only: a month's entries are read back from the table.
+      { indexName: 'by-month', partitionKey: S('mpk'), sortKey: S('msk'), projection: { type: 'KEYS_ONLY' } },
     ],
   },
   {

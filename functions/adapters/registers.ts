@@ -14,7 +14,7 @@
  */
 import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
-import { backoff, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
+import { backoff, batchGetInOrder, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { transactWithAudit, type AuditInput } from './audit.js';
 import { env } from './env.js';
 import { now as clock } from './clock.js';
@@ -154,8 +154,10 @@ export async function listRegister(
           };
         })();
   const res = await documentClient().send(new QueryCommand(input));
+  // The month index keeps keys only: a month's entries are read from the table.
+  const items = options.month === undefined ? (res.Items ?? []) : await batchGetInOrder(env.registersTable, res.Items ?? []);
   return {
-    items: (res.Items ?? []).map(entryOf),
+    items: items.map(entryOf),
     ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
   };
 }

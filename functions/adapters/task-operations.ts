@@ -312,7 +312,9 @@ export async function listUnreadDueBy(now: string, cursor?: string, limit = 100)
       ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk', 'gsi2pk', 'gsi2sk'], { gsi2pk: 'UNREAD' }),
     }),
   );
-  return { items: (res.Items ?? []).map((i) => stripKeys(i) as unknown as ReadItem), ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
+  // The index copies only what open-task lists show: the read items themselves come from the table.
+  const items = await batchGetInOrder(table(), res.Items ?? []);
+  return { items: items.map((i) => stripKeys(i) as unknown as ReadItem), ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
 }
 
 /** Chased once: off the sweep's list (still 待阅). Fails once read or already chased. */

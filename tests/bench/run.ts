@@ -35,6 +35,7 @@ const { inboxBucket, makePdf, startHarness } = await import('../integration/harn
 const { CostMeter, bill } = await import('./cost.js');
 const { PRICES } = await import('./prices.js');
 const { ROUTES } = await import('../../functions/routes/index.js');
+const { happyPath } = await import('../../functions/domain/route-platform.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -317,16 +318,70 @@ interface HappyPath {
   start?: (label: string) => Promise<string>;
   steps: Record<string, { user: string; body: Record<string, unknown> }>;
 }
+/** A scan for an incoming route other than the default: the scanner names it in the metadata. */
+const scanFor = (route: string) => (label: string) => startByScan(label, route);
+/** An internal document, submitted by 刘洋 (生产技术科) through POST /documents. */
+const submitted = (route: string) => async (label: string) => {
+  const res = await api('liuyang', 'POST', '/documents', { route, title: `成本测算 ${label}`, content: '用于测算每千件成本。' });
+  if (res.status !== 200) throw new Error(`POST /documents: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.docId as string;
+};
+const act = (user: string, body: Record<string, unknown>) => ({ user, body });
 const HAPPY_PATHS: Record<string, HappyPath> = {
   'superior-key': { steps: Object.fromEntries(ROUTE.map((r) => [r.step, { user: r.user, body: r.body }])) },
+  'superior-dept': {
+    start: scanFor('superior-dept'),
+    steps: {
+      propose: act('liqiang', { opinion: '请生产技术科办理', department: 'SCJSK' }),
+      deputyInstruct: act('sunwei', { opinion: '请按要求办理' }),
+      departmentHandle: act('zhoujie', { opinion: '已办理' }),
+      departmentFile: act('zhoujie', { retention: 'D10' }),
+    },
+  },
+  publicity: {
+    start: scanFor('publicity'),
+    steps: {
+      propose: act('liqiang', { opinion: '请生产技术科阅处', department: 'SCJSK' }),
+      departmentHandle: act('zhoujie', { opinion: '不予订阅' }),
+      departmentFile: act('zhoujie', { retention: 'D10' }),
+    },
+  },
+  'request-general': {
+    start: submitted('request-general'),
+    steps: { deputyDecide: act('sunwei', { opinion: '同意', outcome: 'approve' }), execute: act('liuyang', { opinion: '已执行' }), requesterFile: act('liuyang', { retention: 'D10' }) },
+  },
+  'request-important': {
+    start: submitted('request-important'),
+    steps: {
+      propose: act('liqiang', { opinion: '拟呈分管领导阅示' }),
+      deputyInstruct: act('sunwei', { opinion: '同意' }),
+      leaderDecide: act('zhaomin', { opinion: '同意', outcome: 'approve' }),
+      execute: act('liuyang', { opinion: '已执行' }),
+      file: act('wangfang', { retention: 'D30' }),
+    },
+  },
+  'report-general': {
+    start: submitted('report-general'),
+    steps: { deputyRead: act('sunwei', { opinion: '已阅', department: 'SCJSK' }), departmentNote: act('zhoujie', { opinion: '已阅知' }), file: act('wangfang', { retention: 'D10' }) },
+  },
+  'report-key': {
+    start: submitted('report-key'),
+    steps: {
+      propose: act('liqiang', { opinion: '请阅示', department: 'SCJSK' }),
+      deputyRead: act('sunwei', { opinion: '请赵总阅' }),
+      leaderRead: act('zhaomin', { opinion: '已阅' }),
+      departmentHandle: act('zhoujie', { opinion: '已处理' }),
+      file: act('wangfang', { retention: 'D30' }),
+    },
+  },
 };
 
 /** The scanner's upload (one S3 PUT, billed to the bucket owner) until the document is registered. */
-async function startByScan(label: string): Promise<string> {
+async function startByScan(label: string, route?: string): Promise<string> {
   const key = `scans/cost-${label}.pdf`;
   const body = await makePdf(`cost ${label}`);
   meter.s3Request('PutObject');
-  await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: key, Body: body }));
+  await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: key, Body: body, ...(route ? { Metadata: { route } } : {}) }));
   await local.settle();
   return meter.unmetered(async () => (await until(`registration of ${key}`, async () => (await incomingRegister()).find((e) => e.scanKey === key), 60_000, 20)).docId);
 }
@@ -342,7 +397,8 @@ async function driveMetered(routeId: string, path: HappyPath, label: string, mea
   meter.start(measureItems);
   const docId = await (path.start ?? startByScan)(label);
   let extraListings = 0;
-  for (const step of route.steps) {
+  // The happy path: every detour (a meeting, an important report to the main leader) not taken.
+  for (const step of happyPath(route.flow).map((id) => route.steps.find((s) => s.id === id)!)) {
     const who = path.steps[step.id];
     if (!who) throw new Error(`HAPPY_PATHS['${routeId}'] has no entry for step ${step.id}`);
     await local.settle();
