@@ -40,6 +40,8 @@ export interface DocumentRecord {
    * (half a working day). Until then the document waits on the registration desk.
    */
   registration?: { dueAt: string; completedAt?: string; completedBy?: string; copies?: number; pages?: number; receiptMethod?: string };
+  /** Set once the document has left a step other than forward (退回, 直送, 撤回): new tasks then read its history. */
+  moved?: boolean;
   /** Bumped when registration changes the route: each route run has its own execution name. */
   routeRun?: number;
   /** An internal document's text, as the department submitted it (内部来文: no scan). */

@@ -37,7 +37,9 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
   if (!doc) throw new Error(`document ${event.docId} not found`);
   const config = env.branchConfig;
   const options = env.deadlineOptions;
-  const history = await listTasksOfDocument(doc.docId);
+  // Only a document that has left a step other than forward (退回, 直送, 撤回) needs its history:
+  // the others take the state machine's decisions as they are, at no extra read.
+  const history = doc.moved ? await listTasksOfDocument(doc.docId) : [];
   const decisions = latestDecisions(event.decisions, history);
 
   let deadline: Deadline = computeDeadline(now, step.deadline(doc.urgency), options);

@@ -91,6 +91,7 @@ export async function returnTask({ actor, params, body }: Request) {
       { at, actor: actor.username, action: 'task.returned', details: { taskId: task.taskId, step: task.step, to: target.id, reason: input.reason } },
       [
         decideTaskItem(task.taskId, actor, at, decision, { goto: target.id }),
+        updateDocumentItem(task.docId, { moved: true }),
         putSlipLineItem(task.docId, slipLine(task, actor, at, input.reason, [{ label: '退回至', value: target.name }]), task.taskId),
         answerMarkItem(task, at),
       ],
@@ -120,6 +121,7 @@ export async function recallTask({ actor, params, body }: Request) {
       { at, actor: actor.username, action: 'task.recalled', details: { taskId: mine.taskId, step: mine.step, recalledTask: next.taskId, recalledStep: next.step, reason } },
       [
         closeOpenTaskItem(next.taskId, 'recalled', actor, at, mine.step),
+        updateDocumentItem(mine.docId, { moved: true }),
         putSlipLineItem(mine.docId, slipLine(mine, actor, at, reason, [{ label: '撤回', value: `${next.stepName}（尚未办理）` }]), `${next.taskId}-recall`),
         answerMarkItem(next, at),
       ],
