@@ -211,18 +211,42 @@ export function decisionDetails(step: StepDefinition, decision: Record<string, u
   return decision.dueDate && !own.some((d) => d.label === '办理期限') ? [...own, { label: '办理期限', value: String(decision.dueDate) }] : own;
 }
 
-/** Each step's form as JSON Schema, for the console and the CLI to render any route without knowing it. */
+/** What a step's holder may do besides deciding, with the call that does it (the console's buttons). */
+export const STEP_OPERATIONS = {
+  decide: { name: '办理', call: 'POST /tasks/{taskId}/decision' },
+  return: { name: '退回', call: 'POST /tasks/{taskId}/return' },
+  transfer: { name: '转办', call: 'POST /tasks/{taskId}/transfer' },
+  progress: { name: '办理反馈', call: 'POST /tasks/{taskId}/progress' },
+  extension: { name: '延期申请', call: 'POST /tasks/{taskId}/extension' },
+  circulate: { name: '传阅', call: 'POST /documents/{docId}/circulate' },
+  chase: { name: '催办', call: 'POST /tasks/{taskId}/chase' },
+  recall: { name: '撤回', call: 'POST /tasks/{taskId}/recall' },
+} as const;
+
+/**
+ * Each step's form as JSON Schema and the operations it allows, for the console and the CLI to
+ * render any route without knowing it. 退回 goes to any earlier step already taken (`returnTo`
+ * lists the candidates); 撤回 is the decider's, on the task just decided, while the next has not acted.
+ */
 export function describeRoute(route: RouteDefinition) {
+  const order = flowSteps(route.flow);
   return {
     id: route.id,
     name: route.name,
     kind: route.kind,
-    steps: route.steps.map((s) => ({
-      id: s.id,
-      name: s.name,
-      ask: s.ask,
-      form: z.toJSONSchema(s.form, { io: 'input', unrepresentable: 'any' }),
-      ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
-    })),
+    flow: route.flow,
+    steps: route.steps.map((s) => {
+      const earlier = order.slice(0, order.indexOf(s.id));
+      const operations = (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[]).filter((op) => op !== 'return' || earlier.length > 0);
+      return {
+        id: s.id,
+        name: s.name,
+        ask: s.ask,
+        form: z.toJSONSchema(s.form, { io: 'input', unrepresentable: 'any' }),
+        operations: operations.map((op) => ({ id: op, ...STEP_OPERATIONS[op] })),
+        ...(earlier.length ? { returnTo: earlier } : {}),
+        ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
+      };
+    }),
   };
 }

@@ -196,5 +196,14 @@ describe('GET /routes', () => {
     expect(propose.form).toMatchObject({ type: 'object', required: expect.arrayContaining(['opinion', 'department']), additionalProperties: false });
     const decide = byId['request-general'].steps.find((s: any) => s.id === 'deputyDecide');
     expect(decide.form.properties.outcome.enum).toEqual(['approve', 'reject', 'meeting']);
+    // The first step has nothing to return to; later ones list the earlier steps and the call.
+    expect(decide.operations.map((o: any) => o.id)).not.toContain('return');
+    const instruct = byId['superior-key'].steps.find((s: any) => s.id === 'instruct');
+    expect(instruct.returnTo).toEqual(['propose']);
+    expect(instruct.operations).toContainEqual({ id: 'return', name: '退回', call: 'POST /tasks/{taskId}/return' });
+    // Every call a step offers is a route of the API.
+    const { routes } = await import('../../infra/manifest.js');
+    const calls = new Set(routes.map((r) => `${r.method} ${r.path}`));
+    for (const r of res.body.items) for (const s of r.steps) for (const o of s.operations) expect(calls, o.call).toContain(o.call);
   });
 });
