@@ -403,3 +403,55 @@ export function decideExtensionItem(task: Pick<TaskRecord, 'taskId'>, decided: E
     },
   };
 }
+
+// ---- 补签: decisions recorded for a leader, waiting for the leader's confirmation -----------------
+
+const CONFIRM = (username: string) => `CONFIRM#${username}`;
+
+export interface ToConfirm {
+  taskId: string;
+  docId: string;
+  title: string;
+  secrecy: Secrecy;
+  registerNumber: string;
+  stepName: string;
+  recordedAt: string;
+}
+
+export function toConfirmItem(leader: string, task: Pick<TaskRecord, 'taskId' | 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'stepName'>, at: string): TransactItem {
+  const item: ToConfirm = { taskId: task.taskId, docId: task.docId, title: task.title, secrecy: task.secrecy, registerNumber: task.registerNumber, stepName: task.stepName, recordedAt: at };
+  return { Put: { TableName: env.tasksTable, Item: { pk: CONFIRM(leader), sk: `${at}#${task.taskId}`, ...item } } };
+}
+
+export function confirmedItem(leader: string, recordedAt: string, taskId: string): TransactItem {
+  return { Delete: { TableName: env.tasksTable, Key: { pk: CONFIRM(leader), sk: `${recordedAt}#${taskId}` }, ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+/** Marks the recorded decision confirmed by the leader it was recorded for. */
+export function confirmDecisionItem(taskId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET decision.confirmedAt = :at',
+      ConditionExpression: 'attribute_exists(decision.recordedBy) AND attribute_not_exists(decision.confirmedAt)',
+      ExpressionAttributeValues: { ':at': at },
+    },
+  };
+}
+
+export async function listToConfirm(leader: string, options: { cursor?: string; limit: number }): Promise<Page<ToConfirm>> {
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.tasksTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': CONFIRM(leader) },
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: CONFIRM(leader) }),
+    }),
+  );
+  return {
+    items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as ToConfirm),
+    ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
+}

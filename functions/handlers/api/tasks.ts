@@ -17,7 +17,7 @@ import { setEntryFieldsItem } from '../../adapters/registers.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { answerMarkItem, decideTaskItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { answerMarkItem, decideTaskItem, toConfirmItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
 import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
@@ -25,6 +25,7 @@ import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
 import { informing } from './inform.js';
+import { confirmDecision, myConfirmations, proxyDecision } from './proxy.js';
 import { decideExtension, noteProgress, requestExtension } from './handling.js';
 import { actingForTask, onBehalfMark, operationRoutes, standInPartitions } from './task-operations.js';
 
@@ -87,6 +88,22 @@ export async function decide({ actor, params, body }: Request) {
   if (!mayRead(actor, task.secrecy)) {
     throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，请交机要人员或有权限的领导办理`);
   }
+  return decideTask(task, actor, body, { onBehalf });
+}
+
+/**
+ * The decision itself, once who decides is settled: parsed against the step's form, committed
+ * with its slip line, audit event, outbox mark and register fields, then answered to the route.
+ * `recordedBy` is 补签: a clerk recording the instruction a leader gave by phone; the leader
+ * confirms it later (a "to confirm" item commits with the decision).
+ */
+export async function decideTask(
+  task: TaskRecord & { taskToken: string },
+  actor: Actor,
+  body: unknown,
+  options: { onBehalf?: Awaited<ReturnType<typeof actingForTask>>; recordedBy?: { actor: Actor; via: string } } = {},
+) {
+  const { onBehalf, recordedBy } = options;
   const config = env.branchConfig;
   const step = stepOfTask(task);
   const { resume, form } = splitResume(task, body);
@@ -103,7 +120,8 @@ export async function decide({ actor, params, body }: Request) {
   }
   const at = clock().toISOString();
   const behalf = onBehalf ? { onBehalfOf: onBehalf.delegator, onBehalfOfName: onBehalf.delegatorName } : {};
-  Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf });
+  const recorded = recordedBy ? { recordedBy: recordedBy.actor.username, recordedByName: recordedBy.actor.name, recordedVia: recordedBy.via } : {};
+  Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf, ...recorded });
   const line: SlipLine = {
     step: task.step,
     stepName: step.name,
@@ -115,6 +133,7 @@ export async function decide({ actor, params, body }: Request) {
     details: [
       ...decisionDetails(step, decision, config),
       ...(task.returnedFrom ? [{ label: resume === 'direct' ? '直送' : '重走', value: resume === 'direct' ? `直接送回${task.returnedFrom.stepName}` : '按流程重新办理' }] : []),
+      ...(recordedBy ? [{ label: '补签', value: `${recordedBy.actor.name}${recordedBy.via}记录，待${actor.name}确认` }] : []),
     ],
     ...behalf,
   };
@@ -131,7 +150,7 @@ export async function decide({ actor, params, body }: Request) {
     // The decision, its slip line, its audit event, the "to send" mark and the register entry commit together.
     await transactWithAudit(
       documentChain(task.docId),
-      { at, actor: actor.username, action: 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
+      { at, actor: recordedBy?.actor.username ?? actor.username, action: recordedBy ? 'task.decided-recorded' : 'task.decided', details: { taskId: task.taskId, step: task.step, decision } },
       [
         decideTaskItem(task.taskId, actor, at, decision, answer),
         putSlipLineItem(task.docId, line, task.taskId),
@@ -139,6 +158,7 @@ export async function decide({ actor, params, body }: Request) {
         trackItem(actor.username, task.docId, at),
         ...(doc && typeof doc.registerSerial === 'number' ? [setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, registerFields)] : []),
         ...(inform?.items ?? []),
+        ...(recordedBy ? [toConfirmItem(actor.username, task, at)] : []),
       ],
     );
   } catch (err) {
@@ -183,6 +203,9 @@ export const handler = apiHandler({
   },
   'POST /tasks/{taskId}/decision': decide,
   'POST /tasks/{taskId}/return': returnTask,
+  'POST /tasks/{taskId}/proxy-decision': proxyDecision,
+  'POST /tasks/{taskId}/confirm': confirmDecision,
+  'GET /me/confirmations': myConfirmations,
   'POST /tasks/{taskId}/progress': noteProgress,
   'POST /tasks/{taskId}/extension': requestExtension,
   'POST /tasks/{taskId}/extension/decision': decideExtension,
