@@ -56,6 +56,10 @@ export interface TaskRecord {
   progress?: ProgressNote[];
   /** 延期申请: the holder asks for more time; the office director decides. */
   extension?: ExtensionRequest;
+  /** A co-handler's task (协办): it reports to this lead task and answers no route. */
+  coOf?: string;
+  /** On a lead task: the co-handling departments whose report is still awaited. */
+  coPending?: string[];
   /** This task is a step taken again after a later step returned the document (退回). */
   returnedFrom?: { step: string; stepName: string; byName: string; reason: string };
 }
@@ -66,7 +70,7 @@ export interface TaskRecord {
 // Read from the task itself, never from a list: its route run, calendar warning, answer and progress notes.
 type Unprojected = Exclude<
   keyof TaskRecord,
-  'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | 'executionArn' | 'beyondKnownCalendar' | 'answer' | 'progress' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]
+  'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | 'executionArn' | 'beyondKnownCalendar' | 'answer' | 'progress' | 'coOf' | 'coPending' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]
 >;
 const _everyFieldProjected: [Unprojected] extends [never] ? true : Unprojected = true;
 void _everyFieldProjected;
@@ -99,7 +103,8 @@ export function partitionsFor(actor: Actor): string[] {
 
 export const strip = (item: Record<string, unknown>): TaskRecord => {
   const { pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
-  // Index entries carry the task id in the key only (TASK#<taskId>).
+  // Index entries carry the task id in the key only (TASK#<taskId>); co-handling is a string set.
+  if (task.coPending instanceof Set) task.coPending = [...task.coPending].sort();
   return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
 };
 
@@ -453,5 +458,20 @@ export async function listToConfirm(leader: string, options: { cursor?: string; 
   return {
     items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as ToConfirm),
     ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+  };
+}
+
+// ---- co-handling (协办) ------------------------------------------------------------------------------
+
+/** A co-handler's report is in: the lead task no longer waits for that department. */
+export function coReportedItem(leadTaskId: string, department: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(leadTaskId),
+      UpdateExpression: 'DELETE coPending :dept',
+      ConditionExpression: 'contains(coPending, :code)',
+      ExpressionAttributeValues: { ':dept': new Set([department]), ':code': department },
+    },
   };
 }

@@ -69,6 +69,12 @@ export interface StepDefinition {
   check?(decision: Record<string, unknown>, config: BranchConfig): string | undefined;
   /** A decision field naming a person who must exist and hold a role (the named deputy). */
   namesPerson?: { field: string; role: Role; label: string };
+  /**
+   * Co-handling (协办): departments that handle beside the lead (主办) and report before it can
+   * finish. Each gets its own task on this step, not backed by the route: the route waits for
+   * the lead only, and the lead's decision waits for every co-handler's report.
+   */
+  coHandlers?(decisions: Decisions): Assignment[];
   /** Whom a decision makes the document known to (阅知) without holding the route: a circulation. */
   informs?(decision: Record<string, unknown>): { role: Role; reason: string } | undefined;
 }

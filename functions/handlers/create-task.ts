@@ -2,6 +2,7 @@
  * Called by a route's waitForTaskToken step: creates the human task (待办) for that step, with
  * its assignee and its deadline in working days, and keeps the task token server-side.
  */
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
@@ -72,13 +73,29 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     beyondKnownCalendar: deadline.beyondKnownCalendar,
     ...(returnedFrom ? { returnedFrom } : {}),
   };
+  // 协办: a task per co-handling department, reporting to this one; this one waits for their reports.
+  const coTasks: TaskRecord[] = (step.coHandlers?.(decisions) ?? []).map((assignment) => ({
+    ...task,
+    taskId: createHash('sha256').update(`${taskId}:co:${assignment.department ?? ''}`).digest('hex').slice(0, 24),
+    stepName: `${step.name}（协办）`,
+    ask: '请协办，并向牵头科室反馈办理情况',
+    assignment,
+    coOf: taskId,
+  }));
+  const leadItem = putTaskItem(task, event.taskToken);
+  if (coTasks.length) (leadItem.Put!.Item as Record<string, unknown>).coPending = new Set(coTasks.map((t) => t.assignment.department!));
   try {
     // The task and its audit event in one transaction: a crash leaves both or neither, and the
     // retried invocation (same token, same task id) then writes both.
     await transactWithAudit(
       documentChain(doc.docId),
-      { at: task.createdAt, actor: 'system:route', action: 'task.created', details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt } },
-      [putTaskItem(task, event.taskToken), updateDocumentItem(doc.docId, { currentStep: step.id })],
+      {
+        at: task.createdAt,
+        actor: 'system:route',
+        action: 'task.created',
+        details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt, ...(coTasks.length ? { coHandlers: coTasks.map((t) => ({ taskId: t.taskId, assignment: t.assignment })) } : {}) },
+      },
+      [leadItem, updateDocumentItem(doc.docId, { currentStep: step.id }), ...coTasks.map((t) => putTaskItem(t, ''))],
       head,
     );
   } catch (err) {

@@ -42,11 +42,25 @@ export function proposeStep(deadline: (u: Urgency) => DeadlineRule = proposeDead
     name: '拟办',
     ask: '请提出拟办意见，指定承办科室和办理期限',
     comment: '拟办: the office director proposes the handling department and date',
-    form: form({ opinion, department: departmentCode('承办科室（牵头科室，department）'), dueDate: isoDate.optional() }),
+    form: form({
+      opinion,
+      department: departmentCode('承办科室（牵头科室，department）'),
+      coDepartments: z.array(departmentCode('协办科室（coDepartments）'), { error: '协办科室（coDepartments）应为科室代码的列表，如 ["CWK"]' }).max(10, '协办科室不超过 10 个').optional(),
+      dueDate: isoDate.optional(),
+    }),
     deadline,
     assign: () => ({ role: 'office-director' }),
-    check: (d, config) => unknownDepartment(d.department, config),
-    details: (d, config) => [{ label: '承办科室', value: departmentName(d.department, config) }, ...dueDetail(d)],
+    check: (d, config) => {
+      const co = (d.coDepartments as string[] | undefined) ?? [];
+      if (co.includes(String(d.department))) return '协办科室不能与牵头科室相同';
+      if (new Set(co).size !== co.length) return '协办科室重复';
+      return [d.department, ...co].map((code) => unknownDepartment(code, config)).find(Boolean);
+    },
+    details: (d, config) => [
+      { label: '承办科室', value: departmentName(d.department, config) },
+      ...(Array.isArray(d.coDepartments) && d.coDepartments.length ? [{ label: '协办科室', value: d.coDepartments.map((c) => departmentName(c, config)).join('、') }] : []),
+      ...dueDetail(d),
+    ],
     registerFields: (d, config) => ({ department: departmentName(d.department, config) }),
   };
 }
@@ -73,6 +87,7 @@ export function departmentHandleStep(deadline: (u: Urgency) => DeadlineRule = ha
     form: form({ opinion }),
     deadline,
     assign: (d) => ({ role: 'dept-head', department: handlingDepartment(d) }),
+    coHandlers: (d) => ((d.propose?.coDepartments as string[] | undefined) ?? []).map((code) => ({ role: 'dept-head' as const, department: code })),
     dueDateFrom: setHandlingDate,
     // The department's account of how it was handled is the register's 办理结果.
     registerFields: (d) => ({ result: String(d.opinion ?? '') }),

@@ -17,7 +17,7 @@ import { setEntryFieldsItem } from '../../adapters/registers.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { answerMarkItem, decideTaskItem, toConfirmItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { answerMarkItem, coReportedItem, decideTaskItem, toConfirmItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
 import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
@@ -58,6 +58,23 @@ function stepOfTask(task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition {
   const step = route && stepOf(route, task.step);
   if (!step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
   return step;
+}
+
+/** A co-handling department's report: its task decided, its slip line, the lead no longer waiting for it. */
+async function reportCoHandling(task: TaskRecord & { coOf?: string }, actor: Actor, decision: Record<string, unknown>, line: SlipLine) {
+  const department = task.assignment.department ?? '';
+  const deptName = env.branchConfig.departments.find((d) => d.code === department)?.name ?? department;
+  try {
+    await transactWithAudit(
+      documentChain(task.docId),
+      { at: line.at, actor: actor.username, action: 'task.co-reported', details: { taskId: task.taskId, leadTaskId: task.coOf, department, decision } },
+      [decideTaskItem(task.taskId, actor, line.at, decision), putSlipLineItem(task.docId, { ...line, details: [{ label: '协办科室', value: deptName }, ...line.details] }, task.taskId), coReportedItem(task.coOf!, department)],
+    );
+  } catch (err) {
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw alreadyDecided(await loadTask(task.taskId));
+    throw err;
+  }
+  return { taskId: task.taskId, status: 'decided', decidedBy: actor.username, decidedAt: line.at, step: task.step, stepName: task.stepName, reportedTo: task.coOf };
 }
 
 /**
@@ -106,6 +123,10 @@ export async function decideTask(
   const { onBehalf, recordedBy } = options;
   const config = env.branchConfig;
   const step = stepOfTask(task);
+  const waitingFor = task.coPending ?? [];
+  if (waitingFor.length) {
+    throw new HttpError(409, `请等待协办科室反馈后再办理：${waitingFor.map((code) => config.departments.find((d) => d.code === code)?.name ?? code).join('、')}`);
+  }
   const { resume, form } = splitResume(task, body);
   const parsed = parseDecision(step, form, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
@@ -140,6 +161,8 @@ export async function decideTask(
   if (resume) decision.resume = resume;
   // 直送: straight back to the step that returned the document, not through the steps between.
   const answer = resume === 'direct' && task.returnedFrom ? { goto: task.returnedFrom.step } : undefined;
+  // 协办: a co-handler reports to the lead department; the route hears nothing of it.
+  if (task.coOf) return reportCoHandling(task, actor, decision, line);
   // 阅知: the decision makes the document known to someone, without holding the route.
   const inform = await informing(step, decision, task, actor, new Date(at));
   if (inform) line.details.push(inform.detail);
