@@ -99,7 +99,10 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
     ],
     Default: 'Expired',
   };
-  states.Withdrawn = { Type: 'Succeed', Comment: '已撤销：the requester withdrew the document before it was decided' };
+  states.Withdrawn = {
+    Type: 'Succeed',
+    Comment: '已撤销 / 退文 / 改道: the document left this route before any step was decided (withdrawn by its requester, returned to its sender, or re-routed at registration)',
+  };
   states.Filed = { Type: 'Succeed', Comment: '归档完毕' };
   states.Expired = {
     Type: 'Fail',
