@@ -14,6 +14,7 @@
  */
 import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.js';
+import type { TaskRecord } from './tasks.js';
 import { backoff, batchGetInOrder, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { transactWithAudit, type AuditInput } from './audit.js';
 import { env } from './env.js';
@@ -363,4 +364,12 @@ export async function listDesk(options: { cursor?: string; limit?: number; dueBy
     items: (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as DeskItem),
     ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
   };
+}
+
+// ---- chasing register (催办记录) --------------------------------------------------------------------
+
+/** A chasing-register entry about a task: what every kind of chase records, plus its own fields. */
+export function chasingEntryOf(task: Pick<TaskRecord, 'taskId' | 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'step' | 'stepName' | 'assignment' | 'dueAt'>, kind: string, at: string, own: Record<string, unknown> = {}) {
+  const { taskId, docId, title, secrecy, registerNumber, step, stepName, assignment, dueAt } = task;
+  return { kind, taskId, docId, title, secrecy, registerNumber, step, stepName, assignment, dueAt, chasedAt: at, ...own };
 }

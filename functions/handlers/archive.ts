@@ -4,7 +4,6 @@
  * metadata, the audit trail and a SHA-256 manifest, every object under S3 Object Lock for its
  * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
  */
-import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
@@ -19,7 +18,7 @@ import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition, setEntryFieldsItem } from '../adapters/registers.js';
-import { getObject, putArchiveObjectOnce } from '../adapters/storage.js';
+import { getObject, putArchiveObjectOnce, sha256Hex } from '../adapters/storage.js';
 
 export interface ArchiveEvent {
   docId: string;
@@ -73,7 +72,7 @@ async function assignArchiveCode(doc: DocumentRecord, retention: RetentionCode, 
   throw new Error(`could not assign an archive code to ${doc.docId}`);
 }
 
-const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+const sha256 = sha256Hex;
 
 /**
  * The document's original: the scan, checked against the SHA-256 taken at intake (a missing or

@@ -16,7 +16,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry } from '../adapters/registers.js';
+import { appendRegisterEntry, chasingEntryOf } from '../adapters/registers.js';
 import { listTasksOfDocument, markUnclearedItem, putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
 export interface CreateTaskEvent {
@@ -130,23 +130,7 @@ export async function flagIfNobodyCleared(task: TaskRecord, doc: DocumentRecord)
       register: 'chasing',
       year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
       at,
-      entry: () => ({
-        kind: '密级不符',
-        taskId: task.taskId,
-        docId: task.docId,
-        title: task.title,
-        secrecy: doc.secrecy,
-        requiredClearance: doc.secrecy,
-        registerNumber: task.registerNumber,
-        step: task.step,
-        stepName: task.stepName,
-        assignment: a,
-        dueAt: task.dueAt,
-        chasedAt: at,
-        escalatedTo,
-        escalatedToName: ROLE_NAMES[escalatedTo],
-        reason,
-      }),
+      entry: () => chasingEntryOf(task, '密级不符', at, { requiredClearance: doc.secrecy, escalatedTo, escalatedToName: ROLE_NAMES[escalatedTo], reason }),
       extra: () => [markUnclearedItem(task.taskId, at)],
       auditChain: documentChain(task.docId),
       audit: (serial) => ({ at, actor: 'system:route', action: 'task.uncleared', details: { taskId: task.taskId, step: task.step, requiredClearance: doc.secrecy, assignment: a, chasingSerial: serial, escalatedTo } }),

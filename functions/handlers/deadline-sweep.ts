@@ -14,7 +14,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
-import { appendRegisterEntry, listDesk, markDeskChasedItem } from '../adapters/registers.js';
+import { appendRegisterEntry, chasingEntryOf, listDesk, markDeskChasedItem } from '../adapters/registers.js';
 import { chaseUnreadReaders } from './circulation-sweep.js';
 import { listOpenTasksDueBy, markEscalatedItem, markOverdueItem, type TaskRecord } from '../adapters/tasks.js';
 
@@ -38,20 +38,7 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
       register: 'chasing',
       year: Number(localDate(new Date(at), config.timeZone).slice(0, 4)),
       at,
-      entry: () => ({
-        kind: kind === 'overdue' ? '催办' : '超期升级',
-        taskId: task.taskId,
-        docId: task.docId,
-        title: task.title,
-        secrecy: task.secrecy,
-        registerNumber: task.registerNumber,
-        step: task.step,
-        stepName: task.stepName,
-        assignment: task.assignment,
-        dueAt: task.dueAt,
-        chasedAt: at,
-        ...(escalatedTo ? { escalatedTo, escalatedToName: ROLE_NAMES[escalatedTo] } : {}),
-      }),
+      entry: () => chasingEntryOf(task, kind === 'overdue' ? '催办' : '超期升级', at, escalatedTo ? { escalatedTo, escalatedToName: ROLE_NAMES[escalatedTo] } : {}),
       extra: () => [kind === 'overdue' ? markOverdueItem(task.taskId, at) : markEscalatedItem(task.taskId, at)],
       auditChain: documentChain(task.docId),
       audit: (serial) => ({ at, actor: 'system:sweep', action: kind === 'overdue' ? 'task.overdue' : 'task.escalated', details: { taskId: task.taskId, chasingSerial: serial, escalatedTo } }),

@@ -7,8 +7,8 @@
  * when 特急; the leader reads within 2 wd; handed to the department within 1 wd; handling 4 wd
  * (or by the date the proposal or instruction set); 特急 steps report every 2 hours.
  */
-import { form, isoDate, opinion, username, type Decisions, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
-import { archiveClassOf, departmentHandleStep, dueDetail, leaderDeadline, officeFileStep, proposeStep, setHandlingDate } from './steps.js';
+import { form, isoDate, opinion, username, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
+import { archiveClassOf, departmentHandleStep, dueDetail, leaderDeadline, officeFileStep, proposeStep } from './steps.js';
 
 export const ROUTE_ID = 'superior-key';
 
@@ -40,7 +40,7 @@ export const deputyHandle: StepDefinition = {
 };
 
 /** A date set by the proposal or the instruction overrides the handling deadline. */
-export const handlingDueDate = (decisions: Decisions): string | undefined => setHandlingDate(decisions);
+export { setHandlingDate as handlingDueDate } from './steps.js';
 
 export const departmentHandle = departmentHandleStep();
 export const file = officeFileStep();

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { localDate, zonedInstant } from '../../domain/calendar.js';
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
-import { isTaskId } from '../../domain/ids.js';
 import type { SlipLine } from '../../domain/processing-slip.js';
 import { isCalendarDate, mayDecide } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -20,26 +19,18 @@ import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { putNotificationItem } from '../../adapters/task-operations.js';
-import { addProgressItem, decideExtensionItem, getTask, requestExtensionItem, type ExtensionRequest, type TaskRecord } from '../../adapters/tasks.js';
-import { HttpError, type Request } from './http.js';
+import { addProgressItem, decideExtensionItem, requestExtensionItem, type ExtensionRequest, type TaskRecord } from '../../adapters/tasks.js';
+import { HttpError, parseWith, type Request } from './http.js';
+import { taskOr404 } from './task-lookup.js';
 
 /** A task item carries at most this many progress notes (items stay well under DynamoDB's 400 KB). */
 export const MAX_PROGRESS_NOTES = 50;
-const zhCN = z.locales.zhCN().localeError;
 const strict = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段；可填写：${Object.keys(shape).join('、')}` : '请求内容应为 JSON 对象') });
 const text = (label: string, field: string) => z.string({ error: `请填写${label}（${field}）` }).trim().min(1, `请填写${label}（${field}）`).max(2000, `${label}不超过 2000 字`);
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body === undefined ? {} : body, { error: zhCN });
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('；'));
-  return parsed.data;
-}
-
 async function openTaskOf(actor: Actor, taskId: string, who: 'holder' | 'director'): Promise<TaskRecord> {
-  if (!isTaskId(taskId)) throw new HttpError(404, '找不到该待办：待办号应为 24 位十六进制字符');
-  const task = await getTask(taskId);
-  if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
+  const task = await taskOr404(taskId);
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效');
   if (who === 'holder' && !mayDecide(actor, task.assignment)) throw new HttpError(403, `该待办不由您（${actor.name}）办理`);
   if (who === 'director' && !actor.roles.includes('office-director')) throw new HttpError(403, '延期申请由办公室主任审批');
@@ -51,7 +42,7 @@ const line = (task: TaskRecord, actor: Actor, at: string, opinion: string, detai
   putSlipLineItem(task.docId, { step: task.step, stepName: task.stepName, actorName: actor.name, actorUsername: actor.username, role: actor.roles.map((r) => ROLE_NAMES[r]).join('、'), at, opinion, details }, `${task.taskId}-${suffix}`);
 
 export async function noteProgress({ actor, params, body }: Request) {
-  const { note } = parse(strict({ note: text('办理进展', 'note') }), body);
+  const { note } = parseWith(strict({ note: text('办理进展', 'note') }), body);
   const task = await openTaskOf(actor, params.taskId, 'holder');
   const at = clock().toISOString();
   try {
@@ -66,7 +57,7 @@ export async function noteProgress({ actor, params, body }: Request) {
 }
 
 export async function requestExtension({ actor, params, body }: Request) {
-  const input = parse(strict({ until: z.string({ error: '请填写延期至（until），格式 YYYY-MM-DD' }).refine(isCalendarDate, '延期至（until）不是真实的日期，格式 YYYY-MM-DD'), reason: text('延期理由', 'reason') }), body);
+  const input = parseWith(strict({ until: z.string({ error: '请填写延期至（until），格式 YYYY-MM-DD' }).refine(isCalendarDate, '延期至（until）不是真实的日期，格式 YYYY-MM-DD'), reason: text('延期理由', 'reason') }), body);
   const task = await openTaskOf(actor, params.taskId, 'holder');
   const now = clock();
   const at = now.toISOString();
@@ -93,7 +84,7 @@ export async function requestExtension({ actor, params, body }: Request) {
 }
 
 export async function decideExtension({ actor, params, body }: Request) {
-  const input = parse(strict({ approve: z.boolean({ error: '请选择是否同意延期（approve: true 或 false）' }), opinion: text('审批意见', 'opinion') }), body);
+  const input = parseWith(strict({ approve: z.boolean({ error: '请选择是否同意延期（approve: true 或 false）' }), opinion: text('审批意见', 'opinion') }), body);
   const task = await openTaskOf(actor, params.taskId, 'director');
   if (task.extension?.status !== 'requested') throw new HttpError(409, '该待办没有待审批的延期申请');
   const config = env.branchConfig;

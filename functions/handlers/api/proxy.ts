@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import { mayRead, ROLE_NAMES, type Actor, type Role } from '../../domain/identity.js';
-import { isTaskId } from '../../domain/ids.js';
 import { mayDecide } from '../../domain/route-platform.js';
 import { redactFor } from '../../domain/secrecy.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -16,8 +15,9 @@ import { now as clock } from '../../adapters/clock.js';
 import { findUser } from '../../adapters/directory.js';
 import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
-import { confirmDecisionItem, confirmedItem, getTask, listToConfirm } from '../../adapters/tasks.js';
-import { HttpError, pageLimit, type Request } from './http.js';
+import { confirmDecisionItem, confirmedItem, listToConfirm } from '../../adapters/tasks.js';
+import { HttpError, pageLimit, parseWith, type Request } from './http.js';
+import { taskOr404 } from './task-lookup.js';
 import { decideTask } from './tasks.js';
 
 /** Who records for a leader: the office (文书, 秘书, 办公室主任). */
@@ -25,13 +25,6 @@ const RECORDERS = new Set<Role>(['clerk', 'secretary', 'office-director']);
 /** Whose instruction may be recorded: leaders, who are the ones away between meetings. */
 const LEADERS = new Set<Role>(['main-leader', 'deputy-leader', 'committee-director']);
 export const VIA = ['电话', '短信', '当面'] as const;
-
-async function taskOr404(taskId: string) {
-  if (!isTaskId(taskId)) throw new HttpError(404, '找不到该待办：待办号应为 24 位十六进制字符');
-  const task = await getTask(taskId);
-  if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
-  return task;
-}
 
 export async function proxyDecision({ actor, params, body }: Request) {
   if (!actor.roles.some((r) => RECORDERS.has(r))) throw new HttpError(403, '补签由文书、秘书或办公室主任代为记录');
@@ -61,14 +54,13 @@ const confirmBody = z.strictObject(
 );
 
 export async function confirmDecision({ actor, params, body }: Request) {
-  const parsed = confirmBody.safeParse(body === undefined ? {} : body);
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('；'));
+  const input = parseWith(confirmBody, body);
   const task = await taskOr404(params.taskId);
   const decision = task.decision ?? {};
   if (!decision.recordedBy || task.decidedBy !== actor.username) throw new HttpError(403, '没有为您补签的记录需要确认');
   if (decision.confirmedAt) throw new HttpError(409, '该补签已确认');
   const at = clock().toISOString();
-  const opinion = parsed.data.opinion || '确认';
+  const opinion = input.opinion || '确认';
   try {
     await transactWithAudit(documentChain(task.docId), { at, actor: actor.username, action: 'task.decision-confirmed', details: { taskId: task.taskId, recordedBy: decision.recordedBy, opinion } }, [
       confirmDecisionItem(task.taskId, at),

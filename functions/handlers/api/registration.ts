@@ -26,11 +26,10 @@ import { deliverDecision } from '../../adapters/route-answers.js';
 import { ensureRouteStarted } from '../../adapters/route-starts.js';
 import { closeOpenTaskItem, getTask, listTasksOfDocument, updateOpenTaskItem, type TaskRecord } from '../../adapters/tasks.js';
 import { ROUTES, routeById } from '../../routes/index.js';
-import { HttpError, pageLimit, type Request } from './http.js';
+import { HttpError, pageLimit, parseWith, type Request } from './http.js';
 
 const DESK_ROLES = new Set(['clerk', 'confidential-clerk', 'office-director']);
 export const RECEIPT_METHODS = ['邮寄', '机要交通', '专人送达', '传真', '电子邮件', '其他'] as const;
-const zhCN = z.locales.zhCN().localeError;
 
 function requireDesk(actor: Actor) {
   if (!actor.roles.some((r) => DESK_ROLES.has(r))) throw new HttpError(403, '登记台仅供文书、机要员和办公室主任使用');
@@ -54,12 +53,6 @@ const returnToSender = z.strictObject(
   { reason: z.string({ error: '请填写退文理由（reason）' }).trim().min(1, '请填写退文理由（reason）').max(2000, '理由不超过 2000 字') },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? '不认识的字段；可填写：reason' : '请求内容应为 JSON 对象') },
 );
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body === undefined ? {} : body, { error: zhCN });
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('；'));
-  return parsed.data;
-}
 
 /** The incoming document, visible to this desk user, with nothing decided on it yet. */
 async function undecided(actor: Actor, docId: string): Promise<{ doc: DocumentRecord; tasks: TaskRecord[] }> {
@@ -86,7 +79,7 @@ export async function listRegistrationDesk({ actor, query }: Request) {
 }
 
 export async function completeRegistration({ actor, params, body }: Request) {
-  const input = parse(registration, body);
+  const input = parseWith(registration, body);
   const { doc, tasks } = await undecided(actor, params.docId);
   const secrecy = parseSecrecy(input.secrecy);
   if (!secrecy.ok) throw new HttpError(400, secrecy.reason);
@@ -141,7 +134,7 @@ export async function completeRegistration({ actor, params, body }: Request) {
 }
 
 export async function returnDocumentToSender({ actor, params, body }: Request) {
-  const { reason } = parse(returnToSender, body);
+  const { reason } = parseWith(returnToSender, body);
   const { doc, tasks } = await undecided(actor, params.docId);
   const at = clock().toISOString();
   const open = tasks.filter((t) => t.status === 'open');

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
-import { isDocId, isTaskId } from '../../domain/ids.js';
+import { isDocId } from '../../domain/ids.js';
 import type { SlipLine } from '../../domain/processing-slip.js';
 import { flowSteps, GOTO_WITHDRAWN, mayDecide, stepOf } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -18,9 +18,9 @@ import { TransactionConflict } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { answerMarkItem, closeOpenTaskItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { routeById } from '../../routes/index.js';
-import { HttpError, type Request } from './http.js';
+import { HttpError, parseWith, type Request } from './http.js';
+import { taskOr404 } from './task-lookup.js';
 
-const zhCN = z.locales.zhCN().localeError;
 const reasonForm = (required: boolean) =>
   z.strictObject(
     {
@@ -31,19 +31,6 @@ const reasonForm = (required: boolean) =>
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段；可填写：${required ? 'to、' : ''}reason` : '请求内容应为 JSON 对象') },
   );
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body === undefined ? {} : body, { error: zhCN });
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('；'));
-  return parsed.data;
-}
-
-async function taskOr404(taskId: string) {
-  if (!isTaskId(taskId)) throw new HttpError(404, '找不到该待办：待办号应为 24 位十六进制字符，请从待办列表中打开');
-  const task = await getTask(taskId);
-  if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
-  return task;
-}
 
 function routeStep(task: Pick<TaskRecord, 'route' | 'step'>) {
   const route = routeById(task.route);
@@ -71,7 +58,7 @@ async function answer(task: TaskRecord & { taskToken: string }, goto: string) {
 
 export async function returnTask({ actor, params, body }: Request) {
   const task = await taskOr404(params.taskId);
-  const input = parse(reasonForm(true), body) as { to: string; reason: string };
+  const input = parseWith(reasonForm(true), body) as { to: string; reason: string };
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效，不能退回');
   if (!mayDecide(actor, task.assignment) || !mayRead(actor, task.secrecy)) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能退回`);
   const { route } = routeStep(task);
@@ -106,7 +93,7 @@ export async function returnTask({ actor, params, body }: Request) {
 
 export async function recallTask({ actor, params, body }: Request) {
   const mine = await taskOr404(params.taskId);
-  const input = parse(reasonForm(false), body) as { reason?: string };
+  const input = parseWith(reasonForm(false), body) as { reason?: string };
   if (mine.status !== 'decided' || mine.decidedBy !== actor.username) throw new HttpError(403, '只能撤回本人已办理的待办');
   if (mine.decision?.action === 'return') throw new HttpError(409, '退回的待办不能撤回');
   const after = (await listTasksOfDocument(mine.docId)).filter((t) => t.createdAt >= String(mine.decidedAt) && t.taskId !== mine.taskId);
@@ -136,7 +123,7 @@ export async function recallTask({ actor, params, body }: Request) {
 
 export async function withdrawDocument({ actor, params, body }: Request) {
   if (!isDocId(params.docId)) throw new HttpError(404, '找不到该文件：文件号应为 20 位十六进制字符');
-  const input = parse(reasonForm(false), body) as { reason?: string };
+  const input = parseWith(reasonForm(false), body) as { reason?: string };
   const doc = await getDocument(params.docId);
   if (!doc) throw new HttpError(404, `找不到文件 ${params.docId}`);
   if (doc.requester?.username !== actor.username) throw new HttpError(403, '只有提交人可以撤销本文件');

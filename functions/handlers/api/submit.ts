@@ -18,10 +18,9 @@ import { env } from '../../adapters/env.js';
 import { appendRegisterEntry, routeStartMarkItem } from '../../adapters/registers.js';
 import { ensureRouteStarted } from '../../adapters/route-starts.js';
 import { ROUTES, routeById } from '../../routes/index.js';
-import { HttpError, type Request } from './http.js';
+import { HttpError, parseWith, type Request } from './http.js';
 
 const INTERNAL = () => Object.values(ROUTES).filter((r) => r.kind === 'internal');
-const zhCN = z.locales.zhCN().localeError;
 
 const submission = z.strictObject(
   {
@@ -35,9 +34,7 @@ const submission = z.strictObject(
 );
 
 export async function submitInternalDocument({ actor, body }: Request) {
-  const parsed = submission.safeParse(body === undefined ? {} : body, { error: zhCN });
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('；'));
-  const input = parsed.data;
+  const input = parseWith(submission, body);
   const route = routeById(input.route);
   if (!route || route.kind !== 'internal') {
     throw new HttpError(400, `没有内部来文流程 ${input.route.slice(0, 40)}，可选：${INTERNAL().map((r) => `${r.id}（${r.name}）`).join('、')}`);

@@ -48,7 +48,7 @@ import { findUser, holdersOf, type DirectoryUser } from '../../adapters/director
 import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
-import { appendRegisterEntry } from '../../adapters/registers.js';
+import { appendRegisterEntry, chasingEntryOf } from '../../adapters/registers.js';
 import {
   chaseTaskItem,
   delegationsTo,
@@ -250,23 +250,7 @@ async function chaseTask({ actor, params, body }: Request) {
     serial = await appendRegisterEntry({
       register: 'chasing',
       year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
-      entry: () => ({
-        kind: '人工催办',
-        taskId: task.taskId,
-        docId: task.docId,
-        title: task.title,
-        secrecy: task.secrecy,
-        registerNumber: task.registerNumber,
-        step: task.step,
-        stepName: task.stepName,
-        assignment: task.assignment,
-        dueAt: task.dueAt,
-        chasedAt: at,
-        chasedBy: actor.username,
-        chasedByName: actor.name,
-        note,
-        notified,
-      }),
+      entry: () => chasingEntryOf(task, '人工催办', at, { chasedBy: actor.username, chasedByName: actor.name, note, notified }),
       extra: (n) => [
         chaseTaskItem(task.taskId, at),
         ...people.map((p) =>

@@ -6,7 +6,6 @@
  *   POST /tasks/{taskId}/decision  decide with an opinion: {"opinion": "...", ...step fields}
  */
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
-import { isTaskId } from '../../domain/ids.js';
 import { redactFor } from '../../domain/secrecy.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, describeRoute, mayDecide, parseDecision, stepOf, type StepDefinition } from '../../domain/route-platform.js';
@@ -17,13 +16,14 @@ import { setEntryFieldsItem } from '../../adapters/registers.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
-import { answerMarkItem, coReportedItem, decideTaskItem, toConfirmItem, getTask, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
+import { answerMarkItem, coReportedItem, decideTaskItem, toConfirmItem, listOpenTasksFor, type TaskRecord } from '../../adapters/tasks.js';
 import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
+import { taskOr404 } from './task-lookup.js';
 import { informing } from './inform.js';
 import { confirmDecision, myConfirmations, proxyDecision } from './proxy.js';
 import { decideExtension, noteProgress, requestExtension } from './handling.js';
@@ -45,12 +45,7 @@ function alreadyDecided(task: TaskRecord): HttpError {
   });
 }
 
-async function loadTask(taskId: string) {
-  if (!isTaskId(taskId)) throw new HttpError(404, '找不到该待办：待办号应为 24 位十六进制字符，请从待办列表中打开');
-  const task = await getTask(taskId);
-  if (!task) throw new HttpError(404, `找不到待办 ${taskId}`);
-  return task;
-}
+const loadTask = taskOr404;
 
 /** The step a task is for, from its route module (a task names its route and step). */
 function stepOfTask(task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition {
