@@ -12,7 +12,9 @@
  * Decided tasks carry gsi4pk BOX#done#<decider> (已办), set by decideTaskItem.
  */
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { initialReadStatus, type Delegation, type ReadStatus } from '../domain/task-operations.js';
+import { randomBytes } from 'node:crypto';
+import { computeDeadline } from '../domain/calendar.js';
+import { CHASE_UNREAD_AFTER_WORKING_DAYS, initialReadStatus, type Delegation, type ReadStatus } from '../domain/task-operations.js';
 import type { Secrecy } from '../domain/identity.js';
 import type { Assignment } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
@@ -375,3 +377,41 @@ export async function getDocumentsById(docIds: string[]): Promise<Map<string, Re
   return found;
 }
 
+
+/**
+ * A new circulation of a document to its readers (传阅, or 阅知 from a decision), chased after
+ * CHASE_UNREAD_AFTER_WORKING_DAYS. Commit `items` with the act's own record; then `finish()`
+ * writes the read items (up to 500, beyond one transaction) and clears the mark the reconciler
+ * would otherwise finish from.
+ */
+export function newCirculation(
+  doc: Pick<Circulation, 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'urgency'>,
+  readers: { username: string; name: string }[],
+  options: { order: Circulation['order']; note: string; by: { username: string; name: string }; now: Date },
+): { circulation: Circulation; items: TransactItem[]; finish(): Promise<void> } {
+  const at = options.now.toISOString();
+  const chaseAt = computeDeadline(options.now, { workingDays: CHASE_UNREAD_AFTER_WORKING_DAYS }, env.deadlineOptions).dueAt;
+  const circulation: Circulation = {
+    circId: randomBytes(8).toString('hex'),
+    docId: doc.docId,
+    title: doc.title,
+    secrecy: doc.secrecy,
+    registerNumber: doc.registerNumber,
+    urgency: doc.urgency,
+    readers,
+    order: options.order,
+    note: options.note,
+    by: options.by.username,
+    byName: options.by.name,
+    at,
+    chaseAfterWorkingDays: CHASE_UNREAD_AFTER_WORKING_DAYS,
+  };
+  return {
+    circulation,
+    items: [putCirculationItem(circulation), circulationMarkItem(circulation.circId, chaseAt, at)],
+    finish: async () => {
+      await writeReadItems(readItemsFor(circulation, chaseAt));
+      await clearCirculationMark(circulation.circId);
+    },
+  };
+}

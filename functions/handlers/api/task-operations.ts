@@ -11,7 +11,6 @@
  *   GET    /documents?box=todo|toread|read|done|tracking   my boxes (?limit, ?cursor)
  * Rules live in domain/task-operations.ts; items in adapters/task-operations.ts. No route is named.
  */
-import { randomBytes } from 'node:crypto';
 import { computeDeadline, localDate } from '../../domain/calendar.js';
 import { mayRead, mayTake, ROLE_NAMES, type Actor, type Secrecy } from '../../domain/identity.js';
 import { isDocId, isTaskId } from '../../domain/ids.js';
@@ -60,16 +59,11 @@ import {
   listNotifications,
   markReadItem,
   openReadItem,
-  circulationMarkItem,
-  clearCirculationMark,
-  putCirculationItem,
-  readItemsFor,
   putDelegationItems,
   putNotificationItem,
   readItemsOf,
   transferTaskItem,
-  writeReadItems,
-  type Circulation,
+  newCirculation,
 } from '../../adapters/task-operations.js';
 import { getTask, listOpenTasksFor, listTasksOfDocument, partitionsFor, strip, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, pageLimit, type Request, type RouteHandler } from './http.js';
@@ -329,22 +323,7 @@ async function circulate({ actor, params, body }: Request) {
 
   const now = clock();
   const at = now.toISOString();
-  const chaseAt = computeDeadline(now, { workingDays: CHASE_UNREAD_AFTER_WORKING_DAYS }, env.deadlineOptions).dueAt;
-  const circulation: Circulation = {
-    circId: randomBytes(8).toString('hex'),
-    docId: doc.docId,
-    title: doc.title,
-    secrecy: doc.secrecy,
-    registerNumber: doc.registerNumber,
-    urgency: doc.urgency,
-    readers: found.map((p) => ({ username: p.username, name: p.name })),
-    order,
-    note,
-    by: actor.username,
-    byName: actor.name,
-    at,
-    chaseAfterWorkingDays: CHASE_UNREAD_AFTER_WORKING_DAYS,
-  };
+  const { circulation, items, finish } = newCirculation(doc, found.map((p) => ({ username: p.username, name: p.name })), { order, note, by: actor, now });
   const line: SlipLine = {
     step: 'circulate',
     stepName: '传阅',
@@ -363,10 +342,9 @@ async function circulate({ actor, params, body }: Request) {
   await transactWithAudit(
     documentChain(doc.docId),
     { at, actor: actor.username, action: 'document.circulated', details: { circId: circulation.circId, order, note, readerCount: readers.length, readers } },
-    [putCirculationItem(circulation), putSlipLineItem(doc.docId, line, `circulate-${circulation.circId}`), circulationMarkItem(circulation.circId, chaseAt, at)],
+    [...items, putSlipLineItem(doc.docId, line, `circulate-${circulation.circId}`)],
   );
-  await writeReadItems(readItemsFor(circulation, chaseAt));
-  await clearCirculationMark(circulation.circId);
+  await finish();
   return { circId: circulation.circId, docId: doc.docId, order, readers: readers.length, circulatedAt: at };
 }
 
