@@ -4,6 +4,7 @@
  * (slipToJson) and as a PDF (renderSlipPdf in slip-pdf.ts).
  */
 import { z } from 'zod';
+import { ROLE_NAMES, type Role } from './identity.js';
 
 export interface SlipLine {
   step: string /* e.g. 'propose' */;
@@ -17,6 +18,17 @@ export interface SlipLine {
   /** Acting under a standing delegation (委托): whom the actor stands in for; printed "孙伟 代 赵敏". */
   onBehalfOf?: string;
   onBehalfOfName?: string;
+}
+
+/** The slip line someone writes on a task's step, printed with the step's role (阅批 — 赵敏（主要领导）). */
+export function slipLineFor(
+  task: { step: string; stepName: string; assignment: { role: Role } },
+  actor: { name: string; username: string },
+  at: string,
+  opinion: string,
+  details: SlipLine['details'],
+): SlipLine {
+  return { step: task.step, stepName: task.stepName, actorName: actor.name, actorUsername: actor.username, role: ROLE_NAMES[task.assignment.role], at, opinion, details };
 }
 
 export interface ProcessingSlip {

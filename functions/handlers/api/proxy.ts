@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { mayRead, ROLE_NAMES, type Actor, type Role } from '../../domain/identity.js';
 import { mayDecide } from '../../domain/route-platform.js';
+import { slipLineFor } from '../../domain/processing-slip.js';
 import { redactFor } from '../../domain/secrecy.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
@@ -67,16 +68,7 @@ export async function confirmDecision({ actor, params, body }: Request) {
       confirmedItem(actor.username, String(task.decidedAt), task.taskId),
       putSlipLineItem(
         task.docId,
-        {
-          step: task.step,
-          stepName: task.stepName,
-          actorName: actor.name,
-          actorUsername: actor.username,
-          role: ROLE_NAMES[task.assignment.role],
-          at,
-          opinion,
-          details: [{ label: '补签确认', value: `确认${String(decision.recordedByName)}${String(decision.recordedVia)}记录的意见` }],
-        },
+        slipLineFor(task, actor, at, opinion, [{ label: '补签确认', value: `确认${String(decision.recordedByName)}${String(decision.recordedVia)}记录的意见` }]),
         `${task.taskId}-confirm`,
       ),
     ]);

@@ -7,9 +7,9 @@
  *   POST /documents/{docId}/withdraw 撤销: the requester withdraws an internal document nobody has decided yet
  */
 import { z } from 'zod';
-import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
+import { mayRead } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
-import type { SlipLine } from '../../domain/processing-slip.js';
+import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
 import { flowSteps, GOTO_WITHDRAWN, mayDecide, stepOf } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
@@ -17,9 +17,8 @@ import { getDocument, putSlipLineItem, updateDocumentItem } from '../../adapters
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { answerMarkItem, closeOpenTaskItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
-import { routeById } from '../../routes/index.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { taskOr404 } from './task-lookup.js';
+import { routeStepOf, taskOr404 } from './task-lookup.js';
 
 const reasonForm = (required: boolean) =>
   z.strictObject(
@@ -32,23 +31,7 @@ const reasonForm = (required: boolean) =>
     { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段；可填写：${required ? 'to、' : ''}reason` : '请求内容应为 JSON 对象') },
   );
 
-function routeStep(task: Pick<TaskRecord, 'route' | 'step'>) {
-  const route = routeById(task.route);
-  const step = route && stepOf(route, task.step);
-  if (!route || !step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
-  return { route, step };
-}
-
-const slipLine = (task: Pick<TaskRecord, 'step' | 'stepName' | 'assignment'>, actor: Actor, at: string, opinion: string, details: SlipLine['details']): SlipLine => ({
-  step: task.step,
-  stepName: task.stepName,
-  actorName: actor.name,
-  actorUsername: actor.username,
-  role: ROLE_NAMES[task.assignment.role],
-  at,
-  opinion,
-  details,
-});
+const slipLine = slipLineFor;
 
 async function answer(task: TaskRecord & { taskToken: string }, goto: string) {
   const delivery = await deliverDecision({ ...task, answer: { goto } });
@@ -61,7 +44,7 @@ export async function returnTask({ actor, params, body }: Request) {
   const input = parseWith(reasonForm(true), body) as { to: string; reason: string };
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效，不能退回');
   if (!mayDecide(actor, task.assignment) || !mayRead(actor, task.secrecy)) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能退回`);
-  const { route } = routeStep(task);
+  const { route } = routeStepOf(task);
   const order = flowSteps(route.flow);
   const target = stepOf(route, input.to);
   const done = new Set((await listTasksOfDocument(task.docId)).filter((t) => t.status === 'decided').map((t) => t.step));

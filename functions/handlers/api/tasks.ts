@@ -7,9 +7,9 @@
  */
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
 import { redactFor } from '../../domain/secrecy.js';
-import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
-import { decisionDetails, describeRoute, mayDecide, parseDecision, stepOf, type StepDefinition } from '../../domain/route-platform.js';
-import { ROUTES, routeById } from '../../routes/index.js';
+import { formatSlipTime, slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
+import { decisionDetails, describeRoute, mayDecide, parseDecision, type StepDefinition } from '../../domain/route-platform.js';
+import { ROUTES } from '../../routes/index.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
 import { setEntryFieldsItem } from '../../adapters/registers.js';
@@ -23,7 +23,7 @@ import { holdsRole } from '../../adapters/directory.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
-import { taskOr404 } from './task-lookup.js';
+import { routeStepOf, taskOr404 } from './task-lookup.js';
 import { informing } from './inform.js';
 import { confirmDecision, myConfirmations, proxyDecision } from './proxy.js';
 import { decideExtension, noteProgress, requestExtension } from './handling.js';
@@ -47,13 +47,7 @@ function alreadyDecided(task: TaskRecord): HttpError {
 
 const loadTask = taskOr404;
 
-/** The step a task is for, from its route module (a task names its route and step). */
-function stepOfTask(task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition {
-  const route = routeById(task.route);
-  const step = route && stepOf(route, task.step);
-  if (!step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
-  return step;
-}
+const stepOfTask = (task: Pick<TaskRecord, 'route' | 'step'>): StepDefinition => routeStepOf(task).step;
 
 /** A co-handling department's report: its task decided, its slip line, the lead no longer waiting for it. */
 async function reportCoHandling(task: TaskRecord & { coOf?: string }, actor: Actor, decision: Record<string, unknown>, line: SlipLine) {
@@ -139,13 +133,7 @@ export async function decideTask(
   const recorded = recordedBy ? { recordedBy: recordedBy.actor.username, recordedByName: recordedBy.actor.name, recordedVia: recordedBy.via } : {};
   Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf, ...recorded });
   const line: SlipLine = {
-    step: task.step,
-    stepName: step.name,
-    actorName: actor.name,
-    actorUsername: actor.username,
-    role: ROLE_NAMES[task.assignment.role],
-    at,
-    opinion: String(decision.opinion ?? ''),
+    ...slipLineFor({ ...task, stepName: step.name }, actor, at, String(decision.opinion ?? ''), []),
     details: [
       ...decisionDetails(step, decision, config),
       ...(task.returnedFrom ? [{ label: resume === 'direct' ? '直送' : '重走', value: resume === 'direct' ? `直接送回${task.returnedFrom.stepName}` : '按流程重新办理' }] : []),
