@@ -370,6 +370,8 @@ export const routes: RouteSpec[] = [
   { method: 'POST', path: '/tasks/{taskId}/decision', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/return', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/recall', function: 'api-tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/signers', function: 'api-tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/signers/remove', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/proxy-decision', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/confirm', function: 'api-tasks' },
   { method: 'GET', path: '/me/confirmations', function: 'api-tasks' },

@@ -14,13 +14,17 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, Secrecy } from '../domain/identity.js';
 import type { Assignment, Urgency } from '../domain/route-platform.js';
+import type { SigningPlan } from '../domain/countersign.js';
 import { documentClient } from './clients.js';
 import { batchGetInOrder, decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
-/** recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销). */
-export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn';
+/**
+ * recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销).
+ * A signer's task (会签 …) may also be waiting (not yet their turn), removed (减签) or closed (settled without them).
+ */
+export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn' | 'waiting' | 'removed' | 'closed';
 
 export interface TaskRecord {
   taskId: string;
@@ -60,6 +64,10 @@ export interface TaskRecord {
   coOf?: string;
   /** On a lead task: the co-handling departments whose report is still awaited. */
   coPending?: string[];
+  /** A signer's own task (会签/或签/票签/依次): it signs for this step task and answers no route. */
+  signOf?: string;
+  /** On the step task the route waits on: its signers and the completion rule. */
+  signing?: SigningPlan;
   /** This task is a step taken again after a later step returned the document (退回). */
   returnedFrom?: { step: string; stepName: string; byName: string; reason: string };
 }
@@ -70,7 +78,7 @@ export interface TaskRecord {
 // Read from the task itself, never from a list: its route run, calendar warning, answer and progress notes.
 type Unprojected = Exclude<
   keyof TaskRecord,
-  'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | 'executionArn' | 'beyondKnownCalendar' | 'answer' | 'progress' | 'coOf' | 'coPending' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]
+  'taskId' | 'decision' | 'decidedBy' | 'decidedByName' | 'decidedAt' | 'executionArn' | 'beyondKnownCalendar' | 'answer' | 'progress' | 'coOf' | 'coPending' | 'signOf' | 'signing' | (typeof OPEN_TASK_INDEX_ATTRIBUTES)[number]
 >;
 const _everyFieldProjected: [Unprojected] extends [never] ? true : Unprojected = true;
 void _everyFieldProjected;
@@ -82,6 +90,11 @@ interface TaskItem extends TaskRecord {
 
 export function taskIdOf(taskToken: string): string {
   return createHash('sha256').update(taskToken).digest('hex').slice(0, 24);
+}
+
+/** A signer's task id: from the step task, the person and the plan version they joined at (a 减签 signer may be added again). */
+export function signerTaskId(stepTaskId: string, username: string, version: number): string {
+  return createHash('sha256').update(`${stepTaskId}:sign:${username}:${version}`).digest('hex').slice(0, 24);
 }
 
 export const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
@@ -108,19 +121,26 @@ export const strip = (item: Record<string, unknown>): TaskRecord => {
   return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
 };
 
+const listedKeys = (task: Pick<TaskRecord, 'taskId' | 'dueAt' | 'assignment'>) => ({
+  gsi1pk: assignmentPartition(task.assignment),
+  gsi1sk: `${task.dueAt}#${task.taskId}`,
+  gsi2pk: 'OPEN',
+  gsi2sk: `${task.dueAt}#${task.taskId}`,
+});
+
 /**
  * The task as a transaction item: written with its audit event in one transaction, and only
- * once (a retried Lambda for the same token fails the condition and changes nothing).
+ * once (a retried Lambda for the same token fails the condition and changes nothing). Only an
+ * open task is listed (待办, the sweep): a step task with signers, or a signer waiting for
+ * their turn, is not.
  */
 export function putTaskItem(task: TaskRecord, taskToken: string): TransactItem {
+  const listed = task.status === 'open' && !task.signing;
   const item: TaskItem & Record<string, unknown> = {
     ...taskKey(task.taskId),
     ...task,
     taskToken,
-    gsi1pk: assignmentPartition(task.assignment),
-    gsi1sk: `${task.dueAt}#${task.taskId}`,
-    gsi2pk: 'OPEN',
-    gsi2sk: `${task.dueAt}#${task.taskId}`,
+    ...(listed ? listedKeys(task) : {}),
     gsi3pk: `DOC#${task.docId}`,
     gsi3sk: `${task.createdAt}#${task.taskId}`,
   };
@@ -472,6 +492,73 @@ export function coReportedItem(leadTaskId: string, department: string): Transact
       UpdateExpression: 'DELETE coPending :dept',
       ConditionExpression: 'contains(coPending, :code)',
       ExpressionAttributeValues: { ':dept': new Set([department]), ':code': department },
+    },
+  };
+}
+
+// ---- several signers on one step (会签/或签/票签/依次, 加签/减签) --------------------------------------
+
+/**
+ * The step task's signing plan moves from `version` to the next; once settled, the step task is
+ * decided in the same update (one item, one operation per transaction) and its answer marked.
+ */
+export function updatePlanItem(taskId: string, plan: SigningPlan, version: number, settled?: { by: string; byName: string; at: string; decision: Record<string, unknown> }): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: `SET signing = :plan${settled ? ', #status = :decided, decidedBy = :by, decidedByName = :name, decidedAt = :at, decision = :decision' : ''}`,
+      ConditionExpression: '#status = :open AND signing.version = :version',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':plan': plan,
+        ':open': 'open',
+        ':version': version,
+        ...(settled ? { ':decided': 'decided', ':by': settled.by, ':name': settled.byName, ':at': settled.at, ':decision': settled.decision } : {}),
+      },
+    },
+  };
+}
+
+/** A signer's turn comes (依次, or after a 前加签): the task opens, with its own deadline, in the lists. */
+export function openSignerItem(task: Pick<TaskRecord, 'taskId' | 'assignment'>, dueAt: string): TransactItem {
+  const keys = listedKeys({ ...task, dueAt });
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(task.taskId),
+      UpdateExpression: 'SET #status = :open, dueAt = :due, gsi1pk = :g1, gsi1sk = :g1s, gsi2pk = :g2, gsi2sk = :g2s',
+      ConditionExpression: '#status = :waiting',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':open': 'open', ':waiting': 'waiting', ':due': dueAt, ':g1': keys.gsi1pk, ':g1s': keys.gsi1sk, ':g2': keys.gsi2pk, ':g2s': keys.gsi2sk },
+    },
+  };
+}
+
+/** 前加签: the signer waits for the one added before them; the task leaves the lists meanwhile. */
+export function holdSignerItem(taskId: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :waiting REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':waiting': 'waiting', ':open': 'open' },
+    },
+  };
+}
+
+/** A signer taken off (减签), or no longer needed once the step is settled, or with their step closed. */
+export function closeSignerItem(taskId: string, status: 'removed' | 'closed', at: string): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :status, closedAt = :at REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status IN (:open, :waiting)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ':at': at, ':open': 'open', ':waiting': 'waiting' },
     },
   };
 }

@@ -122,7 +122,7 @@ export function actorFromClaims(claims: Record<string, unknown>): Actor {
   };
 }
 
-export function mayRead(actor: Actor, secrecy: Secrecy): boolean {
+export function mayRead(actor: Pick<Actor, 'clearance'>, secrecy: Secrecy): boolean {
   return SECRECY_LEVELS.indexOf(actor.clearance) >= SECRECY_LEVELS.indexOf(secrecy);
 }
 

@@ -9,6 +9,10 @@ import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
 import { localDate, type DeadlineRule } from './calendar.js';
 import type { Actor, Role, Secrecy } from './identity.js';
+import { SIGN_MODE_NAMES, type CountersignRequest } from './countersign.js';
+
+/** The signers an earlier decision named, with their names as the directory gave them then. */
+export type NamedSigners = CountersignRequest & { names?: string[] };
 
 export type Urgency = '特急' | '加急' | '平件';
 export const URGENCIES: Urgency[] = ['特急', '加急', '平件'];
@@ -75,6 +79,14 @@ export interface StepDefinition {
    * the lead only, and the lead's decision waits for every co-handler's report.
    */
   coHandlers?(decisions: Decisions): Assignment[];
+  /**
+   * Several signers on this step (会签/或签/票签/依次) when an earlier decision named them: the route
+   * still waits on one task; each signer gets their own and the step is decided by the plan's rule.
+   * A step with signers must not be one a detour reads (its decision is the signers' outcome).
+   */
+  countersign?(decisions: Decisions): NamedSigners | undefined;
+  /** A decision field naming the signers of a later step: each must exist and hold the role. */
+  namesSigners?: { field: string; role: Role; label: string };
   /** Whom a decision makes the document known to (阅知) without holding the route: a circulation. */
   informs?(decision: Record<string, unknown>): { role: Role; reason: string } | undefined;
 }
@@ -227,7 +239,12 @@ export const STEP_OPERATIONS = {
   circulate: { name: '传阅', call: 'POST /documents/{docId}/circulate' },
   chase: { name: '催办', call: 'POST /tasks/{taskId}/chase' },
   recall: { name: '撤回', call: 'POST /tasks/{taskId}/recall' },
+  addSigner: { name: '加签', call: 'POST /tasks/{taskId}/signers' },
+  removeSigner: { name: '减签', call: 'POST /tasks/{taskId}/signers/remove' },
 } as const;
+
+/** Operations only a step with signers (会签 …) has. */
+const SIGNING_OPERATIONS = new Set<string>(['addSigner', 'removeSigner']);
 
 /**
  * Each step's form as JSON Schema and the operations it allows, for the console and the CLI to
@@ -243,7 +260,9 @@ export function describeRoute(route: RouteDefinition) {
     flow: route.flow,
     steps: route.steps.map((s) => {
       const earlier = order.slice(0, order.indexOf(s.id));
-      const operations = (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[]).filter((op) => op !== 'return' || earlier.length > 0);
+      const operations = (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[])
+        .filter((op) => op !== 'return' || earlier.length > 0)
+        .filter((op) => !SIGNING_OPERATIONS.has(op) || s.countersign);
       return {
         id: s.id,
         name: s.name,
@@ -252,6 +271,9 @@ export function describeRoute(route: RouteDefinition) {
         operations: operations.map((op) => ({ id: op, ...STEP_OPERATIONS[op] })),
         ...(earlier.length ? { returnTo: earlier } : {}),
         ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
+        ...(s.namesSigners ? { namesSigners: s.namesSigners } : {}),
+        // A signer adds their vote to the step's form: {"agree": false, "opinion": "…"}.
+        ...(s.countersign ? { countersign: { modes: SIGN_MODE_NAMES, vote: { agree: { type: 'boolean', default: true, description: '同意（true）或不同意（false）' } } } } : {}),
       };
     }),
   };

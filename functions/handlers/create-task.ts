@@ -8,6 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
 import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
 import { stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
+import { newPlan, SIGN_MODE_NAMES } from '../domain/countersign.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
@@ -17,7 +18,7 @@ import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, chasingEntryOf } from '../adapters/registers.js';
-import { listTasksOfDocument, markUnclearedItem, putTaskItem, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
+import { listTasksOfDocument, markUnclearedItem, putTaskItem, signerTaskId, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
 export interface CreateTaskEvent {
   taskToken: string;
@@ -82,6 +83,24 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     assignment,
     coOf: taskId,
   }));
+  // 会签/或签/票签/依次: the route waits on this task; each signer gets their own, by the plan's rule.
+  const named = step.countersign?.(decisions);
+  const signerTasks: TaskRecord[] = [];
+  if (named) {
+    const people = named.signers.map((username, i) => ({ username, name: named.names?.[i] ?? username, taskId: signerTaskId(taskId, username, 0) }));
+    const plan = newPlan(named, people);
+    for (const signer of plan.signers) {
+      signerTasks.push({
+        ...task,
+        taskId: signer.taskId,
+        stepName: `${step.name}（${SIGN_MODE_NAMES[named.mode]}）`,
+        assignment: { role: task.assignment.role, username: signer.username },
+        status: signer.status === 'pending' ? 'open' : 'waiting',
+        signOf: taskId,
+      });
+    }
+    task.signing = plan;
+  }
   const leadItem = putTaskItem(task, event.taskToken);
   if (coTasks.length) (leadItem.Put!.Item as Record<string, unknown>).coPending = new Set(coTasks.map((t) => t.assignment.department!));
   try {
@@ -93,21 +112,33 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
         at: task.createdAt,
         actor: 'system:route',
         action: 'task.created',
-        details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt, ...(coTasks.length ? { coHandlers: coTasks.map((t) => ({ taskId: t.taskId, assignment: t.assignment })) } : {}) },
+        details: {
+          taskId,
+          step: step.id,
+          assignment: task.assignment,
+          dueAt: task.dueAt,
+          ...(coTasks.length ? { coHandlers: coTasks.map((t) => ({ taskId: t.taskId, assignment: t.assignment })) } : {}),
+          ...(task.signing ? { signing: { mode: task.signing.mode, ratio: task.signing.ratio, signers: task.signing.signers.map((x) => ({ username: x.username, taskId: x.taskId })) } } : {}),
+        },
       },
-      [leadItem, updateDocumentItem(doc.docId, { currentStep: step.id }), ...coTasks.map((t) => putTaskItem(t, ''))],
+      [leadItem, updateDocumentItem(doc.docId, { currentStep: step.id }), ...[...coTasks, ...signerTasks].map((t) => putTaskItem(t, ''))],
       head,
     );
   } catch (err) {
     if (!(err instanceof TransactionConflict && err.failedIndexes.includes(0))) throw err;
     // Created by an earlier invocation for the same token: finish what it may not have.
-    await flagIfNobodyCleared(task, doc);
+    await flagUncleared(task, signerTasks, doc);
     return { taskId, dueAt: task.dueAt };
   }
   // Email/SMS delivery is not wired yet; the task list is where people find their work.
   logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
-  await flagIfNobodyCleared(task, doc);
+  await flagUncleared(task, signerTasks, doc);
   return { taskId, dueAt: task.dueAt };
+}
+
+/** The step's own task, or each signer's when it has signers: whoever must act has to be cleared. */
+async function flagUncleared(task: TaskRecord, signerTasks: TaskRecord[], doc: DocumentRecord): Promise<void> {
+  for (const t of signerTasks.length ? signerTasks : [task]) await flagIfNobodyCleared(t, doc);
 }
 
 /**

@@ -10,13 +10,15 @@
  *   report-key (人财物重要报告): register → director proposes → deputy reads → main leader reads,
  *     the same working day → department handles → office files
  */
-import { form, opinion, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
+import { countersignRequest, signersDetail } from '../domain/countersign.js';
+import { form, opinion, type NamedSigners, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
 import {
   archiveClassOf,
   departmentHandleStep,
   leaderDecisionStep,
   meetingStep,
   officeFileStep,
+  proposeDeadline,
   proposeStep,
   readStep,
   requesterExecuteStep,
@@ -40,15 +42,20 @@ export const requestGeneral: RouteDefinition = {
   archiveClass: internalArchive,
 };
 
-/** 拟办 for an internal request: the director's proposal; a department only where handling follows. */
+/**
+ * 拟办 for an internal request: the director's proposal; a department only where handling follows.
+ * A request spanning several leaders' areas goes to each of them (会签, 或签, 票签 or 依次审批).
+ */
 const proposeRequest: StepDefinition = {
   id: 'propose',
   name: '拟办',
-  ask: '请提出拟办意见，呈分管领导',
-  comment: '拟办: the office director proposes how the request should be decided',
-  form: form({ opinion }),
-  deadline: (u) => (u === '特急' ? { minutes: 10 } : u === '加急' ? { workingDays: 1 } : { workingDays: 3 }),
+  ask: '请提出拟办意见，呈分管领导；涉及多位分管领导的，可指定会签',
+  comment: '拟办: the office director proposes how the request should be decided, and who of the deputies signs',
+  form: form({ opinion, countersign: countersignRequest('会签').optional() }),
+  deadline: proposeDeadline,
   assign: () => ({ role: 'office-director' }),
+  namesSigners: { field: 'countersign', role: 'deputy-leader', label: '分管领导' },
+  details: (d) => signersDetail(d.countersign as NamedSigners | undefined),
 };
 
 export const requestImportant: RouteDefinition = {
@@ -57,7 +64,10 @@ export const requestImportant: RouteDefinition = {
   kind: 'internal',
   steps: [
     proposeRequest,
-    readStep({ id: 'deputyInstruct', name: '分管领导阅示', role: 'deputy-leader', comment: 'deputyInstruct: the deputy leader gives his view before the main leader decides' }),
+    {
+      ...readStep({ id: 'deputyInstruct', name: '分管领导阅示', role: 'deputy-leader', comment: 'deputyInstruct: the deputy leader (or the deputies the proposal named, by its rule) gives a view before the main leader decides' }),
+      countersign: (d) => d.propose?.countersign as NamedSigners | undefined,
+    },
     leaderDecisionStep({ id: 'leaderDecide', name: '主要领导批示', role: 'main-leader', meeting: '总经理办公会', comment: 'leaderDecide: the main leader approves, refuses or sends the request to the executive meeting' }),
     meetingStep({ id: 'executiveMeeting', name: '总经理办公会', meeting: '总经理办公会' }),
     requesterExecuteStep(),

@@ -21,6 +21,9 @@ export const LOCAL_USERS: LocalUser[] = [
   { username: 'liqiang', name: '李强', groups: ['office-director'], department: 'BGS', clearance: '机密' },
   { username: 'zhaomin', name: '赵敏', groups: ['main-leader'], department: 'BGS', clearance: '绝密' },
   { username: 'sunwei', name: '孙伟', groups: ['deputy-leader'], department: 'BGS', clearance: '机密' },
+  // Two more deputies, each over other areas: a request spanning areas goes to them together (会签).
+  { username: 'gaofeng', name: '高峰', groups: ['deputy-leader'], department: 'BGS', clearance: '机密' },
+  { username: 'hexin', name: '何欣', groups: ['deputy-leader'], department: 'BGS', clearance: '秘密' },
   { username: 'zhoujie', name: '周杰', groups: ['dept-head'], department: 'SCJSK', clearance: '秘密' },
   { username: 'chenjing', name: '陈静', groups: ['dept-head'], department: 'CWK', clearance: '秘密' },
   { username: 'liuyang', name: '刘洋', groups: ['staff'], department: 'SCJSK', clearance: '非密' },

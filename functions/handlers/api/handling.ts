@@ -21,7 +21,7 @@ import { env } from '../../adapters/env.js';
 import { putNotificationItem } from '../../adapters/task-operations.js';
 import { addProgressItem, decideExtensionItem, requestExtensionItem, type ExtensionRequest, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { taskOr404 } from './task-lookup.js';
+import { refuseStepWithSigners, taskOr404 } from './task-lookup.js';
 
 /** A task item carries at most this many progress notes (items stay well under DynamoDB's 400 KB). */
 export const MAX_PROGRESS_NOTES = 50;
@@ -32,6 +32,7 @@ const text = (label: string, field: string) => z.string({ error: `请填写${lab
 async function openTaskOf(actor: Actor, taskId: string, who: 'holder' | 'director'): Promise<TaskRecord> {
   const task = await taskOr404(taskId);
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效');
+  refuseStepWithSigners(task);
   if (who === 'holder' && !mayDecide(actor, task.assignment)) throw new HttpError(403, `该待办不由您（${actor.name}）办理`);
   if (who === 'director' && !actor.roles.includes('office-director')) throw new HttpError(403, '延期申请由办公室主任审批');
   if (!mayRead(actor, task.secrecy)) throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级不足`);

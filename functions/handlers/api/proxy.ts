@@ -18,7 +18,7 @@ import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { confirmDecisionItem, confirmedItem, listToConfirm } from '../../adapters/tasks.js';
 import { HttpError, pageLimit, parseWith, type Request } from './http.js';
-import { taskOr404 } from './task-lookup.js';
+import { refuseStepWithSigners, taskOr404 } from './task-lookup.js';
 import { decideTask } from './tasks.js';
 
 /** Who records for a leader: the office (文书, 秘书, 办公室主任). */
@@ -35,6 +35,7 @@ export async function proxyDecision({ actor, params, body }: Request) {
   if (!(VIA as readonly unknown[]).includes(via)) throw new HttpError(400, `请填写领导指示的方式（via）：${VIA.join('、')}`);
   const task = await taskOr404(params.taskId);
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效');
+  refuseStepWithSigners(task);
   if (!LEADERS.has(task.assignment.role)) throw new HttpError(400, '只有领导的待办可以补签');
   const person = await findUser(leader);
   if (!person?.enabled) throw new HttpError(400, `找不到领导 ${leader}`);

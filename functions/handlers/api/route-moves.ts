@@ -16,9 +16,9 @@ import { now as clock } from '../../adapters/clock.js';
 import { getDocument, putSlipLineItem, updateDocumentItem } from '../../adapters/documents.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
-import { answerMarkItem, closeOpenTaskItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
+import { answerMarkItem, closeOpenTaskItem, closeSignerItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { routeStepOf, taskOr404 } from './task-lookup.js';
+import { refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
 
 const reasonForm = (required: boolean) =>
   z.strictObject(
@@ -33,6 +33,13 @@ const reasonForm = (required: boolean) =>
 
 const slipLine = slipLineFor;
 
+/** The task a route waits on (not a co-handler's or a signer's, which answer no route). */
+const routeTask = (t: TaskRecord) => !t.coOf && !t.signOf;
+
+/** Co-handlers' and signers' tasks still open under a step task that is closing: they close with it. */
+const companionsClosing = (tasks: TaskRecord[], stepTaskId: string, at: string) =>
+  tasks.filter((t) => (t.coOf === stepTaskId || t.signOf === stepTaskId) && (t.status === 'open' || t.status === 'waiting')).map((t) => closeSignerItem(t.taskId, 'closed', at));
+
 async function answer(task: TaskRecord & { taskToken: string }, goto: string) {
   const delivery = await deliverDecision({ ...task, answer: { goto } });
   if (delivery === 'expired') throw new HttpError(409, '已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
@@ -44,6 +51,8 @@ export async function returnTask({ actor, params, body }: Request) {
   const input = parseWith(reasonForm(true), body) as { to: string; reason: string };
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效，不能退回');
   if (!mayDecide(actor, task.assignment) || !mayRead(actor, task.secrecy)) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能退回`);
+  if (task.signOf) throw new HttpError(409, '会签中不能单独退回；如不同意，请签署不同意意见（agree: false）');
+  refuseStepWithSigners(task);
   const { route } = routeStepOf(task);
   const order = flowSteps(route.flow);
   const target = stepOf(route, input.to);
@@ -79,8 +88,9 @@ export async function recallTask({ actor, params, body }: Request) {
   const input = parseWith(reasonForm(false), body) as { reason?: string };
   if (mine.status !== 'decided' || mine.decidedBy !== actor.username) throw new HttpError(403, '只能撤回本人已办理的待办');
   if (mine.decision?.action === 'return') throw new HttpError(409, '退回的待办不能撤回');
+  if (!routeTask(mine)) throw new HttpError(409, '协办反馈或会签意见不能撤回；如需更正请联系办公室');
   const after = (await listTasksOfDocument(mine.docId)).filter((t) => t.createdAt >= String(mine.decidedAt) && t.taskId !== mine.taskId);
-  const next = after.find((t) => t.status === 'open');
+  const next = after.find((t) => t.status === 'open' && routeTask(t));
   if (!next || after.some((t) => t.status === 'decided')) throw new HttpError(409, '下一步已办理（或流程已结束），不能撤回；如需更改请联系下一步办理人退回');
   const nextTask = (await getTask(next.taskId))!;
   const at = clock().toISOString();
@@ -92,6 +102,7 @@ export async function recallTask({ actor, params, body }: Request) {
       [
         closeOpenTaskItem(next.taskId, 'recalled', actor, at, mine.step),
         updateDocumentItem(mine.docId, { moved: true }),
+        ...companionsClosing(after, next.taskId, at),
         putSlipLineItem(mine.docId, slipLine(mine, actor, at, reason, [{ label: '撤回', value: `${next.stepName}（尚未办理）` }]), `${next.taskId}-recall`),
         answerMarkItem(next, at),
       ],
@@ -112,7 +123,7 @@ export async function withdrawDocument({ actor, params, body }: Request) {
   if (doc.requester?.username !== actor.username) throw new HttpError(403, '只有提交人可以撤销本文件');
   const tasks = await listTasksOfDocument(doc.docId);
   if (doc.status !== 'in-progress' || tasks.some((t) => t.status === 'decided')) throw new HttpError(409, '本文件已有批示或已办结，不能撤销');
-  const open = tasks.find((t) => t.status === 'open');
+  const open = tasks.find((t) => t.status === 'open' && routeTask(t));
   if (!open) throw new HttpError(409, '流程正在流转，请稍后再撤销');
   const openTask = (await getTask(open.taskId))!;
   const at = clock().toISOString();
@@ -125,6 +136,7 @@ export async function withdrawDocument({ actor, params, body }: Request) {
       [
         closeOpenTaskItem(open.taskId, 'withdrawn', actor, at, GOTO_WITHDRAWN),
         updateDocumentItem(doc.docId, { status: 'withdrawn' }),
+        ...companionsClosing(tasks, open.taskId, at),
         putSlipLineItem(doc.docId, line, `${open.taskId}-withdraw`),
         answerMarkItem(open, at),
       ],

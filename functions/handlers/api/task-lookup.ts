@@ -2,6 +2,7 @@
 import { isTaskId } from '../../domain/ids.js';
 import { stepOf, type RouteDefinition, type StepDefinition } from '../../domain/route-platform.js';
 import { routeById } from '../../routes/index.js';
+import { formatSlipTime } from '../../domain/processing-slip.js';
 import { getTask, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError } from './http.js';
 
@@ -19,4 +20,19 @@ export function routeStepOf(task: Pick<TaskRecord, 'route' | 'step'>): { route: 
   const step = route && stepOf(route, task.step);
   if (!route || !step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
   return { route, step };
+}
+
+/** Someone decided it first: who and when, in the 409 the user sees. */
+export function alreadyDecided(task: TaskRecord): HttpError {
+  const when = task.decidedAt ? formatSlipTime(task.decidedAt) : '';
+  return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
+    decidedBy: task.decidedBy,
+    decidedByName: task.decidedByName,
+    decidedAt: task.decidedAt,
+  });
+}
+
+/** The step task of a step with signers (会签 …) is decided by their plan, never directly. */
+export function refuseStepWithSigners(task: Pick<TaskRecord, 'signing'>): void {
+  if (task.signing) throw new HttpError(409, '本步骤由多人签署（会签），请在各自的会签待办中办理；调整签署人员请用加签、减签');
 }

@@ -66,6 +66,7 @@ import {
   newCirculation,
 } from '../../adapters/task-operations.js';
 import { getTask, listOpenTasksFor, listTasksOfDocument, partitionsFor, strip, type TaskRecord } from '../../adapters/tasks.js';
+import { refuseStepWithSigners } from './task-lookup.js';
 import { HttpError, pageLimit, type Request, type RouteHandler } from './http.js';
 
 const today = () => localDate(clock(), env.branchConfig.timeZone);
@@ -78,7 +79,7 @@ export function holderText(a: Assignment, name?: string): string {
 }
 
 /** Is a directory person cleared for this 密级? */
-const clearedFor = (p: DirectoryUser, secrecy: Secrecy) => mayRead({ username: p.username, name: p.name, roles: [], clearance: p.clearance }, secrecy);
+const clearedFor = (p: DirectoryUser, secrecy: Secrecy) => mayRead(p, secrecy);
 
 function refuse(status: number, message: string): never {
   throw new HttpError(status, message);
@@ -90,6 +91,9 @@ async function loadOpenTask(taskId: string, verb: string) {
   if (!task) refuse(404, `找不到待办 ${taskId}`);
   if (task.status === 'decided') refuse(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${formatSlipTime(task.decidedAt ?? '')} 办理，无需${verb}`);
   if (task.status === 'expired') refuse(409, `该待办已失效（流程不再等待此步骤），无需${verb}`);
+  if (task.status !== 'open') refuse(409, `该待办尚未轮到或已关闭（减签、签署结果已定），无需${verb}`);
+  // A step with several signers is chased and handed on signer by signer (加签/减签 change who signs).
+  refuseStepWithSigners(task);
   return task;
 }
 
@@ -177,6 +181,7 @@ async function showDelegation({ actor }: Request) {
 async function transfer({ actor, params, body }: Request) {
   const task = await loadOpenTask(params.taskId, '转办');
   const a = task.assignment;
+  if (task.signOf) refuse(409, '会签待办不能转办；调整签署人员请用加签、减签');
   if (!mayTransfer(actor, a)) refuse(403, `该待办应由 ${holderText(a)} 办理，您（${actor.name}）无权转办；如需转交请联系办公室主任`);
   if (!mayRead(actor, task.secrecy)) refuse(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，不能转办`);
   const parsed = parseBody(transferBody, body);

@@ -7,7 +7,7 @@
  */
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
 import { redactFor } from '../../domain/secrecy.js';
-import { formatSlipTime, slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
+import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, describeRoute, mayDecide, parseDecision, type StepDefinition } from '../../domain/route-platform.js';
 import { ROUTES } from '../../routes/index.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
@@ -23,7 +23,8 @@ import { holdsRole } from '../../adapters/directory.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
-import { routeStepOf, taskOr404 } from './task-lookup.js';
+import { alreadyDecided, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
+import { addSignerOperation, removeSignerOperation, signForStep, splitVote } from './countersign.js';
 import { informing } from './inform.js';
 import { confirmDecision, myConfirmations, proxyDecision } from './proxy.js';
 import { decideExtension, noteProgress, requestExtension } from './handling.js';
@@ -34,15 +35,6 @@ function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   if (a.username) return a.username;
   const dept = a.department ? env.branchConfig.departments.find((d) => d.code === a.department)?.name ?? a.department : '';
   return `${dept}${ROLE_NAMES[a.role]}`;
-}
-
-function alreadyDecided(task: TaskRecord): HttpError {
-  const when = task.decidedAt ? formatSlipTime(task.decidedAt) : '';
-  return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
-    decidedBy: task.decidedBy,
-    decidedByName: task.decidedByName,
-    decidedAt: task.decidedAt,
-  });
 }
 
 const loadTask = taskOr404;
@@ -86,6 +78,9 @@ export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
   if (task.status === 'decided') throw alreadyDecided(task);
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
+  if (task.status === 'waiting') throw new HttpError(409, '还未轮到您签署，请等待前面的人员签署');
+  if (task.status !== 'open') throw new HttpError(409, '该待办已关闭（已减签，或签署结果已定），无需办理');
+  refuseStepWithSigners(task);
   // Acting for someone under a standing delegation in force (委托): "孙伟 代 赵敏".
   const onBehalf = await actingForTask(actor, task.assignment);
   if (!mayDecide(actor, task.assignment) && !onBehalf) {
@@ -116,7 +111,9 @@ export async function decideTask(
   if (waitingFor.length) {
     throw new HttpError(409, `请等待协办科室反馈后再办理：${waitingFor.map((code) => config.departments.find((d) => d.code === code)?.name ?? code).join('、')}`);
   }
-  const { resume, form } = splitResume(task, body);
+  // A signer of a step with several (会签 …) adds a vote to the step's form.
+  const vote = task.signOf ? splitVote(body) : { agree: true, form: body };
+  const { resume, form } = splitResume(task, vote.form);
   const parsed = parseDecision(step, form, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
 
@@ -127,6 +124,17 @@ export async function decideTask(
     const person = await holdsRole(String(decision[named.field]), named.role);
     if (!person) throw new HttpError(400, `找不到${named.label} ${String(decision[named.field])}：请填写${named.label}的用户名`);
     decision[`${named.field}Name`] = person.name;
+  }
+  const signers = step.namesSigners && (decision[step.namesSigners.field] as { signers: string[] } | undefined);
+  if (signers) {
+    // Each named signer must exist, hold the role and be cleared for the document: the step waits for them.
+    const { role, label } = step.namesSigners!;
+    const people = await Promise.all(signers.signers.map((u) => holdsRole(u, role)));
+    const missing = signers.signers.filter((_, i) => !people[i]);
+    if (missing.length) throw new HttpError(400, `找不到${label} ${missing.join('、')}：会签人员应填写${label}的用户名`);
+    const uncleared = people.filter((p) => !mayRead(p!, task.secrecy));
+    if (uncleared.length) throw new HttpError(400, `${uncleared.map((p) => p!.name).join('、')} 的密级低于本文件的${task.secrecy}，不能会签`);
+    decision[step.namesSigners!.field] = { ...signers, names: people.map((p) => p!.name) };
   }
   const at = clock().toISOString();
   const behalf = onBehalf ? { onBehalfOf: onBehalf.delegator, onBehalfOfName: onBehalf.delegatorName } : {};
@@ -146,6 +154,8 @@ export async function decideTask(
   const answer = resume === 'direct' && task.returnedFrom ? { goto: task.returnedFrom.step } : undefined;
   // 协办: a co-handler reports to the lead department; the route hears nothing of it.
   if (task.coOf) return reportCoHandling(task, actor, decision, line);
+  // 会签/或签/票签/依次: the signature counts toward the step; the route hears once the rule settles it.
+  if (task.signOf) return signForStep(task, actor, decision, line, vote.agree, recordedBy ? [toConfirmItem(actor.username, task, at)] : []);
   // 阅知: the decision makes the document known to someone, without holding the route.
   const inform = await informing(step, decision, task, actor, new Date(at));
   if (inform) line.details.push(inform.detail);
@@ -216,5 +226,7 @@ export const handler = apiHandler({
   'POST /tasks/{taskId}/extension': requestExtension,
   'POST /tasks/{taskId}/extension/decision': decideExtension,
   'POST /tasks/{taskId}/recall': recallTask,
+  'POST /tasks/{taskId}/signers': addSignerOperation,
+  'POST /tasks/{taskId}/signers/remove': removeSignerOperation,
   ...operationRoutes,
 });
