@@ -10,6 +10,8 @@
  *                  [--outcome approve|reject|meeting] [--important] [--meeting-date 2026-12-01]
  *                                             (`next` = my open task that is due first)
  *                  [--resume rewalk|direct]  (a step taken again after 退回: 重走 or 直送)
+ *                  [--signers sunwei,gaofeng --sign-mode all|any|ratio|sequence [--ratio 0.6]]  (拟办 naming 会签 signers)
+ *                  [--disagree]              (a signer of a 会签/票签 votes 不同意)
  *   chancery return <taskId|next> --to propose --reason "理由"   退回 to an earlier step
  *   chancery recall <taskId> [--reason "理由"]  撤回 my decision while the next step has not acted
  *   chancery withdraw <docId> [--reason "理由"] 撤销 my internal document before anyone decides it
@@ -28,6 +30,8 @@
  *   chancery read <docId> [-o "意见"]                                 已阅
  *   chancery box <todo|toread|read|done|tracking>                    待办/待阅/已阅/已办/在办跟踪
  *   chancery notifications                                           my notifications (催办, 催阅)
+ *   chancery add-signer <taskId|next> --user <user> [--before] [--reason "…"]  加签 (after me by default)
+ *   chancery remove-signer <taskId> --user <user> [--reason "…"]    减签 (office director, or who added them)
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
  * and --json (print the API's answer as is). API: $CHANCERY_API_URL, else local mode's.
  */
@@ -198,6 +202,10 @@ async function main(argv: string[]) {
       important: { type: 'boolean' },
       'meeting-date': { type: 'string' },
       resume: { type: 'string' },
+      signers: { type: 'string' },
+      'sign-mode': { type: 'string' },
+      ratio: { type: 'string' },
+      disagree: { type: 'boolean' },
       to: { type: 'string' },
       reason: { type: 'string' },
       title: { type: 'string' },
@@ -259,7 +267,7 @@ async function main(argv: string[]) {
       return out(data, () => printDocument(data));
     }
     case 'decide': {
-      if (!args[0] || !values.opinion) throw new CliError('用法：chancery decide <待办号|next> -o "意见" [--department 科室代码] [--due 日期] [--deputy 用户] [--retention Y|D30|D10]');
+      if (!args[0] || !values.opinion) throw new CliError('用法：chancery decide <待办号|next> -o "意见" [--department 科室代码] [--due 日期] [--deputy 用户] [--retention Y|D30|D10] [--signers u1,u2 --sign-mode all|any|ratio|sequence --ratio 0.6] [--disagree]');
       const token = await tokenFor(values.as);
       const taskId = await resolveTask(args[0], token);
       const body = {
@@ -272,9 +280,12 @@ async function main(argv: string[]) {
         ...(values.important !== undefined ? { important: values.important } : {}),
         ...(values['meeting-date'] ? { meetingDate: values['meeting-date'] } : {}),
         ...(values.resume ? { resume: values.resume } : {}),
+        // 拟办 naming several signers for the next step (会签/或签/票签/依次).
+        ...(values.signers ? { countersign: { mode: values['sign-mode'] ?? 'all', signers: values.signers.split(','), ...(values.ratio ? { ratio: Number(values.ratio) } : {}) } } : {}),
+        ...(values.disagree ? { agree: false } : {}),
       };
       const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/decision`, token, body);
-      return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）`));
+      return out(result, () => console.log(`已办理：${result.stepName}（${time(result.decidedAt)}）${result.stepSettled ? `；签署结果：${result.result}` : ''}`));
     }
     case 'return': {
       if (!args[0] || !values.to || !values.reason) throw new CliError('用法：chancery return <待办号|next> --to 步骤 --reason "理由"');

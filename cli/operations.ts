@@ -12,7 +12,7 @@ export interface CliHelpers {
   fail(message: string): never;
 }
 
-export const OPERATION_COMMANDS = new Set(['transfer', 'chase', 'delegate', 'circulate', 'read', 'box', 'notifications']);
+export const OPERATION_COMMANDS = new Set(['transfer', 'chase', 'delegate', 'circulate', 'read', 'box', 'notifications', 'add-signer', 'remove-signer']);
 
 const BOX_TITLES: Record<string, string> = { todo: '待办', toread: '待阅', read: '已阅', done: '已办', tracking: '在办跟踪' };
 
@@ -32,6 +32,8 @@ export async function runOperation(argv: string[], cli: CliHelpers): Promise<voi
       readers: { type: 'string' },
       rank: { type: 'boolean', default: false },
       opinion: { type: 'string', short: 'o' },
+      user: { type: 'string' },
+      before: { type: 'boolean', default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -44,6 +46,17 @@ export async function runOperation(argv: string[], cli: CliHelpers): Promise<voi
       const taskId = await cli.resolveTask(args[0], token);
       const r = await cli.call('POST', `/tasks/${encodeURIComponent(taskId)}/transfer`, token, { to: values.to, reason: values.reason });
       return out(r, () => console.log(`已转办：${r.assignee}（${cli.time(r.transferredAt)}）`));
+    }
+    case 'add-signer': {
+      if (!args[0] || !values.user) cli.fail('用法：chancery add-signer <待办号|next> --user <用户名> [--before] [--reason "理由"]   加签（默认在本人之后签署）');
+      const taskId = await cli.resolveTask(args[0], token);
+      const r = await cli.call('POST', `/tasks/${encodeURIComponent(taskId)}/signers`, token, { username: values.user, position: values.before ? 'before' : 'after', ...(values.reason ? { reason: values.reason } : {}) });
+      return out(r, () => console.log(`已加签：${r.addedName}（${values.before ? '先于本人签署' : '在本人之后签署'}）`));
+    }
+    case 'remove-signer': {
+      if (!args[0] || !values.user) cli.fail('用法：chancery remove-signer <该步骤任一会签待办号> --user <用户名> [--reason "理由"]   减签');
+      const r = await cli.call('POST', `/tasks/${encodeURIComponent(args[0])}/signers/remove`, token, { username: values.user, ...(values.reason ? { reason: values.reason } : {}) });
+      return out(r, () => console.log(`已减签：${values.user}${r.stepSettled ? `；签署结果：${r.result}` : ''}`));
     }
     case 'chase': {
       if (!args[0]) cli.fail('用法：chancery chase <待办号> [--note "催办说明"]');

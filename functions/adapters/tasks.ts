@@ -520,6 +520,23 @@ export function updatePlanItem(taskId: string, plan: SigningPlan, version: numbe
   };
 }
 
+/**
+ * 加签 on a one-holder step: the task the route waits on gets a plan and leaves the lists; its
+ * holder and the added signer sign on their own tasks. Only while open and without a plan.
+ */
+export function startPlanItem(taskId: string, plan: SigningPlan): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET signing = :plan REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open AND attribute_not_exists(signing)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':plan': plan, ':open': 'open' },
+    },
+  };
+}
+
 /** A signer's turn comes (依次, or after a 前加签): the task opens, with its own deadline, in the lists. */
 export function openSignerItem(task: Pick<TaskRecord, 'taskId' | 'assignment'>, dueAt: string): TransactItem {
   const keys = listedKeys({ ...task, dueAt });

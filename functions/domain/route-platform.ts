@@ -243,8 +243,19 @@ export const STEP_OPERATIONS = {
   removeSigner: { name: '减签', call: 'POST /tasks/{taskId}/signers/remove' },
 } as const;
 
-/** Operations only a step with signers (会签 …) has. */
+/** Operations only a step that may have several signers (会签 …) has. */
 const SIGNING_OPERATIONS = new Set<string>(['addSigner', 'removeSigner']);
+
+/**
+ * May this step have several signers? One an earlier decision gives signers, or one whose form is
+ * an opinion alone: then the signers' joint decision (their opinions, `passed`) is all later
+ * steps could read of it, so a 加签 can turn its holder's task into a 依次 plan.
+ */
+export function maySign(step: StepDefinition): boolean {
+  if (step.countersign) return true;
+  const shape = (step.form as unknown as { shape?: Record<string, unknown> }).shape;
+  return Boolean(shape) && Object.keys(shape!).every((key) => key === 'opinion') && !step.coHandlers;
+}
 
 /**
  * Each step's form as JSON Schema and the operations it allows, for the console and the CLI to
@@ -262,7 +273,7 @@ export function describeRoute(route: RouteDefinition) {
       const earlier = order.slice(0, order.indexOf(s.id));
       const operations = (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[])
         .filter((op) => op !== 'return' || earlier.length > 0)
-        .filter((op) => !SIGNING_OPERATIONS.has(op) || s.countersign);
+        .filter((op) => !SIGNING_OPERATIONS.has(op) || maySign(s));
       return {
         id: s.id,
         name: s.name,

@@ -52,3 +52,17 @@ it('runs the task-service operations from the command line', async () => {
   expect(refused.stderr).toContain('不是办公室主任');
   expect(await chancery('delegate', '--clear', '--as', 'zhaomin')).toContain('已撤销委托');
 });
+
+it('names 会签 signers at 拟办, signs, disagrees, adds and removes signers from the command line', async () => {
+  const submitted = await h.api('liuyang', 'POST', '/documents', { route: 'request-important', title: '关于命令行会签的请示', content: '请审定。' });
+  await h.local.settle();
+  const doc = submitted.body.docId;
+  const proposal = ((await h.api('liqiang', 'GET', '/tasks')).body.items as any[]).find((t) => t.docId === doc);
+  expect(await chancery('decide', proposal.taskId, '-o', '请会签', '--signers', 'sunwei,gaofeng', '--sign-mode', 'ratio', '--ratio', '0.5', '--as', 'liqiang')).toContain('已办理：拟办');
+  await h.local.settle();
+  expect(await chancery('add-signer', 'next', '--user', 'hexin', '--reason', '涉及安全', '--as', 'sunwei')).toContain('已加签：何欣（在本人之后签署）');
+  const hexinTask = ((await h.api('hexin', 'GET', '/tasks')).body.items as any[]).find((t) => t.docId === doc);
+  expect(await chancery('decide', 'next', '-o', '不同意', '--disagree', '--as', 'gaofeng')).toContain('已办理：分管领导阅示（票签）');
+  expect(await chancery('remove-signer', hexinTask.taskId, '--user', 'hexin', '--as', 'liqiang')).toContain('已减签：hexin');
+  expect(await chancery('decide', 'next', '-o', '同意', '--as', 'sunwei')).toContain('签署结果：通过（同意 1、不同意 1 / 共 2 人，须 1 人同意）');
+});

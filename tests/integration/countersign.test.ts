@@ -254,3 +254,40 @@ describe('naming signers and the route around them', () => {
     expect(leader.operations.map((o: any) => o.id)).not.toContain('addSigner');
   });
 });
+
+describe('加签 on a step with one holder', () => {
+  it('the deputy adds another after him: his task becomes a 依次 of two, and the route waits for both', async () => {
+    const res = await h.api('liuyang', 'POST', '/documents', { route: 'request-important', title: '关于一人阅示加签的请示', content: '请审定。' });
+    await h.local.settle();
+    const docId = res.body.docId;
+    await decideNext(h, 'liqiang', docId, { opinion: '请孙伟同志阅示' });
+    const roleTask = await taskOf('sunwei', docId);
+    expect(roleTask.assignment).toEqual({ role: 'deputy-leader' });
+
+    const added = await h.api('sunwei', 'POST', `/tasks/${roleTask.taskId}/signers`, { username: 'gaofeng', position: 'after', reason: '涉及高峰同志分管的工作' });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    // The role's task left every deputy's list; sunwei now has his own, gaofeng waits his turn.
+    expect(await taskOf('hexin', docId)).toBeUndefined();
+    const own = await taskOf('sunwei', docId);
+    expect(own).toMatchObject({ taskId: added.body.signerTaskId, stepName: '分管领导阅示（依次审批）', assignment: { username: 'sunwei' } });
+    expect(await taskOf('gaofeng', docId)).toBeUndefined();
+
+    await sign('sunwei', docId, { opinion: '同意' });
+    expect(await taskOf('zhaomin', docId)).toBeUndefined();
+    const last = await sign('gaofeng', docId, { opinion: '同意' });
+    expect(last.body).toMatchObject({ stepSettled: true, passed: true });
+    expect(await taskOf('zhaomin', docId)).toMatchObject({ step: 'leaderDecide' });
+    const doc = await docOf(docId);
+    expect(details(doc)).toEqual(expect.arrayContaining(['孙伟|加签|高峰（在本人之后签署）', '高峰|依次审批结果|通过（同意 2、不同意 0 / 共 2 人）']));
+    expect(doc.audit.verification.ok).toBe(true);
+  });
+
+  it('a step whose decision names a department or a conclusion cannot take 加签', async () => {
+    const res = await h.api('liuyang', 'POST', '/documents', { route: 'request-important', title: '关于不能加签的请示', content: '请审定。' });
+    await h.local.settle();
+    const propose = await taskOf('liqiang', res.body.docId);
+    const refused = await h.api('liqiang', 'POST', `/tasks/${propose.taskId}/signers`, { username: 'sunwei' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('「拟办」步骤不能加签');
+  });
+});

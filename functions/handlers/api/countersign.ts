@@ -9,10 +9,10 @@
  */
 import { z } from 'zod';
 import { computeDeadline } from '../../domain/calendar.js';
-import { addSigner, outcomeOf, outcomeText, removeSigner, sign, SIGN_MODE_NAMES, type PlanChange, type SigningPlan } from '../../domain/countersign.js';
+import { addSigner, newPlan, outcomeOf, outcomeText, removeSigner, sign, SIGN_MODE_NAMES, type PlanChange, type SigningPlan } from '../../domain/countersign.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
-import { mayDecide, username as usernameField } from '../../domain/route-platform.js';
+import { mayDecide, maySign, username as usernameField } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
 import { findUser } from '../../adapters/directory.js';
@@ -30,12 +30,13 @@ import {
   openSignerItem,
   putTaskItem,
   signerTaskId,
+  startPlanItem,
   updatePlanItem,
   type TaskRecord,
 } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
 import { actingForTask } from './task-operations.js';
-import { alreadyDecided, routeStepOf, taskOr404 } from './task-lookup.js';
+import { alreadyDecided, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
 
 type StepTask = TaskRecord & { taskToken: string; signing: SigningPlan };
 /** Concurrent signers each retry on a newer plan; beyond this many tries the caller is asked to retry. */
@@ -200,13 +201,77 @@ async function ownSignerTask(actor: Actor, taskId: string, what: string) {
   return task;
 }
 
+async function personToAdd(username: string, secrecy: TaskRecord['secrecy']) {
+  const person = await findUser(username);
+  if (!person?.enabled) throw new HttpError(400, `找不到用户 ${username}，请填写加签人员的用户名`);
+  if (!mayRead(person, secrecy)) throw new HttpError(400, `${person.name} 的密级（${person.clearance}）低于本文件的${secrecy}，不能加签`);
+  return person;
+}
+
+const addedDetail = (name: string, before: boolean) => ({ label: '加签', value: `${name}（${before ? '先于本人签署' : '在本人之后签署'}）` });
+
+/**
+ * 加签 on a step with one holder: their task becomes a 依次 plan of two — the added person before
+ * or after them — and each signs on their own task (the holder's new task id is returned).
+ */
+async function startSigning(actor: Actor, task: TaskRecord & { taskToken: string }, input: z.infer<typeof addForm>) {
+  refuseStepWithSigners(task);
+  if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效，不能加签');
+  if (task.coOf || task.coPending?.length) throw new HttpError(409, '协办的待办不能加签；需要其他科室参与请在拟办时指定协办科室');
+  const { step } = routeStepOf(task);
+  if (!maySign(step)) throw new HttpError(409, `「${step.name}」步骤不能加签：其办理结果（如承办科室、结论）须由一人确定`);
+  const onBehalf = await actingForTask(actor, task.assignment);
+  if (!mayDecide(actor, task.assignment) && !onBehalf) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能加签`);
+  if (!mayRead(actor, task.secrecy)) throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级不足`);
+  const holder = task.assignment.username ? { username: task.assignment.username, name: onBehalf?.delegatorName ?? actor.name } : { username: actor.username, name: actor.name };
+  if (input.username === holder.username) throw new HttpError(400, '不能加签本人');
+  const person = await personToAdd(input.username, task.secrecy);
+  const before = input.position === 'before';
+  const at = clock().toISOString();
+  const people = [
+    { ...holder, taskId: signerTaskId(task.taskId, holder.username, 0) },
+    { username: person.username, name: person.name, taskId: signerTaskId(task.taskId, person.username, 0) },
+  ];
+  const ordered = before ? [people[1], people[0]] : people;
+  const plan = newPlan({ mode: 'sequence', signers: ordered.map((p) => p.username) }, ordered);
+  const added = plan.signers.find((s) => s.username === person.username)!;
+  Object.assign(added, { addedBy: actor.username, addedPosition: input.position });
+  const { taskToken: _token, ...base } = task;
+  const dueAt = computeDeadline(new Date(at), step.deadline(task.urgency), env.deadlineOptions).dueAt;
+  const signerTasks: TaskRecord[] = plan.signers.map((s) => ({
+    ...base,
+    taskId: s.taskId,
+    stepName: `${step.name}（${SIGN_MODE_NAMES.sequence}）`,
+    assignment: { role: task.assignment.role, username: s.username },
+    status: s.status === 'pending' ? 'open' : 'waiting',
+    ...(s.username === person.username ? { createdAt: at, dueAt } : {}),
+    signOf: task.taskId,
+  }));
+  try {
+    await transactWithAudit(
+      documentChain(task.docId),
+      { at, actor: actor.username, action: 'task.signer-added', details: { taskId: task.taskId, step: task.step, added: person.username, position: input.position, reason: input.reason, signers: plan.signers.map((s) => s.username) } },
+      [
+        startPlanItem(task.taskId, plan),
+        ...signerTasks.map((t) => putTaskItem(t, '')),
+        putSlipLineItem(task.docId, slipLineFor(task, actor, at, input.reason ?? '', [addedDetail(person.name, before)]), `${added.taskId}-added`),
+      ],
+    );
+  } catch (err) {
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw new HttpError(409, '该待办刚刚已办理或已加签，请刷新后再试');
+    throw err;
+  }
+  const own = plan.signers.find((s) => s.username === holder.username)!;
+  return { taskId: task.taskId, added: person.username, addedName: person.name, addedTaskId: added.taskId, position: input.position, signerTaskId: own.taskId };
+}
+
 /** 加签: the signer whose turn it is adds someone, to sign before them (they wait) or after them. */
 export async function addSignerOperation({ actor, params, body }: Request) {
   const input = parseWith(addForm, body);
+  const task = await taskOr404(params.taskId);
+  if (!task.signOf) return startSigning(actor, task, input);
   const mine = await ownSignerTask(actor, params.taskId, '加签');
-  const person = await findUser(input.username);
-  if (!person?.enabled) throw new HttpError(400, `找不到用户 ${input.username}，请填写加签人员的用户名`);
-  if (!mayRead(person, mine.secrecy)) throw new HttpError(400, `${person.name} 的密级（${person.clearance}）低于本文件的${mine.secrecy}，不能加签`);
+  const person = await personToAdd(input.username, mine.secrecy);
   const at = clock().toISOString();
   const before = input.position === 'before';
   let addedTaskId = '';
@@ -232,7 +297,7 @@ export async function addSignerOperation({ actor, params, body }: Request) {
         dueAt: computeDeadline(new Date(at), step.deadline(stepTask.urgency), env.deadlineOptions).dueAt,
         signOf: stepTask.taskId,
       };
-      const detail = { label: '加签', value: `${person.name}（${before ? '先于本人签署' : '在本人之后签署'}）` };
+      const detail = addedDetail(person.name, before);
       return {
         items: [putTaskItem(addedTask, ''), ...(before ? [holdSignerItem(mine.taskId)] : []), putSlipLineItem(mine.docId, { ...slipLineFor(mine, actor, at, input.reason ?? '', [detail]) }, `${addedTaskId}-added`)],
         skip: [addedTaskId, mine.taskId],
