@@ -97,4 +97,34 @@ describe('kill -9 between a decision and its answer to the route', () => {
     expect(doc.body.tasks.filter((t: any) => t.step === 'instruct')).toHaveLength(1);
     expect(doc.body.audit.verification.ok).toBe(true);
   }, 240_000);
+
+  it('the signature that settles a 会签 still moves the route after a kill -9 between its commit and its answer', async () => {
+    p = await startLocalProcess();
+    await p.start();
+    const submitted = await p.api('liuyang', 'POST', '/documents', { route: 'request-important', title: '关于会签中断的请示', content: '请审定。' });
+    expect(submitted.status).toBe(200);
+    const docId = submitted.body.docId;
+    const taskOf = (user: string) => eventually(async () => (await p!.api(user, 'GET', '/tasks')).body.items.find((t: any) => t.docId === docId), `${user}'s task`);
+    const proposal = await taskOf('liqiang');
+    expect((await p.api('liqiang', 'POST', `/tasks/${proposal.taskId}/decision`, { opinion: '请会签', countersign: { mode: 'all', signers: ['sunwei', 'gaofeng'] } })).status).toBe(200);
+    const first = await taskOf('sunwei');
+    expect((await p.api('sunwei', 'POST', `/tasks/${first.taskId}/decision`, { opinion: '同意' })).status).toBe(200);
+    // Only the signature that settles the step answers the route: the failpoint fires there.
+    await p.kill9();
+    await p.start({ CHANCERY_FAILPOINTS: 'decision.committed' });
+    const second = await taskOf('gaofeng');
+    const pending = p.api('gaofeng', 'POST', `/tasks/${second.taskId}/decision`, { opinion: '同意' }).catch((err: unknown) => err);
+    await p.waitForOutput('failpoint decision.committed reached');
+    await p.kill9();
+    expect(await pending).toBeInstanceOf(Error);
+
+    await p.start();
+    expect((await taskOf('zhaomin')).step).toBe('leaderDecide');
+    const retry = await p.api('gaofeng', 'POST', `/tasks/${second.taskId}/decision`, { opinion: '同意' });
+    expect(retry.status).toBe(409);
+    const doc = await p.api('liqiang', 'GET', `/documents/${docId}`);
+    expect(doc.body.tasks.filter((t: any) => t.step === 'leaderDecide')).toHaveLength(1);
+    expect(doc.body.slip.filter((l: any) => l.step === 'deputyInstruct')).toHaveLength(2);
+    expect(doc.body.audit.verification.ok).toBe(true);
+  }, 240_000);
 });

@@ -20,6 +20,7 @@ import { putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
+import { failpoint } from '../../adapters/failpoint.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import {
   answerMarkItem,
@@ -127,6 +128,7 @@ async function commitChange(
       }
       return onOwnConflict();
     }
+    if (settled) await failpoint('decision.committed');
     const delivery = settled ? await deliverDecision({ ...stepTask, decision: settled.decision }) : undefined;
     return { settled, delivery };
   }
