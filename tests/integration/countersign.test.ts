@@ -46,6 +46,9 @@ describe('会签 (all must agree)', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toMatchObject({ agree: true, stepSettled: false });
     expect(await taskOf('zhaomin', docId)).toBeUndefined();
+    // 在办跟踪: the proposer sees who still has to sign, not the step task behind them.
+    const tracked = (await h.api('liqiang', 'GET', '/documents?box=tracking')).body.items.find((d: any) => d.docId === docId);
+    expect(tracked.currentSteps.map((s: any) => s.holder)).toEqual(['gaofeng']);
 
     const second = await sign('gaofeng', docId, { opinion: '同意，经费由财务统筹', agree: true });
     expect(second.body).toMatchObject({ stepSettled: true, passed: true, result: '通过（同意 2、不同意 0 / 共 2 人）', routeNotified: true });

@@ -421,7 +421,8 @@ async function tracking(actor: Actor, items: Record<string, unknown>[]) {
   return Promise.all(
     inProgress.map(async (i) => {
       const doc = docs.get(String(i.docId))!;
-      const open = (await listTasksOfDocument(String(i.docId))).filter((t) => t.status === 'open');
+      // A step with several signers is held by its signers whose turn it is, not by its step task.
+      const open = (await listTasksOfDocument(String(i.docId))).filter((t) => t.status === 'open' && !t.signing);
       return redactFor(actor, {
         docId: doc.docId,
         title: doc.title,
