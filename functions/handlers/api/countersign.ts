@@ -122,7 +122,9 @@ async function commitChange(
     } catch (err) {
       if (!(err instanceof TransactionConflict)) throw err;
       if (err.failedIndexes.includes(0)) {
-        // Someone changed the plan first (or settled the step): try again on the newer plan.
+        // Someone changed the plan first (or settled the step): try again on the newer plan,
+        // after a short random pause so a crowd of signers does not collide again in step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 15 * (attempt + 1)));
         stepTask = await stepTaskOf(stepTask);
         continue;
       }
