@@ -185,6 +185,8 @@ export const OPEN_TASK_INDEX_ATTRIBUTES = [
   'status', 'createdAt', 'dueAt', 'overdue', 'overdueAt', 'escalatedAt', 'uncleared', 'chaseCount',
   // A list shows a step taken again after a 退回, and a pending or granted extension.
   'returnedFrom', 'extension',
+  // The sweep reads how often it reminded a late step (afterDeadline remind) from the index.
+  'reminders',
 ] as const;
 const openTaskProjection: GsiProjection = { type: 'INCLUDE', nonKeyAttributes: [...OPEN_TASK_INDEX_ATTRIBUTES] };
 
@@ -284,14 +286,15 @@ export const functions: FunctionSpec[] = [
   },
   {
     id: 'deadline-sweep',
-    description: '催办: marks late tasks overdue, records chasing entries and escalates',
+    description: '催办: marks late tasks overdue, records chasing entries, reminds, escalates and skips (超时跳过)',
     entry: 'functions/handlers/deadline-sweep.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
     tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write' },
     buckets: {},
     startsStateMachines: [],
-    answersStateMachines: [],
+    // 超时跳过 answers the skipped step's token.
+    answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
   },
   {

@@ -19,8 +19,11 @@ import { batchGetInOrder, decodeCursor, decodeMergedCursor, encodeCursor, queryA
 import { env } from './env.js';
 import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
-/** recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销). */
-export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn';
+/**
+ * recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the
+ * document (撤销); skipped: the deadline sweep moved the route on without it (超时跳过).
+ */
+export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn' | 'skipped';
 
 export interface TaskRecord {
   taskId: string;
@@ -43,6 +46,8 @@ export interface TaskRecord {
   overdue?: boolean;
   overdueAt?: string;
   escalatedAt?: string;
+  /** Reminders the sweep sent after the first 催办 (the step's afterDeadline remind policy). */
+  reminders?: number;
   /** Nobody enabled in the directory holds the assignment with the clearance the document needs. */
   uncleared?: boolean;
   chaseCount?: number;
@@ -196,6 +201,40 @@ export function markOverdueItem(taskId: string, at: string): TransactItem {
       ConditionExpression: '#status = :open AND attribute_not_exists(overdueAt)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':true': true, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+/**
+ * The sweep's reminder number `n` (afterDeadline remind): only while open and not yet sent, so
+ * overlapping sweeps never remind twice.
+ */
+export function markRemindedItem(taskId: string, at: string, n: number): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET reminders = :n, remindedAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
+      ConditionExpression: '#status = :open AND (attribute_not_exists(reminders) OR reminders < :n)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':n': n, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+/**
+ * 超时跳过: the sweep closes an open task without its holder, with the decision the route is
+ * answered with (`skipped: true`); only while still open. Leaves the open-task indexes.
+ */
+export function skipTaskItem(taskId: string, at: string, decision: Record<string, unknown>): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :skipped, skippedAt = :at, decision = :decision REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':skipped': 'skipped', ':open': 'open', ':at': at, ':decision': decision },
     },
   };
 }
@@ -395,7 +434,7 @@ export function requestExtensionItem(taskId: string, request: ExtensionRequest):
  */
 export function decideExtensionItem(task: Pick<TaskRecord, 'taskId'>, decided: ExtensionRequest, dueAt?: string): TransactItem {
   const moves = dueAt
-    ? ', dueAt = :due, gsi1sk = :sk, gsi2sk = :sk REMOVE overdue, overdueAt, escalatedAt'
+    ? ', dueAt = :due, gsi1sk = :sk, gsi2sk = :sk REMOVE overdue, overdueAt, escalatedAt, reminders'
     : '';
   return {
     Update: {

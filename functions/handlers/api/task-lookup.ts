@@ -1,6 +1,6 @@
 /** Finding a task from a request: by the id in the path, and the route step it is for. */
 import { isTaskId } from '../../domain/ids.js';
-import { stepOf, type RouteDefinition, type StepDefinition } from '../../domain/route-platform.js';
+import { operationRefusal, stepOf, type RouteDefinition, type StepDefinition, type StepOperation } from '../../domain/route-platform.js';
 import { routeById } from '../../routes/index.js';
 import { getTask, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError } from './http.js';
@@ -19,4 +19,10 @@ export function routeStepOf(task: Pick<TaskRecord, 'route' | 'step'>): { route: 
   const step = route && stepOf(route, task.step);
   if (!route || !step) throw new Error(`task names unknown step ${task.step} of route ${task.route}`);
   return { route, step };
+}
+
+/** The route module decides which operations a step allows: any other is a 409 naming the step. */
+export function requireOperation(task: Pick<TaskRecord, 'route' | 'step'>, op: StepOperation): void {
+  const refused = operationRefusal(routeStepOf(task).step, op);
+  if (refused) throw new HttpError(409, refused);
 }

@@ -36,7 +36,11 @@ function assigneeText(task: Pick<TaskRecord, 'assignment'>): string {
   return `${dept}${ROLE_NAMES[a.role]}`;
 }
 
+const SKIPPED = '该待办已超时跳过，流程已转下一步，不能再办理';
+
 function alreadyDecided(task: TaskRecord): HttpError {
+  // Skipped by the deadline sweep between our read and our write.
+  if (task.status === 'skipped') return new HttpError(409, SKIPPED);
   const when = task.decidedAt ? formatSlipTime(task.decidedAt) : '';
   return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
     decidedBy: task.decidedBy,
@@ -86,6 +90,7 @@ export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
   if (task.status === 'decided') throw alreadyDecided(task);
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
+  if (task.status === 'skipped') throw new HttpError(409, SKIPPED);
   // Acting for someone under a standing delegation in force (委托): "孙伟 代 赵敏".
   const onBehalf = await actingForTask(actor, task.assignment);
   if (!mayDecide(actor, task.assignment) && !onBehalf) {
