@@ -192,35 +192,29 @@ export function expireTaskItem(taskId: string, at: string): TransactItem {
   };
 }
 
-export function markOverdueItem(taskId: string, at: string): TransactItem {
+/**
+ * A sweep's mark on an open task (overdue, reminded, escalated), counted as a chase; `notYet` is
+ * what keeps overlapping sweeps from marking it twice.
+ */
+function sweepMarkItem(taskId: string, set: string, notYet: string, values: Record<string, unknown>): TransactItem {
   return {
     Update: {
       TableName: env.tasksTable,
       Key: taskKey(taskId),
-      UpdateExpression: 'SET overdue = :true, overdueAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
-      ConditionExpression: '#status = :open AND attribute_not_exists(overdueAt)',
+      UpdateExpression: `SET ${set}, chaseCount = if_not_exists(chaseCount, :zero) + :one`,
+      ConditionExpression: `#status = :open AND ${notYet}`,
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':true': true, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+      ExpressionAttributeValues: { ...values, ':zero': 0, ':one': 1, ':open': 'open' },
     },
   };
 }
 
-/**
- * The sweep's reminder number `n` (afterDeadline remind): only while open and not yet sent, so
- * overlapping sweeps never remind twice.
- */
-export function markRemindedItem(taskId: string, at: string, n: number): TransactItem {
-  return {
-    Update: {
-      TableName: env.tasksTable,
-      Key: taskKey(taskId),
-      UpdateExpression: 'SET reminders = :n, remindedAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
-      ConditionExpression: '#status = :open AND (attribute_not_exists(reminders) OR reminders < :n)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':n': n, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
-    },
-  };
-}
+export const markOverdueItem = (taskId: string, at: string): TransactItem =>
+  sweepMarkItem(taskId, 'overdue = :true, overdueAt = :at', 'attribute_not_exists(overdueAt)', { ':true': true, ':at': at });
+
+/** The sweep's reminder number `n` (afterDeadline remind), once. */
+export const markRemindedItem = (taskId: string, at: string, n: number): TransactItem =>
+  sweepMarkItem(taskId, 'reminders = :n, remindedAt = :at', '(attribute_not_exists(reminders) OR reminders < :n)', { ':n': n, ':at': at });
 
 /**
  * 超时跳过: the sweep closes an open task without its holder, with the decision the route is
@@ -252,18 +246,7 @@ export function markUnclearedItem(taskId: string, at: string): TransactItem {
   };
 }
 
-export function markEscalatedItem(taskId: string, at: string): TransactItem {
-  return {
-    Update: {
-      TableName: env.tasksTable,
-      Key: taskKey(taskId),
-      UpdateExpression: 'SET escalatedAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
-      ConditionExpression: '#status = :open AND attribute_not_exists(escalatedAt)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
-    },
-  };
-}
+export const markEscalatedItem = (taskId: string, at: string): TransactItem => sweepMarkItem(taskId, 'escalatedAt = :at', 'attribute_not_exists(escalatedAt)', { ':at': at });
 
 /** Open tasks due at or before `now`, oldest due first, one page at a time. */
 export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 100): Promise<Page<TaskRecord>> {
