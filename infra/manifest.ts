@@ -185,8 +185,6 @@ export const OPEN_TASK_INDEX_ATTRIBUTES = [
   'status', 'createdAt', 'dueAt', 'overdue', 'overdueAt', 'escalatedAt', 'uncleared', 'chaseCount',
   // A list shows a step taken again after a 退回, and a pending or granted extension.
   'returnedFrom', 'extension',
-  // The sweep reads how often it reminded a late step (afterDeadline remind) from the index.
-  'reminders',
 ] as const;
 const openTaskProjection: GsiProjection = { type: 'INCLUDE', nonKeyAttributes: [...OPEN_TASK_INDEX_ATTRIBUTES] };
 

@@ -46,8 +46,6 @@ export interface TaskRecord {
   overdue?: boolean;
   overdueAt?: string;
   escalatedAt?: string;
-  /** Reminders the sweep sent after the first 催办 (the step's afterDeadline remind policy). */
-  reminders?: number;
   /** Nobody enabled in the directory holds the assignment with the clearance the document needs. */
   uncleared?: boolean;
   chaseCount?: number;
@@ -212,7 +210,10 @@ function sweepMarkItem(taskId: string, set: string, notYet: string, values: Reco
 export const markOverdueItem = (taskId: string, at: string): TransactItem =>
   sweepMarkItem(taskId, 'overdue = :true, overdueAt = :at', 'attribute_not_exists(overdueAt)', { ':true': true, ':at': at });
 
-/** The sweep's reminder number `n` (afterDeadline remind), once. */
+/**
+ * The sweep's reminder number `n` (afterDeadline remind), once. `reminders` lives on the task
+ * only: the open-task indexes already project CloudFormation's limit of 20 attributes.
+ */
 export const markRemindedItem = (taskId: string, at: string, n: number): TransactItem =>
   sweepMarkItem(taskId, 'reminders = :n, remindedAt = :at', '(attribute_not_exists(reminders) OR reminders < :n)', { ':n': n, ':at': at });
 

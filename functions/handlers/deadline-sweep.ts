@@ -149,7 +149,11 @@ export async function sweep(now: Date): Promise<SweepResult> {
         continue;
       }
       const late = workingDaysBetween(new Date(task.dueAt), now, options);
-      const next = lateAct(task, late, afterDeadlineOf(task), env.branchConfig.escalateAfterWorkingDays);
+      const policy = afterDeadlineOf(task);
+      // How often it was reminded is on the task, not in the index: read it while a reminder may be due.
+      const state: (TaskRecord & { reminders?: number }) | undefined = policy && 'remind' in policy && !task.escalatedAt && late >= policy.remind.everyWorkingDays ? await getTask(task.taskId) : task;
+      if (!state || state.status !== 'open') continue;
+      const next = lateAct(state, late, policy, env.branchConfig.escalateAfterWorkingDays);
       if (next?.act === 'remind') {
         if (await remind(task, next.n, next.of, at)) result.reminded++;
       } else if (next?.act === 'skip') {

@@ -63,7 +63,8 @@ describe('late steps, each as its route says', () => {
     expect(overdue).toMatchObject({ kind: '催办', stepName: '分管领导阅示' });
     expect(overdue.reminder).toBeUndefined();
     expect(reminder).toMatchObject({ kind: '催办', reminder: 1, reminders: 3, note: '逾期再次催办（第 1 次，共 3 次）' });
-    expect((await openTaskOf('sunwei', unread)).reminders).toBe(1);
+    const task = await openTaskOf('sunwei', unread);
+    expect((await h.api('sunwei', 'GET', `/tasks/${task.taskId}`)).body).toMatchObject({ reminders: 1, chaseCount: 2 });
   });
 
   it('Friday the second reminder; the weekend counts for nothing; Monday the third, and the department’s 阅知 is skipped', async () => {
