@@ -284,14 +284,15 @@ export const functions: FunctionSpec[] = [
   },
   {
     id: 'deadline-sweep',
-    description: '催办: marks late tasks overdue, records chasing entries and escalates',
+    description: '催办: marks late tasks overdue, records chasing entries, reminds, escalates and skips (超时跳过)',
     entry: 'functions/handlers/deadline-sweep.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
     tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write' },
     buckets: {},
     startsStateMachines: [],
-    answersStateMachines: [],
+    // 超时跳过 answers the skipped step's token.
+    answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
   },
   {

@@ -21,10 +21,11 @@ import { env } from './env.js';
 import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
 /**
- * recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销).
- * A signer's task (会签 …) may also be waiting (not yet their turn), removed (减签) or closed (settled without them).
+ * recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the
+ * document (撤销); skipped: the deadline sweep moved the route on without it (超时跳过). A signer's
+ * task (会签 …) may also be waiting (not yet their turn), removed (减签) or closed (settled without them).
  */
-export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn' | 'waiting' | 'removed' | 'closed';
+export type TaskStatus = 'open' | 'decided' | 'expired' | 'recalled' | 'withdrawn' | 'skipped' | 'waiting' | 'removed' | 'closed';
 
 export interface TaskRecord {
   taskId: string;
@@ -207,15 +208,46 @@ export function expireTaskItem(taskId: string, at: string): TransactItem {
   };
 }
 
-export function markOverdueItem(taskId: string, at: string): TransactItem {
+/**
+ * A sweep's mark on an open task (overdue, reminded, escalated), counted as a chase; `notYet` is
+ * what keeps overlapping sweeps from marking it twice.
+ */
+function sweepMarkItem(taskId: string, set: string, notYet: string, values: Record<string, unknown>): TransactItem {
   return {
     Update: {
       TableName: env.tasksTable,
       Key: taskKey(taskId),
-      UpdateExpression: 'SET overdue = :true, overdueAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
-      ConditionExpression: '#status = :open AND attribute_not_exists(overdueAt)',
+      UpdateExpression: `SET ${set}, chaseCount = if_not_exists(chaseCount, :zero) + :one`,
+      ConditionExpression: `#status = :open AND ${notYet}`,
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':true': true, ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
+      ExpressionAttributeValues: { ...values, ':zero': 0, ':one': 1, ':open': 'open' },
+    },
+  };
+}
+
+export const markOverdueItem = (taskId: string, at: string): TransactItem =>
+  sweepMarkItem(taskId, 'overdue = :true, overdueAt = :at', 'attribute_not_exists(overdueAt)', { ':true': true, ':at': at });
+
+/**
+ * The sweep's reminder number `n` (afterDeadline remind), once. `reminders` lives on the task
+ * only: the open-task indexes already project CloudFormation's limit of 20 attributes.
+ */
+export const markRemindedItem = (taskId: string, at: string, n: number): TransactItem =>
+  sweepMarkItem(taskId, 'reminders = :n, remindedAt = :at', '(attribute_not_exists(reminders) OR reminders < :n)', { ':n': n, ':at': at });
+
+/**
+ * 超时跳过: the sweep closes an open task without its holder, with the decision the route is
+ * answered with (`skipped: true`); only while still open. Leaves the open-task indexes.
+ */
+export function skipTaskItem(taskId: string, at: string, decision: Record<string, unknown>): TransactItem {
+  return {
+    Update: {
+      TableName: env.tasksTable,
+      Key: taskKey(taskId),
+      UpdateExpression: 'SET #status = :skipped, skippedAt = :at, decision = :decision REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':skipped': 'skipped', ':open': 'open', ':at': at, ':decision': decision },
     },
   };
 }
@@ -233,18 +265,7 @@ export function markUnclearedItem(taskId: string, at: string): TransactItem {
   };
 }
 
-export function markEscalatedItem(taskId: string, at: string): TransactItem {
-  return {
-    Update: {
-      TableName: env.tasksTable,
-      Key: taskKey(taskId),
-      UpdateExpression: 'SET escalatedAt = :at, chaseCount = if_not_exists(chaseCount, :zero) + :one',
-      ConditionExpression: '#status = :open AND attribute_not_exists(escalatedAt)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':at': at, ':zero': 0, ':one': 1, ':open': 'open' },
-    },
-  };
-}
+export const markEscalatedItem = (taskId: string, at: string): TransactItem => sweepMarkItem(taskId, 'escalatedAt = :at', 'attribute_not_exists(escalatedAt)', { ':at': at });
 
 /** Open tasks due at or before `now`, oldest due first, one page at a time. */
 export async function listOpenTasksDueBy(now: string, cursor?: string, limit = 100): Promise<Page<TaskRecord>> {
@@ -415,7 +436,7 @@ export function requestExtensionItem(taskId: string, request: ExtensionRequest):
  */
 export function decideExtensionItem(task: Pick<TaskRecord, 'taskId'>, decided: ExtensionRequest, dueAt?: string): TransactItem {
   const moves = dueAt
-    ? ', dueAt = :due, gsi1sk = :sk, gsi2sk = :sk REMOVE overdue, overdueAt, escalatedAt'
+    ? ', dueAt = :due, gsi1sk = :sk, gsi2sk = :sk REMOVE overdue, overdueAt, escalatedAt, reminders'
     : '';
   return {
     Update: {

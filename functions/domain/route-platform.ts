@@ -62,6 +62,15 @@ export interface StepDefinition {
   assign(decisions: Decisions, context?: StepContext): Assignment;
   /** A date an earlier decision set for this step, overriding its deadline rule. */
   dueDateFrom?(decisions: Decisions): string | undefined;
+  /**
+   * What the deadline sweep does after the first 催办 and before (or instead of) escalation; none:
+   * chased once, escalated once. See AfterDeadline.
+   */
+  afterDeadline?: AfterDeadline;
+  /** What the step's holder may do besides deciding (办理 is always allowed); DEFAULT_STEP_OPERATIONS when unsaid. */
+  operations?: StepOperation[];
+  /** The steps 退回 may go to from here (those already taken); unsaid: any earlier step. */
+  returnTo?: string[];
   /** What a decision adds to the processing slip besides its opinion. */
   details?(decision: Record<string, unknown>, config: BranchConfig): SlipDetail[];
   /**
@@ -89,6 +98,45 @@ export interface StepDefinition {
   namesSigners?: { field: string; role: Role; label: string };
   /** Whom a decision makes the document known to (阅知) without holding the route: a circulation. */
   informs?(decision: Record<string, unknown>): { role: Role; reason: string } | undefined;
+}
+
+/**
+ * What happens to a late step after its first 催办, per route step (the deadline sweep runs it):
+ *   remind: 催办 again every `everyWorkingDays` working days, `times` more times, then escalate
+ *     (`escalateAfterWorkingDays` after the last reminder is due) — for steps only their holder
+ *     can take, such as a leader's reading;
+ *   skip: `afterWorkingDays` working days past the deadline the step is closed as 超时跳过 and the
+ *     route goes on without it — for steps the route can do without (a department's 阅知). Its
+ *     decision is `{ skipped: true }` and no opinion, so no later step or Choice may read it
+ *     (routeProblems checks).
+ * Escalation as usual (`escalateAfterWorkingDays` after the deadline) still comes before a skip.
+ */
+export type AfterDeadline = { remind: { times: number; everyWorkingDays: number } } | { skip: { afterWorkingDays: number } };
+
+export type LateAct = { act: 'remind'; n: number; of: number } | { act: 'skip'; afterWorkingDays: number } | { act: 'escalate' };
+
+/**
+ * What the sweep owes an overdue task (already chased once) `late` working days past its deadline.
+ * Reminders fall due every `everyWorkingDays`; a sweep that missed some sends the latest one only
+ * (numbered as due), never a burst. Escalation waits for the last reminder; a skip comes after
+ * escalation as usual. A co-handler's task (协办) answers no route, so it is never skipped.
+ */
+export function lateAct(
+  task: { escalatedAt?: string; reminders?: number; coOf?: string },
+  late: number,
+  policy: AfterDeadline | undefined,
+  escalateAfterWorkingDays: number,
+): LateAct | undefined {
+  let escalateAt = escalateAfterWorkingDays;
+  if (policy && 'remind' in policy) {
+    const { times, everyWorkingDays } = policy.remind;
+    const due = Math.min(times, Math.floor(late / everyWorkingDays));
+    if (due > (task.reminders ?? 0)) return { act: 'remind', n: due, of: times };
+    escalateAt += times * everyWorkingDays;
+  }
+  if (policy && 'skip' in policy && !task.coOf && late >= policy.skip.afterWorkingDays) return { act: 'skip', afterWorkingDays: policy.skip.afterWorkingDays };
+  if (!task.escalatedAt && late >= escalateAt) return { act: 'escalate' };
+  return undefined;
 }
 
 /**
@@ -257,30 +305,123 @@ export function maySign(step: StepDefinition): boolean {
   return Boolean(shape) && Object.keys(shape!).every((key) => key === 'opinion') && !step.coHandlers;
 }
 
+/** An operation a step may allow besides deciding (办理, always allowed). */
+export type StepOperation = Exclude<keyof typeof STEP_OPERATIONS, 'decide'>;
+
 /**
- * Each step's form as JSON Schema and the operations it allows, for the console and the CLI to
- * render any route without knowing it. 退回 goes to any earlier step already taken (`returnTo`
- * lists the candidates); 撤回 is the decider's, on the task just decided, while the next has not acted.
+ * What a step allows when its module does not say: what a reading or a decision needs (退回, 转办,
+ * 传阅, 催办, 撤回). 办理反馈 and 延期申请 belong to handling steps (阅办, 答复执行), which say so.
+ */
+export const DEFAULT_STEP_OPERATIONS: readonly StepOperation[] = ['return', 'transfer', 'circulate', 'chase', 'recall'];
+
+/**
+ * The operations a step's module allows (whether one applies to a given task is the endpoint's
+ * business). 加签/减签: on a step an earlier decision gives signers, and where the module allows
+ * them on a step that may have several signers (maySign) — never elsewhere.
+ */
+export const stepOperations = (step: StepDefinition): readonly StepOperation[] => {
+  const own = (step.operations ?? DEFAULT_STEP_OPERATIONS).filter((op) => !SIGNING_OPERATIONS.has(op) || maySign(step));
+  return step.countersign ? [...new Set([...own, 'addSigner', 'removeSigner'] as StepOperation[])] : own;
+};
+
+/** Why an operation is refused on this step, or undefined when the route module allows it. */
+export function operationRefusal(step: StepDefinition, op: StepOperation): string | undefined {
+  return stepOperations(step).includes(op) ? undefined : `「${step.name}」步骤不能${STEP_OPERATIONS[op].name}`;
+}
+
+/** The earlier steps 退回 may go to from this step, in flow order (the endpoint keeps those already taken). */
+export function returnTargets(route: RouteDefinition, step: StepDefinition): string[] {
+  const order = flowSteps(route.flow);
+  const earlier = order.slice(0, order.indexOf(step.id));
+  return step.returnTo ? earlier.filter((id) => step.returnTo!.includes(id)) : earlier;
+}
+
+/** The operations a step offers, in STEP_OPERATIONS order: 办理, then what the module allows and can apply here. */
+export function operationsOf(route: RouteDefinition, step: StepDefinition): (keyof typeof STEP_OPERATIONS)[] {
+  const order = flowSteps(route.flow);
+  const allowed = new Set<string>(['decide', ...stepOperations(step)]);
+  // 退回 needs a step to go to; 撤回 a next step to take back from (the last step leads to the archive).
+  if (returnTargets(route, step).length === 0) allowed.delete('return');
+  if (order.indexOf(step.id) === order.length - 1) allowed.delete('recall');
+  return (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[]).filter((op) => allowed.has(op));
+}
+
+/** The policy after the deadline, as the console shows it. */
+export function afterDeadlineText(policy: AfterDeadline): string {
+  return 'remind' in policy
+    ? `逾期后每 ${policy.remind.everyWorkingDays} 个工作日再催办一次，共 ${policy.remind.times} 次，仍未办理则升级`
+    : `逾期 ${policy.skip.afterWorkingDays} 个工作日仍未办理则超时跳过，流程转下一步`;
+}
+
+/**
+ * What is wrong with a route, if anything (routes/index.ts refuses to load one with problems). A
+ * step that may be skipped (超时跳过) decides nothing anyone reads: no Choice, no later step's
+ * assignment or date, no named person, no co-handling, and not the last step (the archive takes
+ * its 保管期限 from the filing decision). Later steps' reads are found by probing them.
+ */
+export function routeProblems(route: RouteDefinition): string[] {
+  const problems: string[] = [];
+  const order = flowSteps(route.flow);
+  const readByChoice = new Set(route.flow.flatMap((n) => (typeof n === 'string' ? [] : [n.when.step])));
+  for (const step of route.steps) {
+    const at = `${route.id}.${step.id}`;
+    // A shared step lists the handling steps of several routes; it must name one of this route's.
+    if (step.returnTo && !step.returnTo.some((id) => order.includes(id))) problems.push(`${at}: returnTo names no step of the route`);
+    const policy = step.afterDeadline;
+    if (!policy) continue;
+    if ('remind' in policy) {
+      const { times, everyWorkingDays } = policy.remind;
+      if (!(Number.isInteger(times) && times >= 1 && Number.isInteger(everyWorkingDays) && everyWorkingDays >= 1)) problems.push(`${at}: remind needs whole times ≥ 1 and everyWorkingDays ≥ 1`);
+      continue;
+    }
+    if (!(Number.isInteger(policy.skip.afterWorkingDays) && policy.skip.afterWorkingDays >= 1)) problems.push(`${at}: skip needs whole afterWorkingDays ≥ 1`);
+    if (readByChoice.has(step.id)) problems.push(`${at}: a Choice reads this step's decision, so it cannot be skipped`);
+    if (step.namesPerson || step.coHandlers) problems.push(`${at}: a step naming a person or with co-handlers cannot be skipped`);
+    if (order.at(-1) === step.id) problems.push(`${at}: the last step (filing) cannot be skipped`);
+    const later = order.slice(order.indexOf(step.id) + 1).map((id) => stepOf(route, id)!);
+    if (later.some((s) => readsOf(s).has(step.id))) problems.push(`${at}: a later step reads this step's decision, so it cannot be skipped`);
+  }
+  return problems;
+}
+
+/** The step ids a step's assignment, date and co-handlers read from the decisions (a recording proxy). */
+function readsOf(step: StepDefinition): Set<string> {
+  const read = new Set<string>();
+  const decisions = new Proxy({} as Decisions, {
+    get: (_t, key) => {
+      if (typeof key === 'string') read.add(key);
+      return undefined;
+    },
+  });
+  const context: StepContext = { secrecy: '非密', requester: { username: 'probe' } };
+  step.assign(decisions, context);
+  step.dueDateFrom?.(decisions);
+  step.coHandlers?.(decisions);
+  return read;
+}
+
+/**
+ * Each step's form as JSON Schema, the operations it allows and what happens when it is late, for
+ * the console and the CLI to render any route without knowing it. 退回 goes to an earlier step
+ * already taken (`returnTo` lists the candidates); 撤回 is the decider's, on the task just
+ * decided, while the next has not acted.
  */
 export function describeRoute(route: RouteDefinition) {
-  const order = flowSteps(route.flow);
   return {
     id: route.id,
     name: route.name,
     kind: route.kind,
     flow: route.flow,
     steps: route.steps.map((s) => {
-      const earlier = order.slice(0, order.indexOf(s.id));
-      const operations = (Object.keys(STEP_OPERATIONS) as (keyof typeof STEP_OPERATIONS)[])
-        .filter((op) => op !== 'return' || earlier.length > 0)
-        .filter((op) => !SIGNING_OPERATIONS.has(op) || maySign(s));
+      const returnTo = returnTargets(route, s);
       return {
         id: s.id,
         name: s.name,
         ask: s.ask,
         form: z.toJSONSchema(s.form, { io: 'input', unrepresentable: 'any' }),
-        operations: operations.map((op) => ({ id: op, ...STEP_OPERATIONS[op] })),
-        ...(earlier.length ? { returnTo: earlier } : {}),
+        operations: operationsOf(route, s).map((op) => ({ id: op, ...STEP_OPERATIONS[op] })),
+        ...(returnTo.length ? { returnTo } : {}),
+        ...(s.afterDeadline ? { afterDeadline: { ...s.afterDeadline, text: afterDeadlineText(s.afterDeadline) } } : {}),
         ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
         ...(s.namesSigners ? { namesSigners: s.namesSigners } : {}),
         // A signer adds their vote to the step's form: {"agree": false, "opinion": "…"}.

@@ -3,10 +3,12 @@
  *   superior-dept (上级部门来文): register → director proposes → deputy instructs (important: the
  *     main leader is informed, 阅知, without holding the route) → department handles → department files
  *   publicity (有偿宣传函件、传真): register → director proposes → department handles and files
+ * Late: the deputy's 阅批 is reminded every working day, three more times, before escalation (only
+ * he can instruct); the department's steps are chased and escalated. 科室归档 退回 only to 阅办.
  */
 import { form, isoDate, opinion, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
 import { z } from 'zod';
-import { archiveClassOf, departmentFileStep, departmentHandleStep, dueDetail, leaderDeadline, proposeStep } from './steps.js';
+import { archiveClassOf, departmentFileStep, departmentHandleStep, dueDetail, leaderDeadline, proposeStep, remindLeader } from './steps.js';
 
 const deputyInstruct: StepDefinition = {
   id: 'deputyInstruct',
@@ -16,6 +18,7 @@ const deputyInstruct: StepDefinition = {
   form: form({ opinion, important: z.boolean({ error: '重要（important）应为 true 或 false' }).optional(), dueDate: isoDate.optional() }),
   deadline: leaderDeadline,
   assign: () => ({ role: 'deputy-leader' }),
+  afterDeadline: remindLeader,
   informs: (d) => (d.important === true ? { role: 'main-leader', reason: '重要文件，请主要领导阅知' } : undefined),
   details: (d) => [...dueDetail(d), ...(d.important ? [{ label: '重要', value: '是' }] : [])],
 };

@@ -9,6 +9,13 @@
  *     department notes → file
  *   report-key (人财物重要报告): register → director proposes → deputy reads → main leader reads,
  *     the same working day → department handles → office files
+ *
+ * Late (催办): leaders' readings and decisions (阅示, 批示) are reminded every working day, three
+ * more times, before escalation — nobody else can give them. report-general's 业务科室阅知 only
+ * tells the department of a report the leaders have read: three working days past its deadline
+ * it is skipped (超时跳过) and the report goes to filing, so a busy department never holds it.
+ * The requester's own steps (答复执行, 承办人归档) cannot be handed on (转办); filing 退回 only
+ * to the step that handled the document.
  */
 import { countersignRequest, signersDetail } from '../domain/countersign.js';
 import { form, opinion, type NamedSigners, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
@@ -92,6 +99,9 @@ export const reportGeneral: RouteDefinition = {
       form: form({ opinion }),
       deadline: () => ({ workingDays: 2 }),
       assign: (d) => ({ role: 'dept-head', department: String(d.deputyRead?.department ?? '') }),
+      afterDeadline: { skip: { afterWorkingDays: 3 } },
+      // Noting is not handling (no 办理反馈 or 延期申请), and the office circulates, not the department.
+      operations: ['return', 'transfer', 'chase', 'recall'],
     },
     officeFileStep(),
   ],

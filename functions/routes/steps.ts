@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Role } from '../domain/identity.js';
 import { RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import {
+  DEFAULT_STEP_OPERATIONS,
   departmentCode,
   departmentName,
   filingOpinion,
@@ -16,8 +17,10 @@ import {
   retention,
   unknownDepartment,
   type Assignment,
+  type AfterDeadline,
   type Decisions,
   type SlipDetail,
+  type StepOperation,
   type StepContext,
   type StepDefinition,
   type Urgency,
@@ -34,6 +37,21 @@ export const leaderDeadline = (u: Urgency): DeadlineRule => (u === '特急' ? { 
 export const handlingDeadline = (u: Urgency): DeadlineRule => (u === '特急' ? { minutes: 120 } : u === '加急' ? { workingDays: 2 } : { workingDays: 4 });
 /** Reports on people, money or property reach the main leader the same working day (seed 000 §2(4)). */
 export const sameDay = (): DeadlineRule => ({ workingDays: 0 });
+
+/**
+ * Only the leader can read or decide what waits for him, so a late leader is not skipped but
+ * reminded: every working day, three more times after the first 催办, then escalated.
+ */
+export const remindLeader: AfterDeadline = { remind: { times: 3, everyWorkingDays: 1 } };
+
+/** A handling step (阅办, 答复执行) also takes 办理反馈 and 延期申请: it has a handling deadline to report on. */
+export const HANDLING_OPERATIONS: StepOperation[] = ['return', 'transfer', 'progress', 'extension', 'circulate', 'chase', 'recall'];
+/**
+ * Filing ends the route: nothing to circulate or take back. It may 退回 only to the step that
+ * handled the document, when the handling record is incomplete — never re-run the whole route.
+ */
+export const FILING_OPERATIONS: StepOperation[] = ['return', 'transfer', 'chase'];
+const FILING_RETURNS_TO = ['departmentHandle', 'execute', 'departmentNote'];
 
 /** 拟办: the office director proposes the handling department (牵头科室) and a date. */
 export function proposeStep(deadline: (u: Urgency) => DeadlineRule = proposeDeadline): StepDefinition {
@@ -89,6 +107,7 @@ export function departmentHandleStep(deadline: (u: Urgency) => DeadlineRule = ha
     assign: (d) => ({ role: 'dept-head', department: handlingDepartment(d) }),
     coHandlers: (d) => ((d.propose?.coDepartments as string[] | undefined) ?? []).map((code) => ({ role: 'dept-head' as const, department: code })),
     dueDateFrom: setHandlingDate,
+    operations: HANDLING_OPERATIONS,
     // The department's account of how it was handled is the register's 办理结果.
     registerFields: (d) => ({ result: String(d.opinion ?? '') }),
   };
@@ -108,6 +127,8 @@ export function officeFileStep(): StepDefinition {
     deadline: () => ({ workingDays: 3 }),
     // A classified document is filed by the confidential clerk (机要员), as it was kept apart.
     assign: (_d, context) => (context && context.secrecy !== '非密' ? { role: 'confidential-clerk' } : { role: 'clerk' }),
+    operations: FILING_OPERATIONS,
+    returnTo: FILING_RETURNS_TO,
     details: retentionDetail,
   };
 }
@@ -122,6 +143,8 @@ export function departmentFileStep(): StepDefinition {
     form: fileForm,
     deadline: () => ({ workingDays: 3 }),
     assign: (d) => ({ role: 'dept-head', department: handlingDepartment(d) }),
+    operations: FILING_OPERATIONS,
+    returnTo: FILING_RETURNS_TO,
     details: retentionDetail,
   };
 }
@@ -149,6 +172,7 @@ export function leaderDecisionStep(options: { id: string; name: string; role: Ro
     form: form({ opinion, outcome: outcome(`提交${options.meeting}`) }),
     deadline: options.deadline ?? leaderDeadline,
     assign: () => ({ role: options.role }),
+    afterDeadline: remindLeader,
     details: outcomeDetail,
   };
 }
@@ -187,6 +211,9 @@ export function readStep(options: { id: string; name: string; role: Role; commen
     form: form(shape),
     deadline: options.deadline ?? leaderDeadline,
     assign: () => ({ role: options.role }),
+    afterDeadline: remindLeader,
+    // A leader reading may bring in another leader (加签) where the reading is an opinion alone.
+    operations: [...DEFAULT_STEP_OPERATIONS, 'addSigner', 'removeSigner'],
     ...(options.namesDepartment ? { check: (d, config) => unknownDepartment(d.department, config) } : {}),
     details: (d, config) => [
       ...(d.important ? [{ label: '重要', value: '是（呈主要领导阅）' }] : []),
@@ -205,6 +232,8 @@ export function requesterExecuteStep(): StepDefinition {
     form: form({ opinion }),
     deadline: handlingDeadline,
     assign: (_d, context) => requesterOf(context),
+    // The requester carries out his own request: handling, but not handed to anyone else (转办).
+    operations: HANDLING_OPERATIONS.filter((op) => op !== 'transfer'),
   };
 }
 
@@ -218,6 +247,9 @@ export function requesterFileStep(): StepDefinition {
     form: fileForm,
     deadline: () => ({ workingDays: 3 }),
     assign: (_d, context) => requesterOf(context),
+    // The requester files his own request: no one to hand it to (转办).
+    operations: FILING_OPERATIONS.filter((op) => op !== 'transfer'),
+    returnTo: FILING_RETURNS_TO,
     details: retentionDetail,
   };
 }

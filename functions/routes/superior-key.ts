@@ -6,9 +6,14 @@
  * Deadlines (ROUTES.md, seeds 002 范文4 and 003 §四): 拟办 3 wd, 1 wd when 加急, at once (10 min)
  * when 特急; the leader reads within 2 wd; handed to the department within 1 wd; handling 4 wd
  * (or by the date the proposal or instruction set); 特急 steps report every 2 hours.
+ *
+ * Late (催办): every step is chased once and escalated as the branch says; the leaders' steps
+ * (阅批, 阅处) are reminded every working day, three more times, before escalation — only the
+ * leader can take them, so none is skipped. 阅处 cannot be handed on (转办): the leader named the
+ * responsible deputy at 阅批, and a change is his (退回 to 阅批). Filing 退回 only to 阅办.
  */
 import { form, isoDate, opinion, username, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
-import { archiveClassOf, departmentHandleStep, dueDetail, leaderDeadline, officeFileStep, proposeStep } from './steps.js';
+import { archiveClassOf, departmentHandleStep, dueDetail, leaderDeadline, officeFileStep, proposeStep, remindLeader } from './steps.js';
 
 export const ROUTE_ID = 'superior-key';
 
@@ -22,6 +27,7 @@ export const instruct: StepDefinition = {
   form: form({ opinion, deputy: username('分管领导（deputy）').optional(), dueDate: isoDate.optional() }),
   deadline: leaderDeadline,
   assign: () => ({ role: 'main-leader' }),
+  afterDeadline: remindLeader,
   namesPerson: { field: 'deputy', role: 'deputy-leader', label: '分管领导' },
   details: (d) => [
     ...dueDetail(d),
@@ -37,6 +43,8 @@ export const deputyHandle: StepDefinition = {
   form: form({ opinion }),
   deadline: (u) => (u === '特急' ? { minutes: 120 } : { workingDays: 1 }),
   assign: (d) => (typeof d.instruct?.deputy === 'string' ? { role: 'deputy-leader', username: d.instruct.deputy } : { role: 'deputy-leader' }),
+  afterDeadline: remindLeader,
+  operations: ['return', 'circulate', 'chase', 'recall'],
 };
 
 /** A date set by the proposal or the instruction overrides the handling deadline. */

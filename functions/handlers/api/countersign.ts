@@ -37,7 +37,7 @@ import {
 } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
 import { actingForTask } from './task-operations.js';
-import { alreadyDecided, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
+import { alreadyDecided, refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
 
 type StepTask = TaskRecord & { taskToken: string; signing: SigningPlan };
 /** Concurrent signers each retry on a newer plan; beyond this many tries the caller is asked to retry. */
@@ -224,6 +224,7 @@ async function startSigning(actor: Actor, task: TaskRecord & { taskToken: string
   if (task.coOf || task.coPending?.length) throw new HttpError(409, '协办的待办不能加签；需要其他科室参与请在拟办时指定协办科室');
   const { step } = routeStepOf(task);
   if (!maySign(step)) throw new HttpError(409, `「${step.name}」步骤不能加签：其办理结果（如承办科室、结论）须由一人确定`);
+  requireOperation(task, 'addSigner');
   const onBehalf = await actingForTask(actor, task.assignment);
   if (!mayDecide(actor, task.assignment) && !onBehalf) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能加签`);
   if (!mayRead(actor, task.secrecy)) throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级不足`);

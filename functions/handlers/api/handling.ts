@@ -21,7 +21,7 @@ import { env } from '../../adapters/env.js';
 import { putNotificationItem } from '../../adapters/task-operations.js';
 import { addProgressItem, decideExtensionItem, requestExtensionItem, type ExtensionRequest, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { refuseStepWithSigners, taskOr404 } from './task-lookup.js';
+import { refuseStepWithSigners, requireOperation, taskOr404 } from './task-lookup.js';
 
 /** A task item carries at most this many progress notes (items stay well under DynamoDB's 400 KB). */
 export const MAX_PROGRESS_NOTES = 50;
@@ -45,6 +45,7 @@ const line = (task: TaskRecord, actor: Actor, at: string, opinion: string, detai
 export async function noteProgress({ actor, params, body }: Request) {
   const { note } = parseWith(strict({ note: text('办理进展', 'note') }), body);
   const task = await openTaskOf(actor, params.taskId, 'holder');
+  requireOperation(task, 'progress');
   const at = clock().toISOString();
   try {
     await transactWithAudit(documentChain(task.docId), { at, actor: actor.username, action: 'task.progress', details: { taskId: task.taskId, step: task.step, note } }, [
@@ -60,6 +61,7 @@ export async function noteProgress({ actor, params, body }: Request) {
 export async function requestExtension({ actor, params, body }: Request) {
   const input = parseWith(strict({ until: z.string({ error: '请填写延期至（until），格式 YYYY-MM-DD' }).refine(isCalendarDate, '延期至（until）不是真实的日期，格式 YYYY-MM-DD'), reason: text('延期理由', 'reason') }), body);
   const task = await openTaskOf(actor, params.taskId, 'holder');
+  requireOperation(task, 'extension');
   const now = clock();
   const at = now.toISOString();
   if (Date.parse(task.dueAt) <= now.getTime()) throw new HttpError(409, '已超过办理期限，不能再申请延期；请尽快办理或说明情况');

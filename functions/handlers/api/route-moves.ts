@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { mayRead } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
 import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
-import { flowSteps, GOTO_WITHDRAWN, mayDecide, stepOf } from '../../domain/route-platform.js';
+import { flowSteps, GOTO_WITHDRAWN, mayDecide, returnTargets, stepOf } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
 import { getDocument, putSlipLineItem, updateDocumentItem } from '../../adapters/documents.js';
@@ -18,7 +18,7 @@ import { TransactionConflict } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { answerMarkItem, closeOpenTaskItem, closeSignerItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
+import { refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
 
 const reasonForm = (required: boolean) =>
   z.strictObject(
@@ -50,17 +50,20 @@ export async function returnTask({ actor, params, body }: Request) {
   const task = await taskOr404(params.taskId);
   const input = parseWith(reasonForm(true), body) as { to: string; reason: string };
   if (task.status !== 'open') throw new HttpError(409, '该待办已办理或已失效，不能退回');
+  requireOperation(task, 'return');
   if (!mayDecide(actor, task.assignment) || !mayRead(actor, task.secrecy)) throw new HttpError(403, `该待办不由您（${actor.name}）办理，不能退回`);
   if (task.signOf) throw new HttpError(409, '会签中不能单独退回；如不同意，请签署不同意意见（agree: false）');
   refuseStepWithSigners(task);
-  const { route } = routeStepOf(task);
+  const { route, step } = routeStepOf(task);
   const order = flowSteps(route.flow);
   const target = stepOf(route, input.to);
-  const done = new Set((await listTasksOfDocument(task.docId)).filter((t) => t.status === 'decided').map((t) => t.step));
-  const earlier = order.slice(0, order.indexOf(task.step)).filter((id) => done.has(id));
+  // A step skipped as late (超时跳过) was passed too: filing may send the document back to it.
+  const done = new Set((await listTasksOfDocument(task.docId)).filter((t) => t.status === 'decided' || t.status === 'skipped').map((t) => t.step));
+  const earlier = returnTargets(route, step).filter((id) => done.has(id));
   if (!target || !earlier.includes(target.id)) {
     const choices = earlier.map((id) => `${id}（${stepOf(route, id)!.name}）`).join('、');
-    throw new HttpError(400, choices ? `只能退回到已办理的前面步骤：${choices}` : '这是第一步，没有可退回的步骤');
+    const none = order.indexOf(task.step) === 0 ? '这是第一步，没有可退回的步骤' : `「${step.name}」步骤目前没有可退回的步骤`;
+    throw new HttpError(400, choices ? `只能退回到已办理的前面步骤：${choices}` : none);
   }
   const at = clock().toISOString();
   const decision = { action: 'return', to: target.id, toName: target.name, opinion: input.reason, by: actor.username, byName: actor.name, at };
@@ -89,9 +92,11 @@ export async function recallTask({ actor, params, body }: Request) {
   if (mine.status !== 'decided' || mine.decidedBy !== actor.username) throw new HttpError(403, '只能撤回本人已办理的待办');
   if (mine.decision?.action === 'return') throw new HttpError(409, '退回的待办不能撤回');
   if (!routeTask(mine)) throw new HttpError(409, '协办反馈或会签意见不能撤回；如需更正请联系办公室');
+  requireOperation(mine, 'recall');
   const after = (await listTasksOfDocument(mine.docId)).filter((t) => t.createdAt >= String(mine.decidedAt) && t.taskId !== mine.taskId);
   const next = after.find((t) => t.status === 'open' && routeTask(t));
-  if (!next || after.some((t) => t.status === 'decided')) throw new HttpError(409, '下一步已办理（或流程已结束），不能撤回；如需更改请联系下一步办理人退回');
+  // A step skipped as late (超时跳过) has moved on too: what follows it is no longer the next step.
+  if (!next || after.some((t) => t.status === 'decided' || t.status === 'skipped')) throw new HttpError(409, '下一步已办理（或流程已结束），不能撤回；如需更改请联系下一步办理人退回');
   const nextTask = (await getTask(next.taskId))!;
   const at = clock().toISOString();
   const reason = input.reason || '撤回重新办理';

@@ -1,6 +1,6 @@
 /** Finding a task from a request: by the id in the path, and the route step it is for. */
 import { isTaskId } from '../../domain/ids.js';
-import { stepOf, type RouteDefinition, type StepDefinition } from '../../domain/route-platform.js';
+import { operationRefusal, stepOf, type RouteDefinition, type StepDefinition, type StepOperation } from '../../domain/route-platform.js';
 import { routeById } from '../../routes/index.js';
 import { formatSlipTime } from '../../domain/processing-slip.js';
 import { getTask, type TaskRecord } from '../../adapters/tasks.js';
@@ -22,8 +22,11 @@ export function routeStepOf(task: Pick<TaskRecord, 'route' | 'step'>): { route: 
   return { route, step };
 }
 
-/** Someone decided it first: who and when, in the 409 the user sees. */
+export const SKIPPED = '该待办已超时跳过，流程已转下一步，不能再办理';
+
+/** Someone decided it first (or the sweep skipped it as late): who and when, in the 409 the user sees. */
 export function alreadyDecided(task: TaskRecord): HttpError {
+  if (task.status === 'skipped') return new HttpError(409, SKIPPED);
   const when = task.decidedAt ? formatSlipTime(task.decidedAt) : '';
   return new HttpError(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${when} 办理，不能重复办理`, {
     decidedBy: task.decidedBy,
@@ -35,4 +38,10 @@ export function alreadyDecided(task: TaskRecord): HttpError {
 /** The step task of a step with signers (会签 …) is decided by their plan, never directly. */
 export function refuseStepWithSigners(task: Pick<TaskRecord, 'signing'>): void {
   if (task.signing) throw new HttpError(409, '本步骤由多人签署（会签），请在各自的会签待办中办理；调整签署人员请用加签、减签');
+}
+
+/** The route module decides which operations a step allows: any other is a 409 naming the step. */
+export function requireOperation(task: Pick<TaskRecord, 'route' | 'step'>, op: StepOperation): void {
+  const refused = operationRefusal(routeStepOf(task).step, op);
+  if (refused) throw new HttpError(409, refused);
 }

@@ -15,7 +15,7 @@ import { computeDeadline, localDate } from '../../domain/calendar.js';
 import { mayRead, mayTake, ROLE_NAMES, type Actor, type Secrecy } from '../../domain/identity.js';
 import { isDocId, isTaskId } from '../../domain/ids.js';
 import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
-import { mayDecide, type Assignment } from '../../domain/route-platform.js';
+import { mayDecide, operationRefusal, type Assignment } from '../../domain/route-platform.js';
 import { redactFor } from '../../domain/secrecy.js';
 import {
   actingFor,
@@ -66,8 +66,8 @@ import {
   newCirculation,
 } from '../../adapters/task-operations.js';
 import { getTask, listOpenTasksFor, listTasksOfDocument, partitionsFor, strip, type TaskRecord } from '../../adapters/tasks.js';
-import { refuseStepWithSigners } from './task-lookup.js';
 import { HttpError, pageLimit, type Request, type RouteHandler } from './http.js';
+import { refuseStepWithSigners, requireOperation, routeStepOf } from './task-lookup.js';
 
 const today = () => localDate(clock(), env.branchConfig.timeZone);
 
@@ -91,6 +91,7 @@ async function loadOpenTask(taskId: string, verb: string) {
   if (!task) refuse(404, `找不到待办 ${taskId}`);
   if (task.status === 'decided') refuse(409, `该待办已由 ${task.decidedByName ?? task.decidedBy} 于 ${formatSlipTime(task.decidedAt ?? '')} 办理，无需${verb}`);
   if (task.status === 'expired') refuse(409, `该待办已失效（流程不再等待此步骤），无需${verb}`);
+  if (task.status === 'skipped') refuse(409, `该待办已超时跳过，流程已转下一步，无需${verb}`);
   if (task.status !== 'open') refuse(409, `该待办尚未轮到或已关闭（减签、签署结果已定），无需${verb}`);
   // A step with several signers is chased and handed on signer by signer (加签/减签 change who signs).
   refuseStepWithSigners(task);
@@ -180,6 +181,7 @@ async function showDelegation({ actor }: Request) {
 
 async function transfer({ actor, params, body }: Request) {
   const task = await loadOpenTask(params.taskId, '转办');
+  requireOperation(task, 'transfer');
   const a = task.assignment;
   if (task.signOf) refuse(409, '会签待办不能转办；调整签署人员请用加签、减签');
   if (!mayTransfer(actor, a)) refuse(403, `该待办应由 ${holderText(a)} 办理，您（${actor.name}）无权转办；如需转交请联系办公室主任`);
@@ -237,6 +239,7 @@ const MAX_CHASE_NOTIFICATIONS = 90;
 
 async function chaseTask({ actor, params, body }: Request) {
   const task = await loadOpenTask(params.taskId, '催办');
+  requireOperation(task, 'chase');
   if (!mayChase(actor)) refuse(403, `催办由文书或办公室主任进行，您（${actor.name}）无权催办`);
   const parsed = parseBody(chaseBody, body);
   if (!parsed.ok) refuse(400, parsed.message);
@@ -309,10 +312,22 @@ async function loadDocument(docId: string) {
   return doc;
 }
 
+/**
+ * 传阅 is allowed per step like any operation: while the document waits on steps, one of them
+ * must allow it (refused at 立卷归档, say). A document on no step (between two, or done) is not held.
+ */
+async function requireCirculationStep(docId: string): Promise<void> {
+  const open = (await listTasksOfDocument(docId)).filter((t) => t.status === 'open');
+  if (open.length === 0) return;
+  const refusals = open.map((t) => operationRefusal(routeStepOf(t).step, 'circulate'));
+  if (refusals.every(Boolean)) refuse(409, refusals[0]!);
+}
+
 async function circulate({ actor, params, body }: Request) {
   const doc = await loadDocument(params.docId);
   if (!mayCirculate(actor)) refuse(403, `传阅由办公室人员或领导发起，您（${actor.name}）无权传阅`);
   if (!mayRead(actor, doc.secrecy)) refuse(403, `该文件密级为${doc.secrecy}，您的密级不足，不能传阅`);
+  await requireCirculationStep(doc.docId);
   const parsed = parseBody(circulateBody, body);
   if (!parsed.ok) refuse(400, parsed.message);
   const { readers, order, note } = parsed.value;

@@ -76,7 +76,7 @@ const view = (actor: Actor, task: Omit<TaskRecord, 'taskToken'>) => redactFor(ac
 
 export async function decide({ actor, params, body }: Request) {
   const task = await loadTask(params.taskId);
-  if (task.status === 'decided') throw alreadyDecided(task);
+  if (task.status === 'decided' || task.status === 'skipped') throw alreadyDecided(task);
   if (task.status === 'expired') throw new HttpError(409, '该待办已失效（流程不再等待此步骤），无需办理');
   if (task.status === 'waiting') throw new HttpError(409, '还未轮到您签署，请等待前面的人员签署');
   if (task.status !== 'open') throw new HttpError(409, '该待办已关闭（已减签，或签署结果已定），无需办理');
