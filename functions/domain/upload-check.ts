@@ -126,7 +126,7 @@ function looksLikeText(head: Uint8Array): boolean {
   return control <= sample.length / 100;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   if (bytes >= MB) return `${trimZero((bytes / MB).toFixed(1))} MB`;
   if (bytes >= 1024) return `${trimZero((bytes / 1024).toFixed(1))} KB`;
   return `${bytes} 字节`;
