@@ -10,6 +10,7 @@ import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCo
 import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
 import { cleanText } from '../domain/text.js';
+import { ATTACHMENT_TYPES } from '../domain/upload-check.js';
 import type { Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
@@ -28,7 +29,8 @@ export interface ArchiveEvent {
   decisions: Decisions;
 }
 
-const EXTENSIONS: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png', 'image/tiff': 'tif' };
+/** The suffix of each type a scan or an uploaded file may have (an internal document's file may be a .docx). */
+const EXTENSIONS: Record<string, string> = Object.fromEntries(Object.values(ATTACHMENT_TYPES).map((t) => [t.contentType, t.suffixes[0]]));
 
 /** 件号 are counted within the lowest class: year, retention period and department. */
 const itemGroup = (retention: RetentionCode, orgCode: string) => `archive-item:${retention}:${orgCode}`;
