@@ -4,9 +4,14 @@
  * each is parsed, pinned under originals/<docId>/, listed with download links, and archived with
  * its SHA-256 checked. A bad file is refused with its name and set aside; nobody uses another's upload.
  */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realDocx, realPdf, realPng, realXlsx } from '../fixtures/scans.js';
+import { repoRoot } from '../../infra/local/wiring.js';
 import { archiveBucket, decideNext, inboxBucket, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -160,5 +165,31 @@ describe('POST /documents with uploads', () => {
     const manifest = Buffer.from(await bytesOf(archiveBucket(h.local), `${filed.archive.prefix}manifest-sha256.txt`)).toString('utf8');
     expect(manifest).toContain(`${filed.attachments[0].sha256}  attachments/01-报价单.pdf\n`);
     expect(Buffer.from(await bytesOf(archiveBucket(h.local), `${filed.archive.prefix}attachments/01-报价单.pdf`)).equals(Buffer.from(body.pdf))).toBe(true);
+  });
+});
+
+describe('the command-line client', () => {
+  it('submits a file with attachments (--file, --attach) and reports progress with one', async () => {
+    mkdirSync(h.local.dataDir, { recursive: true });
+    writeFileSync(join(h.local.dataDir, 'endpoints.json'), JSON.stringify(h.local.endpoints));
+    const dir = join(h.dataDir, 'files');
+    mkdirSync(dir, { recursive: true });
+    const files = { body: join(dir, '请示.pdf'), sheet: join(dir, '清单.xlsx'), note: join(dir, '说明.txt'), photo: join(dir, '现场.png') };
+    writeFileSync(files.body, await realPdf('cli body'));
+    writeFileSync(files.sheet, realXlsx());
+    writeFileSync(files.note, '说明\n');
+    writeFileSync(files.photo, realPng());
+    const chancery = async (...args: string[]) =>
+      (await promisify(execFile)(join(repoRoot, 'bin', 'chancery'), args, { env: { ...process.env, CHANCERY_DATA_DIR: h.local.dataDir }, cwd: repoRoot })).stdout;
+
+    const submitted = JSON.parse(await chancery('submit', 'request-general', '--as', 'liuyang', '--title', '关于更换劳保用品的请示', '--file', files.body, '--attach', files.sheet, '--attach', files.note, '--json'));
+    await h.local.settle();
+    const shown = await chancery('show', submitted.docId, '--as', 'liuyang');
+    expect(shown).toContain('正文文件 请示.pdf');
+    expect(shown).toContain('附件 清单.xlsx');
+    expect(shown).toContain('附件 说明.txt');
+    const task = JSON.parse(await chancery('tasks', '--as', 'sunwei', '--json')).items.find((t: any) => t.docId === submitted.docId);
+    expect(await chancery('progress', task.taskId, '--as', 'sunwei', '--note', '已到现场查看', '--attach', files.photo)).toContain('附件：现场.png');
+    expect(await chancery('show', submitted.docId, '--as', 'liuyang')).toContain('附件 现场.png');
   });
 });
