@@ -168,6 +168,19 @@ describe('POST /documents with uploads', () => {
   });
 });
 
+describe('classified documents', () => {
+  it('show their attachments only to people cleared for the 密级', async () => {
+    const sheet = await upload('zhoujie', '人员名单.xlsx', realXlsx());
+    const res = await h.api('zhoujie', 'POST', '/documents', { route: 'report-key', title: '关于人员调整的报告', content: '见附件', secrecy: '秘密', attachments: [sheet] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const refused = await h.api('liuyang', 'GET', `/documents/${res.body.docId}`);
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).not.toContain('人员名单');
+    const seen = (await h.api('wangfang', 'GET', `/documents/${res.body.docId}`)).body;
+    expect(Buffer.from((await download(seen.attachments[0].url)).bytes).equals(Buffer.from(realXlsx()))).toBe(true);
+  });
+});
+
 describe('the command-line client', () => {
   it('submits a file with attachments (--file, --attach) and reports progress with one', async () => {
     mkdirSync(h.local.dataDir, { recursive: true });
