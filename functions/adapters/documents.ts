@@ -29,7 +29,8 @@ export interface DocumentRecord {
   receivedAt: string;
   registeredAt: string;
   /**
-   * The scan this document is: `key` is its immutable per-document copy (originals/<docId>/),
+   * The scan this document is (or the file an internal document was submitted as, through
+   * POST /uploads): `key` is its immutable per-document copy (originals/<docId>/),
    * `sha256` the hash of the bytes checked at intake, verified again when filed; `sourceKey` is
    * where the scanner put it; `versionId` (versioned buckets) is read on every access.
    */
