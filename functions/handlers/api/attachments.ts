@@ -25,12 +25,13 @@ import { copyAside, encodeMetadata, getObject, presignedGetUrl, presignedPutUrl,
 import { getUpload, putUpload, settleUploadItem, type UploadRecord } from '../../adapters/uploads.js';
 import { HttpError, parseWith, type Request } from './http.js';
 
-export { MAX_ATTACHMENTS } from './attachment-fields.js';
-
 const UPLOAD_LINK_SECONDS = 900;
 const ATTACHMENT_LINK_SECONDS = 300;
-/** Checked uploads kept in memory for pinning up to this total; beyond it they are read again. */
-const KEEP_BYTES = 256 * 1024 * 1024;
+/**
+ * Checked uploads kept in memory for pinning up to this total, beyond it read again: twenty 50 MB
+ * files must fit a 512 MB function (api-tasks) beside the one being parsed.
+ */
+const KEEP_BYTES = 128 * 1024 * 1024;
 
 const KINDS = 'PDF、JPEG/PNG/TIFF 图片、Word（.docx）、Excel（.xlsx）或纯文本（.txt）';
 
@@ -166,9 +167,9 @@ export const attachmentOf = ({ sourceKey: _s, etag: _e, ...attachment }: Pinned)
 /** The document's attachments with 5-minute links that download each under its name, as the type verified. */
 export async function attachmentLinks(doc: DocumentRecord) {
   return Promise.all(
-    (doc.attachments ?? []).map(async ({ bucket: _b, key, versionId, ...a }) => ({
+    (doc.attachments ?? []).map(async ({ bucket, key, versionId, ...a }) => ({
       ...a,
-      url: await presignedGetUrl(_b, key, ATTACHMENT_LINK_SECONDS, a.contentType, a.name, versionId, 'attachment'),
+      url: await presignedGetUrl(bucket, key, ATTACHMENT_LINK_SECONDS, a.contentType, a.name, versionId, 'attachment'),
       expiresInSeconds: ATTACHMENT_LINK_SECONDS,
     })),
   );
