@@ -16,8 +16,10 @@
  *   chancery recall <taskId> [--reason "理由"]  撤回 my decision while the next step has not acted
  *   chancery withdraw <docId> [--reason "理由"] 撤销 my internal document before anyone decides it
  *   chancery routes                           every route and its steps (GET /routes)
- *   chancery submit <route> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]
- *                                             submit an internal request or report (内部来文)
+ *   chancery submit <route> --title "标题" (--content "正文" | --file 正文.pdf) [--attach 附件.xlsx …] [--urgency 加急] [--secrecy 秘密]
+ *                                             submit an internal request or report (内部来文): typed, or
+ *                                             as a file (PDF, .docx …); --attach (repeatable) adds 附件
+ *   chancery progress <taskId|next> --note "进展" [--attach 附件.pdf …]   办理反馈, with attachments
  *   chancery register [incoming|internal|chasing|archive] [--year 2026] [--month 11]
  *   chancery register incoming --month 11 --export xlsx|csv|pdf [-o 收文登记簿.xlsx]
  *                                             the register as a file (-o: where to save it)
@@ -36,7 +38,7 @@
  * and --json (print the API's answer as is). API: $CHANCERY_API_URL, else local mode's.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OPERATION_COMMANDS, runOperation } from './operations.js';
 
@@ -83,6 +85,37 @@ async function call(method: string, path: string, token?: string, body?: unknown
     throw new CliError(`${res.status}：${data.message ?? text}`);
   }
   return data;
+}
+
+/** The types POST /uploads takes, by file suffix (the server checks the content itself). */
+const UPLOAD_TYPES: Record<string, string> = {
+  pdf: 'application/pdf',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  txt: 'text/plain',
+};
+
+/** Uploads one file the way the API asks (a link from POST /uploads, then a PUT of the bytes); its upload id. */
+async function uploadFile(path: string, token: string): Promise<string> {
+  const fileName = basename(path);
+  const contentType = UPLOAD_TYPES[extname(path).slice(1).toLowerCase()];
+  if (!contentType) throw new CliError(`不能上传 ${fileName}：只接受 PDF、JPEG/PNG/TIFF 图片、Word（.docx）、Excel（.xlsx）或纯文本（.txt）文件`);
+  if (!existsSync(path)) throw new CliError(`找不到文件 ${path}`);
+  const bytes = readFileSync(path);
+  const link = await call('POST', '/uploads', token, { fileName, contentType, size: bytes.length });
+  let res: Response;
+  try {
+    res = await fetch(link.url, { method: 'PUT', headers: link.headers, body: bytes });
+  } catch {
+    throw new CliError(`上传 ${fileName} 失败：连不上文件存储（${new URL(link.url).origin}）`);
+  }
+  if (!res.ok) throw new CliError(`上传 ${fileName} 失败：${res.status} ${(await res.text()).slice(0, 200)}`);
+  return link.uploadId as string;
 }
 
 /** `next` stands for my open task that is due first. */
@@ -133,6 +166,8 @@ function printDocument(data: any) {
   console.log(`${d.registerNumber}  ${d.title}`);
   console.log(`  文件编号 ${d.docId}  紧急程度 ${d.urgency}  密级 ${d.secrecy}  来文单位 ${d.sender || '—'}  来文字号 ${d.sourceNumber || '—'}`);
   console.log(`  收文时间 ${time(d.receivedAt)}  状态 ${({ registered: '已登记', 'in-progress': '办理中', filed: '已归档', failed: '异常' } as Record<string, string>)[d.status] ?? d.status}${d.archive ? `  档号 ${d.archive.archiveCode}` : ''}`);
+  if (d.scan && d.register === 'internal') console.log(`  正文文件 ${d.scan.fileName}（${d.scan.size} 字节）  chancery scan ${d.docId} 取下载链接`);
+  for (const a of data.attachments ?? []) console.log(`  附件 ${a.name}（${a.size} 字节，${a.uploadedByName}${a.stepName ? `，${a.stepName}办理反馈` : ''}）`);
   console.log('文件处理笺：');
   if (!data.slip.length) console.log('  （尚无意见）');
   for (const line of data.slip) {
@@ -211,6 +246,8 @@ async function main(argv: string[]) {
       title: { type: 'string' },
       content: { type: 'string' },
       file: { type: 'string' },
+      attach: { type: 'string', multiple: true },
+      note: { type: 'string' },
       urgency: { type: 'string' },
       secrecy: { type: 'string' },
       year: { type: 'string' },
@@ -311,11 +348,31 @@ async function main(argv: string[]) {
       });
     }
     case 'submit': {
-      const content = values.file ? readFileSync(values.file, 'utf8') : values.content;
-      if (!args[0] || !values.title || !content) throw new CliError('用法：chancery submit <流程> --title "标题" (--content "正文" | --file 正文.txt) [--urgency 加急] [--secrecy 秘密]');
-      const body = { route: args[0], title: values.title, content, ...(values.urgency ? { urgency: values.urgency } : {}), ...(values.secrecy ? { secrecy: values.secrecy } : {}) };
-      const result = await call('POST', '/documents', await tokenFor(values.as), body);
-      return out(result, () => console.log(`已提交：${result.registerNumber}  ${result.routeName}  ${result.docId}`));
+      if (!args[0] || !values.title || !values.content === !values.file) {
+        throw new CliError('用法：chancery submit <流程> --title "标题" (--content "正文" | --file 正文.pdf) [--attach 附件 …] [--urgency 加急] [--secrecy 秘密]');
+      }
+      const token = await tokenFor(values.as);
+      const attachments: string[] = [];
+      for (const path of values.attach ?? []) attachments.push(await uploadFile(path, token));
+      const body = {
+        route: args[0],
+        title: values.title,
+        ...(values.file ? { file: await uploadFile(values.file, token) } : { content: values.content }),
+        ...(attachments.length ? { attachments } : {}),
+        ...(values.urgency ? { urgency: values.urgency } : {}),
+        ...(values.secrecy ? { secrecy: values.secrecy } : {}),
+      };
+      const result = await call('POST', '/documents', token, body);
+      return out(result, () => console.log(`已提交：${result.registerNumber}  ${result.routeName}  ${result.docId}${attachments.length ? `（附件 ${attachments.length} 个）` : ''}`));
+    }
+    case 'progress': {
+      if (!args[0] || !values.note) throw new CliError('用法：chancery progress <待办号|next> --note "办理进展" [--attach 附件 …]');
+      const token = await tokenFor(values.as);
+      const taskId = await resolveTask(args[0], token);
+      const attachments: string[] = [];
+      for (const path of values.attach ?? []) attachments.push(await uploadFile(path, token));
+      const result = await call('POST', `/tasks/${encodeURIComponent(taskId)}/progress`, token, { note: values.note, ...(attachments.length ? { attachments } : {}) });
+      return out(result, () => console.log(`已记录办理反馈（${time(result.at)}）${result.attachments ? `，附件：${result.attachments.map((a: any) => a.name).join('、')}` : ''}`));
     }
     case 'register': {
       const token = await tokenFor(values.as);

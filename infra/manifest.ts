@@ -82,6 +82,11 @@ export interface FunctionSpec {
   memoryMb: number;
   tables: Partial<Record<TableSpec['id'], Access>>;
   buckets: Partial<Record<BucketSpec['id'], Access>>;
+  /**
+   * Besides `buckets`: new objects this function writes under these key prefixes only (PutObject,
+   * no delete), for a function that otherwise only reads the bucket.
+   */
+  putsUnder?: Partial<Record<BucketSpec['id'], string[]>>;
   /** State machines this function may start executions of. */
   startsStateMachines: StateMachineId[];
   /** State machines whose task tokens this function may answer (SendTaskSuccess/Failure/Heartbeat). */
@@ -166,6 +171,12 @@ export const SCAN_PREFIX = 'scans/';
 export const REJECTED_PREFIX = 'rejected/';
 /** Key prefix of each registered document's immutable copy of its scan: originals/<docId>/. */
 export const ORIGINALS_PREFIX = 'originals/';
+/**
+ * Key prefix of files uploaded through the API (attachments, a document's file) by a presigned
+ * PUT, `uploads/<username>/<uploadId>`: taken from here and pinned under originals/<docId>/ when
+ * used, expired after two days either way.
+ */
+export const UPLOADS_PREFIX = 'uploads/';
 /** Key prefix of register exports too large to answer inline; fetched by a short-lived link, expired after a day. */
 export const EXPORTS_PREFIX = 'exports/';
 
@@ -312,10 +323,13 @@ export const functions: FunctionSpec[] = [
     description: 'API: my tasks (待办) and decisions, transfers, chasing, delegation, circulation and boxes',
     entry: 'functions/handlers/api/tasks.ts',
     timeoutSeconds: 30,
-    memoryMb: 256,
+    // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed.
+    memoryMb: 512,
     // registers: 催办 by hand writes the chasing register.
     tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
-    buckets: {},
+    // 办理反馈 with attachments: reads the upload, pins it to the document or sets it aside.
+    buckets: { inbox: 'read' },
+    putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: [],
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
@@ -323,12 +337,15 @@ export const functions: FunctionSpec[] = [
   },
   {
     id: 'api-documents',
-    description: 'API: internal documents submitted (内部来文), a document with its processing slip, a short-lived link to the scan',
+    description: 'API: uploads, internal documents submitted (内部来文) with attachments, a document with its processing slip, short-lived links to its files',
     entry: 'functions/handlers/api/documents.ts',
     timeoutSeconds: 30,
-    memoryMb: 256,
+    // Uploads (up to maxUploadBytes, 50 MB, each) are read whole and parsed, one at a time.
+    memoryMb: 1024,
     tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
     buckets: { inbox: 'read', archive: 'read' },
+    // Signs upload links (uploads/), pins uploads to their document (originals/), sets bad ones aside (rejected/).
+    putsUnder: { inbox: [UPLOADS_PREFIX, ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: ROUTE_IDS,
     // 撤销 answers the open task's token.
     answersStateMachines: ROUTE_IDS,
@@ -379,6 +396,7 @@ export const routes: RouteSpec[] = [
   { method: 'POST', path: '/tasks/{taskId}/progress', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/extension', function: 'api-tasks' },
   { method: 'POST', path: '/tasks/{taskId}/extension/decision', function: 'api-tasks' },
+  { method: 'POST', path: '/uploads', function: 'api-documents' },
   { method: 'POST', path: '/documents', function: 'api-documents' },
   { method: 'POST', path: '/documents/{docId}/withdraw', function: 'api-documents' },
   { method: 'PUT', path: '/documents/{docId}/registration', function: 'api-documents' },

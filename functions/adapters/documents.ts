@@ -29,11 +29,14 @@ export interface DocumentRecord {
   receivedAt: string;
   registeredAt: string;
   /**
-   * The scan this document is: `key` is its immutable per-document copy (originals/<docId>/),
+   * The scan this document is (or the file an internal document was submitted as, through
+   * POST /uploads): `key` is its immutable per-document copy (originals/<docId>/),
    * `sha256` the hash of the bytes checked at intake, verified again when filed; `sourceKey` is
    * where the scanner put it; `versionId` (versioned buckets) is read on every access.
    */
   scan?: { bucket: string; key: string; versionId?: string; sourceKey: string; etag: string; sha256: string; size: number; contentType: string; fileName: string };
+  /** 附件: files uploaded with the document or with a 办理反馈, each pinned under originals/<docId>/attachments/. */
+  attachments?: Attachment[];
   status: DocumentStatus;
   /**
    * 登记: numbered on arrival; the clerk completes the entry (份数, 页数, 收文方式 …) by `dueAt`
@@ -51,6 +54,27 @@ export interface DocumentRecord {
   currentStep?: string;
   executionArn?: string;
   archive?: { archiveCode: string; prefix: string; bucket: string; filedAt: string };
+}
+
+/**
+ * One attached file: `key` its immutable copy (a conditional write, never deleted), `sha256` the
+ * hash of the bytes checked when it was attached, verified again when filed.
+ */
+export interface Attachment {
+  uploadId: string;
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  bucket: string;
+  key: string;
+  versionId?: string;
+  uploadedBy: string;
+  uploadedByName: string;
+  attachedAt: string;
+  /** Attached with a 办理反馈 on this task (else with the document itself). */
+  taskId?: string;
+  stepName?: string;
 }
 
 export const docKey = (docId: string) => ({ pk: `DOC#${docId}`, sk: 'META' });
@@ -169,6 +193,19 @@ export function setArchiveItem(docId: string, archive: NonNullable<DocumentRecor
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#archive)',
       ExpressionAttributeNames: { '#archive': 'archive' },
       ExpressionAttributeValues: { ':archive': archive },
+    },
+  };
+}
+
+/** Adds attachments to the document, as long as it then holds at most `max`. */
+export function addAttachmentsItem(docId: string, attachments: Attachment[], max: number): TransactItem {
+  return {
+    Update: {
+      TableName: env.documentsTable,
+      Key: docKey(docId),
+      UpdateExpression: 'SET attachments = list_append(if_not_exists(attachments, :empty), :new)',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(attachments) OR size(attachments) <= :room)',
+      ExpressionAttributeValues: { ':empty': [], ':new': attachments, ':room': max - attachments.length },
     },
   };
 }

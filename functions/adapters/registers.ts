@@ -250,12 +250,19 @@ export interface RejectedUpload {
   code: string;
   reason: string;
   rejectedAt: string;
+  /** An upload through the API: who uploaded it and under which name. */
+  uploadedBy?: string;
+  fileName?: string;
 }
 
-export async function recordRejectedUpload(intakeKey: string, upload: RejectedUpload): Promise<void> {
+/**
+ * Lists an upload set aside (GET /rejected-uploads) in the same transaction as `marker`, the item
+ * saying this upload was dealt with (an intake key, an API upload's status), audited as `actor`.
+ */
+export async function recordRejected(marker: TransactItem, upload: RejectedUpload, actor: string): Promise<void> {
   const year = Number(upload.rejectedAt.slice(0, 4));
   const items: TransactItem[] = [
-    putIntakeItem({ outcome: 'rejected', intakeKey, objectKey: upload.objectKey, rejectedKey: upload.rejectedKey, reason: upload.reason, at: upload.rejectedAt }),
+    marker,
     {
       Put: {
         TableName: env.registersTable,
@@ -263,7 +270,12 @@ export async function recordRejectedUpload(intakeKey: string, upload: RejectedUp
       },
     },
   ];
-  await transactWithAudit(`REJECTED#${year}`, { at: upload.rejectedAt, actor: 'system:intake', action: 'upload.rejected', details: { ...upload } }, items);
+  await transactWithAudit(`REJECTED#${year}`, { at: upload.rejectedAt, actor, action: 'upload.rejected', details: { ...upload } }, items);
+}
+
+export async function recordRejectedUpload(intakeKey: string, upload: RejectedUpload): Promise<void> {
+  const marker = putIntakeItem({ outcome: 'rejected', intakeKey, objectKey: upload.objectKey, rejectedKey: upload.rejectedKey, reason: upload.reason, at: upload.rejectedAt });
+  await recordRejected(marker, upload, 'system:intake');
 }
 
 export async function listRejectedUploads(year: number, options: { cursor?: string; limit?: number }): Promise<Page<RejectedUpload>> {

@@ -160,9 +160,10 @@ export async function putArchiveObjectOnce(bucket: string, key: string, body: Ui
 
 /**
  * A short-lived link to one object, answered with the type intake verified (never what the
- * uploader claimed, so a scan can never come back as HTML) and its file name.
+ * uploader claimed, so a scan can never come back as HTML) and its file name; `attachment` makes
+ * a browser save it rather than open it.
  */
-export async function presignedGetUrl(bucket: string, key: string, expiresInSeconds: number, contentType: string, fileName?: string, versionId?: string): Promise<string> {
+export async function presignedGetUrl(bucket: string, key: string, expiresInSeconds: number, contentType: string, fileName?: string, versionId?: string, disposition: 'inline' | 'attachment' = 'inline'): Promise<string> {
   return getSignedUrl(
     s3Client(),
     new GetObjectCommand({
@@ -170,7 +171,7 @@ export async function presignedGetUrl(bucket: string, key: string, expiresInSeco
       Key: key,
       ...(versionId ? { VersionId: versionId } : {}),
       ResponseContentType: contentType,
-      ResponseContentDisposition: `inline${fileName ? `; filename*=UTF-8''${encodeURIComponent(fileName)}` : ''}`,
+      ResponseContentDisposition: `${disposition}${fileName ? `; filename*=UTF-8''${encodeURIComponent(fileName)}` : ''}`,
     }),
     { expiresIn: expiresInSeconds },
   );
@@ -192,4 +193,15 @@ export async function putDownload(bucket: string, key: string, body: Uint8Array,
     }),
     { expiresIn: expiresInSeconds },
   );
+}
+
+/**
+ * A short-lived link a client PUTs one file to. Its size is signed (S3 refuses other lengths) and
+ * so is its type; the content is still parsed when the upload is used, whatever S3 let through.
+ */
+export async function presignedPutUrl(bucket: string, key: string, contentType: string, size: number, expiresInSeconds: number): Promise<string> {
+  return getSignedUrl(s3Client(), new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size }), {
+    expiresIn: expiresInSeconds,
+    signableHeaders: new Set(['content-type', 'content-length']),
+  });
 }

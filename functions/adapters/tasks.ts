@@ -387,6 +387,8 @@ export interface ProgressNote {
   by: string;
   byName: string;
   at: string;
+  /** Files reported with the note, pinned to the document (its `attachments`). */
+  attachments?: { uploadId: string; name: string }[];
 }
 
 export interface ExtensionRequest {

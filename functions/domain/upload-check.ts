@@ -5,7 +5,7 @@
  * the four accepted formats is parsed: PDFs by pdf-lib (structure and pages), images by walking
  * their own structure far enough to know the size and that the file is complete.
  */
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
 
 export type AcceptedScanType = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff';
@@ -126,7 +126,7 @@ function looksLikeText(head: Uint8Array): boolean {
   return control <= sample.length / 100;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   if (bytes >= MB) return `${trimZero((bytes / MB).toFixed(1))} MB`;
   if (bytes >= 1024) return `${trimZero((bytes / 1024).toFixed(1))} KB`;
   return `${bytes} 字节`;
@@ -171,23 +171,145 @@ export async function checkScan(input: { bytes: Uint8Array; maxBytes: number }):
     return { ok: false, code: 'unsupported-type', reason: `文件内容不是 PDF 或 JPEG/PNG/TIFF 图片（检测到：${describeOther(bytes.subarray(0, SNIFF_BYTES))}），请重新扫描后上传。` };
   }
   try {
-    switch (kind.extension) {
-      case 'pdf': {
-        const pdf = await parsePdf(bytes);
-        if (pdf.pages === 0) return { ok: false, code: 'no-pages', reason: 'PDF 文件中没有任何页面，请重新扫描后上传。' };
-        return { ok: true, ...kind, pages: pdf.pages, ...(pdf.encrypted ? { encrypted: true } : {}) };
-      }
-      case 'jpg':
-        return { ok: true, ...kind, ...parseJpeg(bytes) };
-      case 'png':
-        return { ok: true, ...kind, ...parsePng(bytes) };
-      case 'tif':
-        return { ok: true, ...kind, ...parseTiff(bytes) };
-    }
+    return await parseAccepted(bytes, kind);
   } catch (err) {
-    const why = err instanceof Corrupt ? err.message : `无法解析：${shortError(err)}`;
-    return { ok: false, code: 'corrupt', reason: `${FORMAT_NAMES[kind.extension]} 文件不完整或已损坏（${why}），请重新扫描后上传。` };
+    return { ok: false, code: 'corrupt', reason: `${FORMAT_NAMES[kind.extension]} 文件不完整或已损坏（${corruptWhy(err)}），请重新扫描后上传。` };
   }
+}
+
+/** Parses a scan format whose signature matched; throws (Corrupt) when the file does not parse. */
+async function parseAccepted(bytes: Uint8Array, kind: { contentType: AcceptedScanType; extension: ScanExtension }): Promise<UploadVerdict> {
+  switch (kind.extension) {
+    case 'pdf': {
+      const pdf = await parsePdf(bytes);
+      if (pdf.pages === 0) return { ok: false, code: 'no-pages', reason: 'PDF 文件中没有任何页面，请重新扫描后上传。' };
+      return { ok: true, ...kind, pages: pdf.pages, ...(pdf.encrypted ? { encrypted: true } : {}) };
+    }
+    case 'jpg':
+      return { ok: true, ...kind, ...parseJpeg(bytes) };
+    case 'png':
+      return { ok: true, ...kind, ...parsePng(bytes) };
+    case 'tif':
+      return { ok: true, ...kind, ...parseTiff(bytes) };
+  }
+}
+
+const corruptWhy = (err: unknown) => (err instanceof Corrupt ? err.message : `无法解析：${shortError(err)}`);
+
+// ---- attachments (附件) ---------------------------------------------------------------------------
+
+/** What an attachment may be: the scan formats, Word and Excel documents (OOXML) and plain text. */
+export type AttachmentExtension = ScanExtension | 'docx' | 'xlsx' | 'txt';
+
+export const ATTACHMENT_TYPES: Record<AttachmentExtension, { contentType: string; name: string; suffixes: string[] }> = {
+  pdf: { contentType: 'application/pdf', name: 'PDF 文件', suffixes: ['pdf'] },
+  jpg: { contentType: 'image/jpeg', name: 'JPEG 图片', suffixes: ['jpg', 'jpeg'] },
+  png: { contentType: 'image/png', name: 'PNG 图片', suffixes: ['png'] },
+  tif: { contentType: 'image/tiff', name: 'TIFF 图片', suffixes: ['tif', 'tiff'] },
+  docx: { contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', name: 'Word 文档（.docx）', suffixes: ['docx'] },
+  xlsx: { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', name: 'Excel 表格（.xlsx）', suffixes: ['xlsx'] },
+  txt: { contentType: 'text/plain; charset=utf-8', name: '纯文本文件', suffixes: ['txt'] },
+};
+
+/** The attachment type a file name declares by its suffix, if it is one we take. */
+export function attachmentExtensionOf(fileName: string): AttachmentExtension | undefined {
+  const suffix = /\.([A-Za-z]{3,4})$/.exec(fileName)?.[1]?.toLowerCase();
+  if (!suffix) return undefined;
+  return (Object.keys(ATTACHMENT_TYPES) as AttachmentExtension[]).find((e) => ATTACHMENT_TYPES[e].suffixes.includes(suffix));
+}
+
+export type AttachmentVerdict = { ok: true; contentType: string; extension: AttachmentExtension } | { ok: false; code: UploadRejectionCode; reason: string };
+
+/** The main part an OOXML package of each kind must hold. */
+const OOXML_MAIN: Partial<Record<AttachmentExtension, string>> = { docx: 'word/document.xml', xlsx: 'xl/workbook.xml' };
+
+/**
+ * Checks a whole uploaded attachment as the type its file name declares (`expected`): parsed as
+ * that format, never judged by its first bytes. Reasons name the file, so a clerk knows which one
+ * to fix ("附件 报价单.pdf 不是完整的 PDF 文件：…").
+ */
+export async function checkAttachment(input: { bytes: Uint8Array; maxBytes: number; fileName: string; expected: AttachmentExtension }): Promise<AttachmentVerdict> {
+  const { bytes, maxBytes, fileName, expected } = input;
+  const type = ATTACHMENT_TYPES[expected];
+  const bad = sizeVerdict(bytes.length, maxBytes, 'checkAttachment');
+  if (bad) return { ...bad, reason: `附件 ${fileName}：${bad.reason.replace('请重新扫描。', '请检查后重新上传。')}` };
+  const ok: AttachmentVerdict = { ok: true, contentType: type.contentType, extension: expected };
+  const notWhole = (why: string): AttachmentVerdict => ({ ok: false, code: 'corrupt', reason: `附件 ${fileName} 不是完整的 ${type.name}：${why}。请检查后重新上传。` });
+  const other = (): AttachmentVerdict => ({ ok: false, code: 'unsupported-type', reason: `附件 ${fileName} 的内容不是 ${type.name}（检测到：${describeOther(bytes.subarray(0, SNIFF_BYTES))}）。请检查文件或更正文件名后重新上传。` });
+  try {
+    if (expected === 'txt') {
+      if (!looksLikeText(bytes)) return other();
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        return { ok: false, code: 'unsupported-type', reason: `附件 ${fileName} 不是 UTF-8 编码的文本，请另存为 UTF-8 后重新上传。` };
+      }
+      return ok;
+    }
+    const main = OOXML_MAIN[expected];
+    if (main) {
+      if (!startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return other();
+      parseOoxml(bytes, main);
+      return ok;
+    }
+    const kind = detectAccepted(bytes);
+    if (kind?.extension !== expected) {
+      return kind ? { ok: false, code: 'unsupported-type', reason: `附件 ${fileName} 的内容是 ${FORMAT_NAMES[kind.extension]}，不是 ${type.name}；请更正文件名后重新上传。` } : other();
+    }
+    const verdict = await parseAccepted(bytes, kind);
+    return verdict.ok ? ok : { ...verdict, reason: `附件 ${fileName}：${verdict.reason.replace('请重新扫描后上传。', '请检查后重新上传。')}` };
+  } catch (err) {
+    return notWhole(corruptWhy(err));
+  }
+}
+
+/**
+ * A Word/Excel file is a ZIP package: its end-of-central-directory record is found, every entry
+ * of the central directory lies inside the file, `[Content_Types].xml` and the document's main
+ * part are there, and the main part inflates to its recorded size and CRC-32. A cut-off upload
+ * loses the directory at the end, so it fails here.
+ */
+function parseOoxml(b: Uint8Array, mainPart: string): void {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  // The EOCD record (22 bytes + a comment of up to 64 KB) is at the very end.
+  let eocd = -1;
+  for (let at = b.length - 22; at >= Math.max(0, b.length - 22 - 0xffff); at--) {
+    if (view.getUint32(at, true) === 0x06054b50 && at + 22 + view.getUint16(at + 20, true) === b.length) {
+      eocd = at;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Corrupt('缺少 ZIP 目录（文件被截断）');
+  const count = view.getUint16(eocd + 10, true);
+  const dirSize = view.getUint32(eocd + 12, true);
+  const dirAt = view.getUint32(eocd + 16, true);
+  if (dirAt + dirSize > eocd) throw new Corrupt('ZIP 目录超出文件范围');
+  const names = new Map<string, { method: number; crc: number; compressed: number; size: number; local: number }>();
+  let at = dirAt;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > eocd || view.getUint32(at, true) !== 0x02014b50) throw new Corrupt('ZIP 目录项损坏');
+    const nameLength = view.getUint16(at + 28, true);
+    const entry = { method: view.getUint16(at + 10, true), crc: view.getUint32(at + 16, true), compressed: view.getUint32(at + 20, true), size: view.getUint32(at + 24, true), local: view.getUint32(at + 42, true) };
+    names.set(new TextDecoder().decode(b.subarray(at + 46, at + 46 + nameLength)), entry);
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  if (!names.has('[Content_Types].xml')) throw new Corrupt('缺少 [Content_Types].xml，不是 Office 文档');
+  const main = names.get(mainPart);
+  if (!main) throw new Corrupt(`缺少主体部分 ${mainPart}`);
+  if (main.local + 30 > b.length || view.getUint32(main.local, true) !== 0x04034b50) throw new Corrupt(`${mainPart} 的数据位置无效`);
+  const dataAt = main.local + 30 + view.getUint16(main.local + 26, true) + view.getUint16(main.local + 28, true);
+  if (dataAt + main.compressed > b.length) throw new Corrupt(`${mainPart} 超出文件末尾`);
+  const raw = b.subarray(dataAt, dataAt + main.compressed);
+  let data: Uint8Array;
+  if (main.method === 0) data = raw;
+  else if (main.method === 8) {
+    try {
+      data = inflateRawSync(raw, { maxOutputLength: Math.max(main.size, 1) });
+    } catch {
+      throw new Corrupt(`${mainPart} 无法解压`);
+    }
+  } else throw new Corrupt(`${mainPart} 的压缩方式（${main.method}）不受支持`);
+  if (data.length !== main.size || crc32(data) !== main.crc) throw new Corrupt(`${mainPart} 校验和错误`);
 }
 
 function shortError(err: unknown): string {

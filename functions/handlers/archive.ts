@@ -1,6 +1,6 @@
 /**
  * 立卷归档: writes a document's archive package into the archive bucket under its 档号
- * (DA/T 22-2015): the original scan, the processing slip (文件处理笺) as JSON and PDF, the
+ * (DA/T 22-2015): the original scan, its attachments, the processing slip (文件处理笺) as JSON and PDF, the
  * metadata, the audit trail and a SHA-256 manifest, every object under S3 Object Lock for its
  * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
  */
@@ -9,10 +9,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { archiveKeyPrefix, formatArchiveCode, RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import { slipToJson, type ProcessingSlip } from '../domain/processing-slip.js';
 import { renderSlipPdf } from '../domain/slip-pdf.js';
+import { cleanText } from '../domain/text.js';
+import { ATTACHMENT_TYPES } from '../domain/upload-check.js';
 import type { Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
-import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type DocumentRecord } from '../adapters/documents.js';
+import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type Attachment, type DocumentRecord } from '../adapters/documents.js';
 import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
@@ -27,7 +29,8 @@ export interface ArchiveEvent {
   decisions: Decisions;
 }
 
-const EXTENSIONS: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png', 'image/tiff': 'tif' };
+/** The suffix of each type a scan or an uploaded file may have (an internal document's file may be a .docx). */
+const EXTENSIONS: Record<string, string> = Object.fromEntries(Object.values(ATTACHMENT_TYPES).map((t) => [t.contentType, t.suffixes[0]]));
 
 /** 件号 are counted within the lowest class: year, retention period and department. */
 const itemGroup = (retention: RetentionCode, orgCode: string) => `archive-item:${retention}:${orgCode}`;
@@ -88,6 +91,18 @@ async function originalOf(doc: DocumentRecord): Promise<{ name: string; bytes: U
   return { name: `original.${EXTENSIONS[doc.scan.contentType] ?? 'bin'}`, bytes: found.bytes, contentType: doc.scan.contentType };
 }
 
+/**
+ * One attachment, checked like the scan; named `attachments/01-<name>` in the package (numbered:
+ * two attachments may share a name; no slash or control character reaches a key or the manifest).
+ */
+async function attachmentOf(doc: DocumentRecord, attachment: Attachment, index: number): Promise<{ name: string; bytes: Uint8Array }> {
+  const found = await getObject(attachment.bucket, attachment.key, attachment.versionId);
+  if (!found) throw new ScanIntegrityError(`pinned attachment ${attachment.key} of ${doc.docId} is missing`);
+  if (sha256(found.bytes) !== attachment.sha256) throw new ScanIntegrityError(`pinned attachment ${attachment.key} of ${doc.docId} does not match the SHA-256 recorded when attached`);
+  const safe = cleanText(attachment.name.replace(/[/\\]/g, '_'), 120);
+  return { name: `attachments/${String(index + 1).padStart(2, '0')}-${safe}`, bytes: found.bytes };
+}
+
 /** The scan about to be archived is not the one registered (Step Functions sees the name). */
 export class ScanIntegrityError extends Error {
   override name = 'Chancery.ScanIntegrity';
@@ -138,14 +153,19 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   // Each object is written once; a retried run keeps what an earlier run stored, and the manifest
   // (written last, in sha256sum format so `sha256sum -c manifest-sha256.txt` checks a download)
   // describes the bytes really stored.
-  const stored: [name: string, body: Uint8Array][] = [];
+  const stored: [name: string, sha256: string][] = [];
   for (const [name, body, contentType] of files) {
     const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
-    stored.push([name, result.stored]);
+    stored.push([name, sha256(result.stored)]);
   }
-  const manifest = stored.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
+  // Attachments one at a time (each may be 50 MB), each checked against its SHA-256 taken when attached.
+  for (const [i, attachment] of (doc.attachments ?? []).entries()) {
+    const { name, bytes } = await attachmentOf(doc, attachment, i);
+    const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, bytes, attachment.contentType, retention, now);
+    stored.push([name, sha256(result.stored)]);
+  }
+  const manifest = stored.map(([name, hash]) => `${hash}  ${name}\n`).join('');
   const manifestStored = await putArchiveObjectOnce(env.archiveBucket, `${prefix}manifest-sha256.txt`, manifest, 'text/plain; charset=utf-8', retention, now);
-  files.push(['manifest-sha256.txt', manifestStored.stored, 'text/plain; charset=utf-8']);
 
   if (doc.status !== 'filed') {
     try {
@@ -159,7 +179,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     }
   }
   logger.info('document filed', { docId: doc.docId, archiveCode, prefix });
-  return { archiveCode, prefix, files: files.map(([name]) => name) };
+  return { archiveCode, prefix, files: [...stored.map(([name]) => name), 'manifest-sha256.txt'] };
 }
 
 export const handler = middy((event: ArchiveEvent) => archive(event)).use(injectLambdaContext(logger));

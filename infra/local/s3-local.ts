@@ -158,9 +158,33 @@ function guard(store: HashedFilesystemStore): KoaMiddleware {
       checkKey(source.slice(slash + 1));
       ctx.headers['x-amz-copy-source'] = encodeURI(source);
     }
+    if (ctx.method === 'PUT' && one(ctx.headers['if-none-match']) !== undefined && ctx.query.partNumber === undefined) {
+      // S3's conditional write (If-None-Match: *), which s3rver ignores: a document's pinned copy
+      // must not be replaced by a second writer. One write per key at a time, so two racing
+      // writers cannot both find the key free.
+      if (one(ctx.headers['if-none-match']) !== '*') throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
+      return exclusive(`${bucket}\n${key}`, async () => {
+        if (await store.existsObject(bucket, key)) throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+        await next();
+        ctx.set('X-Content-Type-Options', 'nosniff');
+      });
+    }
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
   };
+}
+
+const writing = new Map<string, Promise<unknown>>();
+/** Runs `work` after every earlier conditional write of the same key has finished. */
+async function exclusive<T>(slot: string, work: () => Promise<T>): Promise<T> {
+  const before = writing.get(slot) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(work);
+  writing.set(slot, run);
+  try {
+    return await run;
+  } finally {
+    if (writing.get(slot) === run) writing.delete(slot);
+  }
 }
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -45,6 +45,7 @@ import {
   ORIGINALS_PREFIX,
   REJECTED_PREFIX,
   EXPORTS_PREFIX,
+  UPLOADS_PREFIX,
   SCAN_PREFIX,
   bucketNotifications,
   buckets as bucketSpecs,
@@ -193,6 +194,8 @@ export class BranchStack extends Stack {
               { id: 'expire-noncurrent-rejected', prefix: REJECTED_PREFIX, noncurrentVersionExpiration: Duration.days(90) },
               // Register exports are fetched within minutes by a presigned link; nothing keeps them.
               { id: 'expire-exports', prefix: EXPORTS_PREFIX, expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
+              // Uploads are used (pinned under originals/) within minutes, or never: two days is ample.
+              { id: 'expire-uploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(2), noncurrentVersionExpiration: Duration.days(1) },
               { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
             ],
       });
@@ -577,6 +580,19 @@ export class BranchStack extends Stack {
         id: `AwsSolutions-IAM5[Resource::${arn}/*]`,
         reason: `The function ${access === 'read' ? 'reads' : 'reads and writes'} objects anywhere in the ${id} bucket (keys are per document and not known at deploy time).`,
       });
+    }
+    for (const [id, prefixes] of Object.entries(f.putsUnder ?? {}) as [BucketSpec['id'], string[]][]) {
+      const bucket = this.buckets.get(id)!;
+      const arn = `<${this.getLogicalId(bucket.node.defaultChild as never)}.Arn>`;
+      // Only new objects under these prefixes; never a delete.
+      for (const prefix of prefixes) bucket.grantPut(fn, `${prefix}*`);
+      Validations.of(fn.role!).acknowledge({ id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: `CDK's put grant on the ${id} bucket includes s3:Abort* (abandoned multipart uploads) for the prefixes it names.` });
+      for (const prefix of prefixes) {
+        Validations.of(fn.role!).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${arn}/${prefix}*]`,
+          reason: `The function writes new objects under ${prefix} in the ${id} bucket only (keys are per upload or document, not known at deploy time).`,
+        });
+      }
     }
     // By the machine's fixed-name ARN (see stateMachineArnOf), exactly the actions the manifest names.
     if (f.startsStateMachines.length > 0) {

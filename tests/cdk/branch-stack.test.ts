@@ -133,10 +133,11 @@ describe('S3', () => {
     const [, inbox] = resourcesOfType(s, 'AWS::S3::Bucket').find(([, b]) => b.Properties!.BucketName === physicalName(branch, 'inbox'))!;
     const rules = (inbox.Properties!.LifecycleConfiguration as { Rules: { Prefix?: string; NoncurrentVersionExpiration?: unknown; ExpirationInDays?: unknown }[] }).Rules;
     for (const rule of rules.filter((r) => r.NoncurrentVersionExpiration || r.ExpirationInDays)) {
-      expect(['scans/', 'rejected/', 'exports/']).toContain(rule.Prefix);
+      expect(['scans/', 'rejected/', 'exports/', 'uploads/']).toContain(rule.Prefix);
     }
-    // Register exports too large for an inline answer are kept for a day only.
+    // Register exports too large for an inline answer are kept for a day only; API uploads two days.
     expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 1 }));
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 2 }));
     const policies = resourcesOfType(s, 'AWS::S3::BucketPolicy').map(([, p]) => JSON.stringify(p.Properties!.PolicyDocument));
     expect(policies.some((p) => p.includes('"Effect":"Deny"') && p.includes('s3:DeleteObjectVersion') && p.includes('/originals/*'))).toBe(true);
   });
@@ -428,11 +429,24 @@ describe('IAM (least privilege from the manifest)', () => {
         const id = bucketLogicalId(b.id);
         const access = f.buckets[b.id];
         expect(grants(f.id, 's3:GetObject', id), `${f.id} get ${b.id}`).toBe(access !== undefined);
-        expect(grants(f.id, 's3:PutObject', id), `${f.id} put ${b.id}`).toBe(access === 'write');
+        expect(grants(f.id, 's3:PutObject', id), `${f.id} put ${b.id}`).toBe(access === 'write' || (f.putsUnder?.[b.id]?.length ?? 0) > 0);
         expect(grants(f.id, 's3:DeleteObject', id), `${f.id} delete ${b.id}`).toBe(access === 'write' && !b.objectLock);
       }
     }
     expect(grants('archive', 's3:PutObjectRetention', bucketLogicalId('archive'))).toBe(true);
+  });
+
+  it('a put limited to key prefixes grants PutObject on those prefixes only', () => {
+    for (const f of functions) {
+      for (const [bucket, prefixes] of Object.entries(f.putsUnder ?? {})) {
+        if (f.buckets[bucket as 'inbox'] === 'write') continue;
+        const puts = statementsOf(f.id).filter((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 's3:PutObject')) && JSON.stringify(st.Resource).includes(`"${bucketLogicalId(bucket as 'inbox')}"`));
+        const resources = puts.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
+        expect(resources.length, f.id).toBeGreaterThan(0);
+        for (const r of resources) expect(prefixes!.some((p) => r.includes(`/${p}*`)), `${f.id}: ${r}`).toBe(true);
+      }
+    }
+    expect(functions.find((f) => f.id === 'api-documents')!.putsUnder?.inbox).toEqual(['uploads/', 'originals/', 'rejected/']);
   });
 });
 

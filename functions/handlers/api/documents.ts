@@ -1,7 +1,8 @@
 /**
  * API: documents.
+ *   POST /uploads                 a link to upload one file to (附件, a document's own file)
  *   POST /documents               submit an internal document (内部来文: a request or a report)
- *   GET /documents/{docId}        the document, slip lines, tasks, audit check
+ *   GET /documents/{docId}        the document, slip lines, tasks, audit check, attachments with links
  *   GET /documents/{docId}/scan   a short-lived link to the scanned original
  */
 import { mayRead, type Actor } from '../../domain/identity.js';
@@ -10,6 +11,7 @@ import { verifyDocumentTrail } from '../../adapters/audit.js';
 import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/documents.js';
 import { presignedGetUrl } from '../../adapters/storage.js';
 import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
+import { attachmentLinks, createUpload } from './attachments.js';
 import { apiHandler, HttpError, type Request } from './http.js';
 import { submitInternalDocument } from './submit.js';
 import { withdrawDocument } from './route-moves.js';
@@ -35,10 +37,11 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
 
 export async function showDocument({ actor, params }: Request) {
   const { doc, tasks } = await loadVisible(actor, params.docId);
-  const [slip, audit] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
+  const [slip, audit, attachments] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId), attachmentLinks(doc)]);
   return {
     document: doc,
     slip,
+    attachments,
     tasks: tasks.map(({ decision: _decision, ...t }) => t),
     audit: { events: audit.events.length, verification: audit.verification },
     // The timeline: every audited act on the document, oldest first.
@@ -47,6 +50,7 @@ export async function showDocument({ actor, params }: Request) {
 }
 
 export const handler = apiHandler({
+  'POST /uploads': createUpload,
   'POST /documents': submitInternalDocument,
   'POST /documents/{docId}/withdraw': withdrawDocument,
   'PUT /documents/{docId}/registration': completeRegistration,
@@ -54,7 +58,7 @@ export const handler = apiHandler({
   'GET /documents/{docId}': showDocument,
   'GET /documents/{docId}/scan': async ({ actor, params }) => {
     const { doc } = await loadVisible(actor, params.docId);
-    if (!doc.scan) throw new HttpError(404, '本文件是内部来文，没有扫描件；内容见文件详情');
+    if (!doc.scan) throw new HttpError(404, '本文件是以文字提交的内部来文，没有扫描件或正文文件；内容见文件详情');
     const url = await presignedGetUrl(doc.scan.bucket, doc.scan.key, SCAN_LINK_SECONDS, doc.scan.contentType, doc.scan.fileName, doc.scan.versionId);
     return { url, expiresInSeconds: SCAN_LINK_SECONDS, contentType: doc.scan.contentType };
   },

@@ -2,7 +2,7 @@
  * Handling a step (承办): the holder notes how it goes (办理反馈) and, before the deadline, may ask
  * for more time with a reason (延期申请); the office director decides. Each is audited; the
  * request and the answer are on the processing slip, and the directors are notified.
- *   POST /tasks/{taskId}/progress            {"note": "…"}
+ *   POST /tasks/{taskId}/progress            {"note": "…", "attachments": ["<uploadId>", …]}
  *   POST /tasks/{taskId}/extension           {"until": "2026-12-31", "reason": "…"}
  *   POST /tasks/{taskId}/extension/decision  {"approve": true, "opinion": "…"}   (office director)
  */
@@ -15,11 +15,12 @@ import { isCalendarDate, mayDecide } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
 import { holdersOf } from '../../adapters/directory.js';
-import { putSlipLineItem } from '../../adapters/documents.js';
+import { addAttachmentsItem, getDocument, putSlipLineItem, type Attachment } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { putNotificationItem } from '../../adapters/task-operations.js';
 import { addProgressItem, decideExtensionItem, requestExtensionItem, type ExtensionRequest, type TaskRecord } from '../../adapters/tasks.js';
+import { attachmentsField, MAX_ATTACHMENTS, uploadRaceOr } from './attachment-fields.js';
 import { HttpError, parseWith, type Request } from './http.js';
 import { refuseStepWithSigners, requireOperation, taskOr404 } from './task-lookup.js';
 
@@ -43,19 +44,42 @@ const line = (task: TaskRecord, actor: Actor, at: string, opinion: string, detai
   putSlipLineItem(task.docId, { step: task.step, stepName: task.stepName, actorName: actor.name, actorUsername: actor.username, role: actor.roles.map((r) => ROLE_NAMES[r]).join('、'), at, opinion, details }, `${task.taskId}-${suffix}`);
 
 export async function noteProgress({ actor, params, body }: Request) {
-  const { note } = parseWith(strict({ note: text('办理进展', 'note') }), body);
+  const { note, attachments: ids = [] } = parseWith(strict({ note: text('办理进展', 'note'), attachments: attachmentsField.optional() }), body);
   const task = await openTaskOf(actor, params.taskId, 'holder');
   requireOperation(task, 'progress');
   const at = clock().toISOString();
+  let files: Attachment[] = [];
+  let uses: TransactItem[] = [];
+  if (ids.length) {
+    const doc = await getDocument(task.docId);
+    const held = doc?.attachments?.length ?? 0;
+    if (held + ids.length > MAX_ATTACHMENTS) throw new HttpError(400, `本文件已有 ${held} 个附件，最多 ${MAX_ATTACHMENTS} 个；本次最多还能附 ${MAX_ATTACHMENTS - held} 个`);
+    // Loaded on first use: most requests to this function carry no file to parse.
+    const { attachmentOf, takeUploads } = await import('./attachments.js');
+    const taken = await takeUploads(actor, task.docId, ids, { origin: { taskId: task.taskId, stepName: task.stepName } });
+    files = taken.pinned.map(attachmentOf);
+    uses = taken.items;
+  }
+  const names = files.map((f) => ({ uploadId: f.uploadId, name: f.name }));
+  const progress = { note, by: actor.username, byName: actor.name, at, ...(names.length ? { attachments: names } : {}) };
   try {
-    await transactWithAudit(documentChain(task.docId), { at, actor: actor.username, action: 'task.progress', details: { taskId: task.taskId, step: task.step, note } }, [
-      addProgressItem(task.taskId, { note, by: actor.username, byName: actor.name, at }, MAX_PROGRESS_NOTES),
+    await transactWithAudit(documentChain(task.docId), { at, actor: actor.username, action: 'task.progress', details: { taskId: task.taskId, step: task.step, note, ...(files.length ? { files: files.map((f) => ({ name: f.name, sha256: f.sha256 })) } : {}) } }, [
+      addProgressItem(task.taskId, progress, MAX_PROGRESS_NOTES),
+      ...(files.length
+        ? [
+            addAttachmentsItem(task.docId, files, MAX_ATTACHMENTS),
+            ...uses,
+            // The slip names what was reported with files, so the archived slip lists every attachment.
+            line(task, actor, at, `办理反馈：${note}`, [{ label: '附件', value: files.map((f) => f.name).join('、') }], `progress-${at}`),
+          ]
+        : []),
     ]);
   } catch (err) {
     if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) throw new HttpError(409, `该待办已办理，或办理进展已满 ${MAX_PROGRESS_NOTES} 条`);
-    throw err;
+    if (err instanceof TransactionConflict && err.failedIndexes.includes(1)) throw new HttpError(409, `本文件附件已达 ${MAX_ATTACHMENTS} 个上限`);
+    throw uploadRaceOr(err, 2, uses.length);
   }
-  return { taskId: task.taskId, note, at };
+  return { taskId: task.taskId, note, at, ...(names.length ? { attachments: names } : {}) };
 }
 
 export async function requestExtension({ actor, params, body }: Request) {
