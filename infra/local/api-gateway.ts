@@ -33,7 +33,7 @@ export const MAX_URL_CHARS = 8 * 1024;
 const NODE_MAX_HEADER_BYTES = 4 * 1024 * 1024;
 /** After answering 413, how much more of the body is read and dropped before the socket closes. */
 const DRAIN_AFTER_LIMIT_BYTES = 64 * 1024 * 1024;
-const DRAIN_AFTER_LIMIT_MS = 10_000;
+const DRAIN_AFTER_LIMIT_MS = 30_000;
 
 const MESSAGES = {
   badPath: '请求地址中的百分号编码（%XX）无效，请检查地址',

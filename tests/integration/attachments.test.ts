@@ -140,22 +140,24 @@ describe('POST /documents with uploads', () => {
     expect((await h.api('liuyang', 'POST', '/documents', { route: 'request-general', title: 'x', content: 'x', attachments: Array.from({ length: 21 }, (_, i) => i.toString(16).padStart(22, '0')) })).body.message).toContain('最多 20 个');
   });
 
-  it('the deputy reports with an attachment (办理反馈); the filed package holds every attachment', async () => {
-    const task = ((await h.api('sunwei', 'GET', '/tasks')).body.items as any[]).find((t) => t.docId === docId);
+  it('the requester reports with an attachment (办理反馈) while executing; the filed package holds every attachment', async () => {
+    await decideNext(h, 'sunwei', docId, { opinion: '同意购置', outcome: 'approve' });
+    // 办理反馈 belongs to a handling step: here the requester's 答复执行.
+    const task = ((await h.api('liuyang', 'GET', '/tasks')).body.items as any[]).find((t) => t.docId === docId);
+    expect(task.step).toBe('execute');
     const minutes = Buffer.from('专题研究纪要：同意购置。\n', 'utf8');
-    const note = await upload('sunwei', '研究纪要.txt', minutes);
-    const res = await h.api('sunwei', 'POST', `/tasks/${task.taskId}/progress`, { note: '已与财务科核对预算', attachments: [note] });
+    const note = await upload('liuyang', '研究纪要.txt', minutes);
+    const res = await h.api('liuyang', 'POST', `/tasks/${task.taskId}/progress`, { note: '已与财务科核对预算', attachments: [note] });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect((await h.api('sunwei', 'GET', `/tasks/${task.taskId}`)).body.progress[0]).toMatchObject({ note: '已与财务科核对预算', attachments: [{ uploadId: note, name: '研究纪要.txt' }] });
+    expect((await h.api('liuyang', 'GET', `/tasks/${task.taskId}`)).body.progress[0]).toMatchObject({ note: '已与财务科核对预算', attachments: [{ uploadId: note, name: '研究纪要.txt' }] });
     const view = (await h.api('liuyang', 'GET', `/documents/${docId}`)).body;
     expect(view.attachments[2]).toMatchObject({ name: '研究纪要.txt', taskId: task.taskId, stepName: task.stepName, contentType: 'text/plain; charset=utf-8' });
     expect(Buffer.from((await download(view.attachments[2].url)).bytes).equals(minutes)).toBe(true);
     expect(view.slip.find((l: any) => l.opinion === '办理反馈：已与财务科核对预算').details).toEqual([{ label: '附件', value: '研究纪要.txt' }]);
     // Someone else's upload is refused on a 办理反馈 too.
-    const foreign = await upload('liuyang', '别人的.txt', Buffer.from('x', 'utf8'));
-    expect((await h.api('sunwei', 'POST', `/tasks/${task.taskId}/progress`, { note: 'x', attachments: [foreign] })).status).toBe(403);
+    const foreign = await upload('sunwei', '别人的.txt', Buffer.from('x', 'utf8'));
+    expect((await h.api('liuyang', 'POST', `/tasks/${task.taskId}/progress`, { note: 'x', attachments: [foreign] })).status).toBe(403);
 
-    await decideNext(h, 'sunwei', docId, { opinion: '同意购置', outcome: 'approve' });
     await decideNext(h, 'liuyang', docId, { opinion: '已购置并验收' });
     await decideNext(h, 'liuyang', docId, { retention: 'D10' });
     const filed = (await h.api('liuyang', 'GET', `/documents/${docId}`)).body.document;
@@ -201,8 +203,9 @@ describe('the command-line client', () => {
     expect(shown).toContain('正文文件 请示.pdf');
     expect(shown).toContain('附件 清单.xlsx');
     expect(shown).toContain('附件 说明.txt');
-    const task = JSON.parse(await chancery('tasks', '--as', 'sunwei', '--json')).items.find((t: any) => t.docId === submitted.docId);
-    expect(await chancery('progress', task.taskId, '--as', 'sunwei', '--note', '已到现场查看', '--attach', files.photo)).toContain('附件：现场.png');
+    await decideNext(h, 'sunwei', submitted.docId, { opinion: '同意', outcome: 'approve' });
+    const task = JSON.parse(await chancery('tasks', '--as', 'liuyang', '--json')).items.find((t: any) => t.docId === submitted.docId);
+    expect(await chancery('progress', task.taskId, '--as', 'liuyang', '--note', '已到现场查看', '--attach', files.photo)).toContain('附件：现场.png');
     expect(await chancery('show', submitted.docId, '--as', 'liuyang')).toContain('附件 现场.png');
   });
 });
