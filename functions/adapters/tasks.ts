@@ -103,9 +103,10 @@ export function partitionsFor(actor: Actor): string[] {
 
 export const strip = (item: Record<string, unknown>): TaskRecord => {
   const { pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
-  // Index entries carry the task id in the key only (TASK#<taskId>); co-handling is a string set.
+  // The task id is in the key only (TASK#<taskId>); co-handling is a string set; the calendar
+  // warning is stored only when raised (index entries, without the token, do not carry it).
   if (task.coPending instanceof Set) task.coPending = [...task.coPending].sort();
-  return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
+  return { taskId: String(pk).slice('TASK#'.length), ...task, ...(_t !== undefined ? { beyondKnownCalendar: task.beyondKnownCalendar === true } : {}) } as unknown as TaskRecord;
 };
 
 /**
@@ -113,9 +114,13 @@ export const strip = (item: Record<string, unknown>): TaskRecord => {
  * once (a retried Lambda for the same token fails the condition and changes nothing).
  */
 export function putTaskItem(task: TaskRecord, taskToken: string): TransactItem {
-  const item: TaskItem & Record<string, unknown> = {
+  // Not stored: the task id (the key holds it; strip() reads it from there) and a calendar warning
+  // that is not raised. A decided task then stays under 1 KB, so its decision is billed 1 WRU, not 2.
+  const { taskId: _inKey, beyondKnownCalendar, ...stored } = task;
+  const item: Omit<TaskItem, 'taskId' | 'beyondKnownCalendar'> & Record<string, unknown> = {
     ...taskKey(task.taskId),
-    ...task,
+    ...stored,
+    ...(beyondKnownCalendar ? { beyondKnownCalendar } : {}),
     taskToken,
     gsi1pk: assignmentPartition(task.assignment),
     gsi1sk: `${task.dueAt}#${task.taskId}`,

@@ -10,7 +10,7 @@ import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
 import { stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
-import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { getDocument, type DocumentRecord } from '../adapters/documents.js';
 import { findUser, holdersOf } from '../adapters/directory.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -95,7 +95,8 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
         action: 'task.created',
         details: { taskId, step: step.id, assignment: task.assignment, dueAt: task.dueAt, ...(coTasks.length ? { coHandlers: coTasks.map((t) => ({ taskId: t.taskId, assignment: t.assignment })) } : {}) },
       },
-      [leadItem, updateDocumentItem(doc.docId, { currentStep: step.id }), ...coTasks.map((t) => putTaskItem(t, ''))],
+      // Where the document is now comes from its open tasks (by-document): no document write here.
+      [leadItem, ...coTasks.map((t) => putTaskItem(t, ''))],
       head,
     );
   } catch (err) {
