@@ -1,8 +1,8 @@
 /**
  * 立卷归档: writes a document's archive package into the archive bucket under its 档号
- * (DA/T 22-2015): the original scan, the processing slip (文件处理笺) as JSON and PDF, the
- * metadata, the audit trail and a SHA-256 manifest, every object under S3 Object Lock for its
- * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
+ * (DA/T 22-2015): one ustar archive (package.tar) holding the original scan, the processing slip
+ * (文件处理笺) as JSON and PDF, the metadata, the audit trail and a SHA-256 manifest, under S3
+ * Object Lock for its 保管期限. Safe to run again: the 档号 is given once, the package written once.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,6 +19,7 @@ import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition, setEntryFieldsItem } from '../adapters/registers.js';
 import { getObject, putArchiveObjectOnce, sha256Hex } from '../adapters/storage.js';
+import { tarOf, untar } from '../domain/tar.js';
 
 export interface ArchiveEvent {
   docId: string;
@@ -26,6 +27,9 @@ export interface ArchiveEvent {
   executionArn: string;
   decisions: Decisions;
 }
+
+/** The archive package's one object under the 档号 prefix. */
+export const PACKAGE_NAME = 'package.tar';
 
 const EXTENSIONS: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png', 'image/tiff': 'tif' };
 
@@ -119,10 +123,10 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     lines,
   };
 
-  const files: [name: string, body: Uint8Array | string, contentType: string][] = [
-    [original.name, original.bytes, original.contentType],
-    ['slip.json', slipToJson(slip), 'application/json; charset=utf-8'],
-    ['slip.pdf', await renderSlipPdf(slip), 'application/pdf'],
+  const files: [name: string, body: Uint8Array | string][] = [
+    [original.name, original.bytes],
+    ['slip.json', slipToJson(slip)],
+    ['slip.pdf', await renderSlipPdf(slip)],
     [
       'metadata.json',
       JSON.stringify(
@@ -130,28 +134,28 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
         null,
         2,
       ),
-      'application/json; charset=utf-8',
     ],
     // The sealed head goes along: with the audit key (KMS VerifyMac) the package's trail can be authenticated later.
-    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2), 'application/json; charset=utf-8'],
+    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2)],
   ];
-  // Each object is written once; a retried run keeps what an earlier run stored, and the manifest
-  // (written last, in sha256sum format so `sha256sum -c manifest-sha256.txt` checks a download)
-  // describes the bytes really stored.
-  const stored: [name: string, body: Uint8Array][] = [];
-  for (const [name, body, contentType] of files) {
-    const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
-    stored.push([name, result.stored]);
-  }
-  const manifest = stored.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
-  const manifestStored = await putArchiveObjectOnce(env.archiveBucket, `${prefix}manifest-sha256.txt`, manifest, 'text/plain; charset=utf-8', retention, now);
-  files.push(['manifest-sha256.txt', manifestStored.stored, 'text/plain; charset=utf-8']);
+  // The package is one object (a ustar archive: one PUT, one lock), written once; a retried run
+  // keeps what an earlier run stored. Its manifest-sha256.txt (sha256sum format, so
+  // `tar -xf package.tar && sha256sum -c manifest-sha256.txt` checks a download) covers the files
+  // beside it, and the filing event records the SHA-256 of the package as stored.
+  const manifest = files.map(([name, body]) => `${sha256(body)}  ${name}\n`).join('');
+  files.push(['manifest-sha256.txt', manifest]);
+  const packageTar = tarOf(
+    files.map(([name, body]) => ({ name, bytes: typeof body === 'string' ? new TextEncoder().encode(body) : body })),
+    now,
+  );
+  const stored = (await putArchiveObjectOnce(env.archiveBucket, `${prefix}${PACKAGE_NAME}`, packageTar, 'application/x-tar', retention, now)).stored;
+  const storedManifest = untar(stored).find((f) => f.name === 'manifest-sha256.txt')?.bytes ?? new Uint8Array();
 
   if (doc.status !== 'filed') {
     try {
       await transactWithAudit(
         documentChain(doc.docId),
-        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifestStored.stored), originalSha256: sha256(original.bytes) } },
+        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, packageSha256: sha256(stored), manifestSha256: sha256(storedManifest), originalSha256: sha256(original.bytes) } },
         [markFiledItem(doc.docId)],
       );
     } catch (err) {
