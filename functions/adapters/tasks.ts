@@ -106,6 +106,8 @@ export const strip = (item: Record<string, unknown>): TaskRecord => {
   // The task id is in the key only (TASK#<taskId>); co-handling is a string set; the calendar
   // warning is stored only when raised (index entries, without the token, do not carry it).
   if (task.coPending instanceof Set) task.coPending = [...task.coPending].sort();
+  const decision = task.decision as Record<string, unknown> | undefined;
+  if (decision && decision.by === undefined && task.decidedBy !== undefined) task.decision = { ...decision, by: task.decidedBy, byName: task.decidedByName, at: task.decidedAt };
   return { taskId: String(pk).slice('TASK#'.length), ...task, ...(_t !== undefined ? { beyondKnownCalendar: task.beyondKnownCalendar === true } : {}) } as unknown as TaskRecord;
 };
 
@@ -138,6 +140,15 @@ export async function getTask(taskId: string): Promise<(TaskRecord & { taskToken
   return { ...strip(res.Item), taskToken: String(res.Item.taskToken) };
 }
 
+/**
+ * A decision as stored on its task: without who and when when decidedBy, decidedByName and
+ * decidedAt say the same (strip() puts them back), so a decided task stays under 1 KB.
+ */
+function storedDecision(decision: Record<string, unknown>, actor: Actor, at: string): Record<string, unknown> {
+  const { by, byName, at: when, ...rest } = decision;
+  return by === actor.username && byName === actor.name && when === at ? rest : decision;
+}
+
 /** open → decided, only if still open; leaves the open-task indexes. */
 export function decideTaskItem(taskId: string, actor: Actor, at: string, decision: Record<string, unknown>, answer?: { goto: string }): TransactItem {
   return {
@@ -153,7 +164,7 @@ export function decideTaskItem(taskId: string, actor: Actor, at: string, decisio
         ':by': actor.username,
         ':name': actor.name,
         ':at': at,
-        ':decision': decision,
+        ':decision': storedDecision(decision, actor, at),
         ':box': `BOX#done#${actor.username}`,
         ':boxAt': `${at}#${taskId}`,
         ...(answer ? { ':answer': answer } : {}),
