@@ -17,6 +17,7 @@ import type { Assignment, Urgency } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
 import { batchGetInOrder, decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
+import { executionArnOf } from './workflows.js';
 import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
 /** recalled: taken back by the previous decider (撤回); withdrawn: the requester withdrew the document (撤销). */
@@ -106,6 +107,10 @@ export const strip = (item: Record<string, unknown>): TaskRecord => {
   // The task id is in the key only (TASK#<taskId>); co-handling is a string set; the calendar
   // warning is stored only when raised (index entries, without the token, do not carry it).
   if (task.coPending instanceof Set) task.coPending = [...task.coPending].sort();
+  if (typeof task.execution === 'string') {
+    task.executionArn = executionArnOf(env.stateMachineArn(String(task.route)), task.execution);
+    delete task.execution;
+  }
   const decision = task.decision as Record<string, unknown> | undefined;
   if (decision && decision.by === undefined && task.decidedBy !== undefined) task.decision = { ...decision, by: task.decidedBy, byName: task.decidedByName, at: task.decidedAt };
   return { taskId: String(pk).slice('TASK#'.length), ...task, ...(_t !== undefined ? { beyondKnownCalendar: task.beyondKnownCalendar === true } : {}) } as unknown as TaskRecord;
@@ -116,13 +121,16 @@ export const strip = (item: Record<string, unknown>): TaskRecord => {
  * once (a retried Lambda for the same token fails the condition and changes nothing).
  */
 export function putTaskItem(task: TaskRecord, taskToken: string): TransactItem {
-  // Not stored: the task id (the key holds it; strip() reads it from there) and a calendar warning
-  // that is not raised. A decided task then stays under 1 KB, so its decision is billed 1 WRU, not 2.
-  const { taskId: _inKey, beyondKnownCalendar, ...stored } = task;
-  const item: Omit<TaskItem, 'taskId' | 'beyondKnownCalendar'> & Record<string, unknown> = {
+  // Not stored: the task id (the key holds it; strip() reads it from there), a calendar warning
+  // that is not raised, and of the route's execution ARN more than its name (strip() rebuilds it).
+  // A decided task then stays under 1 KB, so its decision is billed 1 WRU, not 2.
+  const { taskId: _inKey, beyondKnownCalendar, executionArn, ...stored } = task;
+  const ofRoute = executionArnOf(env.stateMachineArn(task.route), '');
+  const item: Omit<TaskItem, 'taskId' | 'beyondKnownCalendar' | 'executionArn'> & Record<string, unknown> = {
     ...taskKey(task.taskId),
     ...stored,
     ...(beyondKnownCalendar ? { beyondKnownCalendar } : {}),
+    ...(executionArn.startsWith(ofRoute) ? { execution: executionArn.slice(ofRoute.length) } : { executionArn }),
     taskToken,
     gsi1pk: assignmentPartition(task.assignment),
     gsi1sk: `${task.dueAt}#${task.taskId}`,
