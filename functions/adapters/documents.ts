@@ -51,6 +51,7 @@ export interface DocumentRecord {
   content?: string;
   /** Who submitted an internal document: replies and execution go back to them. */
   requester?: { username: string; name: string; department?: string; role: Role };
+  /** Written by earlier versions on each new task; where a document is now comes from its open tasks. */
   currentStep?: string;
   executionArn?: string;
   archive?: { archiveCode: string; prefix: string; bucket: string; filedAt: string };

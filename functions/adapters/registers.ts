@@ -299,7 +299,8 @@ export async function listRejectedUploads(year: number, options: { cursor?: stri
 // ---- route-start outbox ------------------------------------------------------------------------
 // A registered document's route is started after its registration commits. The mark below is
 // written in the registration's transaction and removed once the route has started, so a crash
-// in between leaves a mark the reconciler finds (a Query, never a Scan) and finishes.
+// in between leaves a mark the reconciler finds (a Query, never a Scan) and finishes
+// (adapters/route-starts.ts).
 
 const ROUTE_START_OUTBOX = 'OUTBOX#route-start';
 
@@ -307,8 +308,10 @@ export function routeStartMarkItem(docId: string, at: string): TransactItem {
   return { Put: { TableName: env.registersTable, Item: { pk: ROUTE_START_OUTBOX, sk: docId, docId, at } } };
 }
 
-export function clearRouteStartMarkItem(docId: string): TransactItem {
-  return { Delete: { TableName: env.registersTable, Key: { pk: ROUTE_START_OUTBOX, sk: docId } } };
+/** Whether the document's route start is still marked (recorded, perhaps not yet started). */
+export async function routeStartMarked(docId: string): Promise<boolean> {
+  const res = await documentClient().send(new GetCommand({ TableName: env.registersTable, Key: { pk: ROUTE_START_OUTBOX, sk: docId }, ConsistentRead: true }));
+  return res.Item !== undefined;
 }
 
 export async function clearRouteStartMark(docId: string): Promise<void> {

@@ -18,6 +18,7 @@ import type { SigningPlan } from '../domain/countersign.js';
 import { documentClient } from './clients.js';
 import { batchGetInOrder, decodeCursor, decodeMergedCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
+import { executionArnOf } from './workflows.js';
 import type { OPEN_TASK_INDEX_ATTRIBUTES } from '../../infra/manifest.js';
 
 /**
@@ -117,9 +118,16 @@ export function partitionsFor(actor: Actor): string[] {
 
 export const strip = (item: Record<string, unknown>): TaskRecord => {
   const { pk, sk: _sk, gsi1pk: _1, gsi1sk: _2, gsi2pk: _3, gsi2sk: _4, gsi3pk: _5, gsi3sk: _6, gsi4pk: _7, gsi4sk: _8, taskToken: _t, ...task } = item;
-  // Index entries carry the task id in the key only (TASK#<taskId>); co-handling is a string set.
+  // The task id is in the key only (TASK#<taskId>); co-handling is a string set; the calendar
+  // warning is stored only when raised (index entries, without the token, do not carry it).
   if (task.coPending instanceof Set) task.coPending = [...task.coPending].sort();
-  return { taskId: String(pk).slice('TASK#'.length), ...task } as unknown as TaskRecord;
+  if (typeof task.execution === 'string') {
+    task.executionArn = executionArnOf(env.stateMachineArn(String(task.route)), task.execution);
+    delete task.execution;
+  }
+  const decision = task.decision as Record<string, unknown> | undefined;
+  if (decision && decision.by === undefined && task.decidedBy !== undefined) task.decision = { ...decision, by: task.decidedBy, byName: task.decidedByName, at: task.decidedAt };
+  return { taskId: String(pk).slice('TASK#'.length), ...task, ...(_t !== undefined ? { beyondKnownCalendar: task.beyondKnownCalendar === true } : {}) } as unknown as TaskRecord;
 };
 
 const listedKeys = (task: Pick<TaskRecord, 'taskId' | 'dueAt' | 'assignment'>) => ({
@@ -137,9 +145,16 @@ const listedKeys = (task: Pick<TaskRecord, 'taskId' | 'dueAt' | 'assignment'>) =
  */
 export function putTaskItem(task: TaskRecord, taskToken: string): TransactItem {
   const listed = task.status === 'open' && !task.signing;
-  const item: TaskItem & Record<string, unknown> = {
+  // Not stored: the task id (the key holds it; strip() reads it from there), a calendar warning
+  // that is not raised, and of the route's execution ARN more than its name (strip() rebuilds it).
+  // A decided task then stays under 1 KB, so its decision is billed 1 WRU, not 2.
+  const { taskId: _inKey, beyondKnownCalendar, executionArn, ...stored } = task;
+  const ofRoute = executionArnOf(env.stateMachineArn(task.route), '');
+  const item: Omit<TaskItem, 'taskId' | 'beyondKnownCalendar' | 'executionArn'> & Record<string, unknown> = {
     ...taskKey(task.taskId),
-    ...task,
+    ...stored,
+    ...(beyondKnownCalendar ? { beyondKnownCalendar } : {}),
+    ...(executionArn.startsWith(ofRoute) ? { execution: executionArn.slice(ofRoute.length) } : { executionArn }),
     taskToken,
     ...(listed ? listedKeys(task) : {}),
     gsi3pk: `DOC#${task.docId}`,
@@ -152,6 +167,15 @@ export async function getTask(taskId: string): Promise<(TaskRecord & { taskToken
   const res = await documentClient().send(new GetCommand({ TableName: env.tasksTable, Key: taskKey(taskId), ConsistentRead: true }));
   if (!res.Item) return undefined;
   return { ...strip(res.Item), taskToken: String(res.Item.taskToken) };
+}
+
+/**
+ * A decision as stored on its task: without who and when when decidedBy, decidedByName and
+ * decidedAt say the same (strip() puts them back), so a decided task stays under 1 KB.
+ */
+function storedDecision(decision: Record<string, unknown>, actor: Actor, at: string): Record<string, unknown> {
+  const { by, byName, at: when, ...rest } = decision;
+  return by === actor.username && byName === actor.name && when === at ? rest : decision;
 }
 
 /** open → decided, only if still open; leaves the open-task indexes. */
@@ -169,7 +193,7 @@ export function decideTaskItem(taskId: string, actor: Actor, at: string, decisio
         ':by': actor.username,
         ':name': actor.name,
         ':at': at,
-        ':decision': decision,
+        ':decision': storedDecision(decision, actor, at),
         ':box': `BOX#done#${actor.username}`,
         ':boxAt': `${at}#${taskId}`,
         ...(answer ? { ':answer': answer } : {}),

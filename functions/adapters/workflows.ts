@@ -4,12 +4,15 @@
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfnClient } from './clients.js';
 
+/** The ARN an execution of `stateMachineArn` named `executionName` has (known before it starts). */
+export const executionArnOf = (stateMachineArn: string, executionName: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+
 /**
  * Starts the route for a document under a name derived from it, so a repeated start (a duplicate
  * S3 event, a retried Lambda) finds the execution already there and changes nothing.
  */
 export async function startRoute(stateMachineArn: string, executionName: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
-  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+  const executionArn = executionArnOf(stateMachineArn, executionName);
   try {
     const res = await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
     return { executionArn: res.executionArn ?? executionArn, alreadyStarted: false };

@@ -1,8 +1,9 @@
 /**
  * 立卷归档: writes a document's archive package into the archive bucket under its 档号
- * (DA/T 22-2015): the original scan, its attachments, the processing slip (文件处理笺) as JSON and PDF, the
- * metadata, the audit trail and a SHA-256 manifest, every object under S3 Object Lock for its
- * 保管期限. Safe to run again: the 档号 is given once, objects are rewritten identically.
+ * (DA/T 22-2015): one ustar archive (package.tar) holding the original scan, the processing slip
+ * (文件处理笺) as JSON and PDF, the metadata, the audit trail and a SHA-256 manifest, with the
+ * attachments (附件) beside it, everything under S3 Object Lock for its 保管期限. Safe to run
+ * again: the 档号 is given once, each object written once.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -21,6 +22,7 @@ import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition, setEntryFieldsItem } from '../adapters/registers.js';
 import { getObject, putArchiveObjectOnce, sha256Hex } from '../adapters/storage.js';
+import { tarOf, untar } from '../domain/tar.js';
 
 export interface ArchiveEvent {
   docId: string;
@@ -28,6 +30,9 @@ export interface ArchiveEvent {
   executionArn: string;
   decisions: Decisions;
 }
+
+/** The archive package's one object under the 档号 prefix (attachments lie beside it). */
+export const PACKAGE_NAME = 'package.tar';
 
 /** The suffix of each type a scan or an uploaded file may have (an internal document's file may be a .docx). */
 const EXTENSIONS: Record<string, string> = Object.fromEntries(Object.values(ATTACHMENT_TYPES).map((t) => [t.contentType, t.suffixes[0]]));
@@ -134,10 +139,10 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     lines,
   };
 
-  const files: [name: string, body: Uint8Array | string, contentType: string][] = [
-    [original.name, original.bytes, original.contentType],
-    ['slip.json', slipToJson(slip), 'application/json; charset=utf-8'],
-    ['slip.pdf', await renderSlipPdf(slip), 'application/pdf'],
+  const files: [name: string, body: Uint8Array | string][] = [
+    [original.name, original.bytes],
+    ['slip.json', slipToJson(slip)],
+    ['slip.pdf', await renderSlipPdf(slip)],
     [
       'metadata.json',
       JSON.stringify(
@@ -145,33 +150,38 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
         null,
         2,
       ),
-      'application/json; charset=utf-8',
     ],
     // The sealed head goes along: with the audit key (KMS VerifyMac) the package's trail can be authenticated later.
-    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2), 'application/json; charset=utf-8'],
+    ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2)],
   ];
-  // Each object is written once; a retried run keeps what an earlier run stored, and the manifest
-  // (written last, in sha256sum format so `sha256sum -c manifest-sha256.txt` checks a download)
-  // describes the bytes really stored.
-  const stored: [name: string, sha256: string][] = [];
-  for (const [name, body, contentType] of files) {
-    const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, body, contentType, retention, now);
-    stored.push([name, sha256(result.stored)]);
-  }
-  // Attachments one at a time (each may be 50 MB), each checked against its SHA-256 taken when attached.
+  // Attachments (each up to 50 MB) lie beside the package as their own objects, one at a time,
+  // each written once and checked against the SHA-256 taken when attached: the package itself
+  // stays small enough to build in memory and costs one PUT.
+  const beside: [name: string, sha256: string][] = [];
   for (const [i, attachment] of (doc.attachments ?? []).entries()) {
     const { name, bytes } = await attachmentOf(doc, attachment, i);
     const result = await putArchiveObjectOnce(env.archiveBucket, `${prefix}${name}`, bytes, attachment.contentType, retention, now);
-    stored.push([name, sha256(result.stored)]);
+    beside.push([name, sha256(result.stored)]);
   }
-  const manifest = stored.map(([name, hash]) => `${hash}  ${name}\n`).join('');
-  const manifestStored = await putArchiveObjectOnce(env.archiveBucket, `${prefix}manifest-sha256.txt`, manifest, 'text/plain; charset=utf-8', retention, now);
+  // The package is one object (a ustar archive: one PUT, one lock), written once and last; a
+  // retried run keeps what an earlier run stored. Its manifest-sha256.txt (sha256sum format, so
+  // `tar -xf package.tar && sha256sum -c manifest-sha256.txt` checks a download of the prefix)
+  // covers the files in it and the attachments beside it; the filing event records the SHA-256
+  // of the package as stored.
+  const manifest = [...files.map(([name, body]) => `${sha256(body)}  ${name}\n`), ...beside.map(([name, hash]) => `${hash}  ${name}\n`)].join('');
+  files.push(['manifest-sha256.txt', manifest]);
+  const packageTar = tarOf(
+    files.map(([name, body]) => ({ name, bytes: typeof body === 'string' ? new TextEncoder().encode(body) : body })),
+    now,
+  );
+  const stored = (await putArchiveObjectOnce(env.archiveBucket, `${prefix}${PACKAGE_NAME}`, packageTar, 'application/x-tar', retention, now)).stored;
+  const storedManifest = untar(stored).find((f) => f.name === 'manifest-sha256.txt')?.bytes ?? new Uint8Array();
 
   if (doc.status !== 'filed') {
     try {
       await transactWithAudit(
         documentChain(doc.docId),
-        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, manifestSha256: sha256(manifestStored.stored), originalSha256: sha256(original.bytes) } },
+        { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, packageSha256: sha256(stored), manifestSha256: sha256(storedManifest), originalSha256: sha256(original.bytes) } },
         [markFiledItem(doc.docId)],
       );
     } catch (err) {
@@ -179,7 +189,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     }
   }
   logger.info('document filed', { docId: doc.docId, archiveCode, prefix });
-  return { archiveCode, prefix, files: [...stored.map(([name]) => name), 'manifest-sha256.txt'] };
+  return { archiveCode, prefix, files: [...files.map(([name]) => name), ...beside.map(([name]) => name)] };
 }
 
 export const handler = middy((event: ArchiveEvent) => archive(event)).use(injectLambdaContext(logger));

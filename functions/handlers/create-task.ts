@@ -11,7 +11,7 @@ import { stepOf, type Decision, type Decisions } from '../domain/route-platform.
 import { newPlan, SIGN_MODE_NAMES } from '../domain/countersign.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
-import { getDocument, updateDocumentItem, type DocumentRecord } from '../adapters/documents.js';
+import { getDocument, type DocumentRecord } from '../adapters/documents.js';
 import { findUser, holdersOf } from '../adapters/directory.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -121,7 +121,8 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
           ...(task.signing ? { signing: { mode: task.signing.mode, ratio: task.signing.ratio, signers: task.signing.signers.map((x) => ({ username: x.username, taskId: x.taskId })) } } : {}),
         },
       },
-      [leadItem, updateDocumentItem(doc.docId, { currentStep: step.id }), ...[...coTasks, ...signerTasks].map((t) => putTaskItem(t, ''))],
+      // Where the document is now comes from its open tasks (by-document): no document write here.
+      [leadItem, ...[...coTasks, ...signerTasks].map((t) => putTaskItem(t, ''))],
       head,
     );
   } catch (err) {

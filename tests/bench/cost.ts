@@ -78,7 +78,7 @@ interface WriteTarget {
 export interface Tally {
   ddb: {
     requests: Record<string, number>;
-    wru: { table: number; indexes: number; total: number; byTable: Record<string, number>; byIndex: Record<string, number> };
+    wru: { table: number; indexes: number; total: number; byTable: Record<string, number>; byIndex: Record<string, number>; byItem: Record<string, { writes: number; wru: number; indexWru: number; maxBytes: number }> };
     rru: { total: number; byTable: Record<string, number> };
     itemsWritten: number;
     itemBytesWritten: { max: number; byTable: Record<string, { items: number; maxBytes: number; meanBytes: number }> };
@@ -94,7 +94,7 @@ export interface Tally {
 const emptyTally = (): Tally => ({
   ddb: {
     requests: {},
-    wru: { table: 0, indexes: 0, total: 0, byTable: {}, byIndex: {} },
+    wru: { table: 0, indexes: 0, total: 0, byTable: {}, byIndex: {}, byItem: {} },
     rru: { total: 0, byTable: {} },
     itemsWritten: 0,
     itemBytesWritten: { max: 0, byTable: {} },
@@ -257,6 +257,13 @@ export class CostMeter {
     t.ddb.wru.table += wru;
     t.ddb.wru.byTable[name] = (t.ddb.wru.byTable[name] ?? 0) + wru;
     t.ddb.itemsWritten++;
+    // By kind of item: table, key prefixes (up to the first #), how it was written.
+    const prefix = (v: AttributeValue | undefined) => String(v?.S ?? v?.N ?? '').split('#')[0].replace(/^[0-9a-f]{16,}$/, '{id}').replace(/^\d{4}-\d\d-\d\dT.*$/, '{at}');
+    const itemKind = `${name} ${prefix(target.key[spec?.partitionKey.name ?? 'pk'])}/${prefix(target.key[spec?.sortKey.name ?? 'sk'])} ${target.kind}${target.transactional ? ' (tx)' : ''}`;
+    const byItem = (t.ddb.wru.byItem[itemKind] ??= { writes: 0, wru: 0, indexWru: 0, maxBytes: 0 });
+    byItem.writes++;
+    byItem.wru += wru;
+    byItem.maxBytes = Math.max(byItem.maxBytes, size);
     if (after && target.kind !== 'Delete' && target.kind !== 'ConditionCheck') (this.bytesWritten[name] ??= []).push(itemSize(after));
     if (!spec || target.kind === 'ConditionCheck') return;
     for (const gsi of spec.globalSecondaryIndexes) {
@@ -271,6 +278,7 @@ export class CostMeter {
       } else if (old) cost = entryKb(old);
       else if (now) cost = entryKb(now);
       if (cost) {
+        byItem.indexWru += cost;
         t.ddb.wru.indexes += cost;
         const key = `${name}/${gsi.indexName}`;
         t.ddb.wru.byIndex[key] = (t.ddb.wru.byIndex[key] ?? 0) + cost;
@@ -313,7 +321,11 @@ export class CostMeter {
       (next, context) => async (args) => {
         const t = this.tally;
         const command = String((context as { commandName?: string }).commandName ?? '');
-        if (!t) return this.time(`dynamodb ${command.replace(/Command$/, '')}`, () => next(args));
+        if (!t) {
+          const input = args.input as { TableName?: string; IndexName?: string; TransactItems?: unknown[] };
+          const where = input.TableName ? ` ${this.shortName(input.TableName)}${input.IndexName ? `/${input.IndexName}` : ''}` : input.TransactItems ? ` ×${input.TransactItems.length}` : '';
+          return this.time(`dynamodb ${command.replace(/Command$/, '')}${where}`, () => next(args));
+        }
         const input = args.input as any;
         const askCapacity = !this.capacityRefused.has(command);
         if (askCapacity) input.ReturnConsumedCapacity = 'INDEXES';

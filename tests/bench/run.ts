@@ -419,7 +419,9 @@ async function driveMetered(routeId: string, path: HappyPath, label: string, mea
 
 async function routeCosts() {
   const out: Record<string, unknown> = {};
-  for (const routeId of Object.keys(ROUTES)) {
+  // BENCH_COST_ROUTES=superior-key,… meters only those routes (a quicker look while tuning one).
+  const only = process.env.BENCH_COST_ROUTES?.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const routeId of Object.keys(ROUTES).filter((r) => !only?.length || only.includes(r))) {
     const path = HAPPY_PATHS[routeId];
     if (!path) {
       out[routeId] = { driven: false, reason: 'no happy path for this route in HAPPY_PATHS (tests/bench/run.ts)' };

@@ -12,7 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realDocx, realPdf, realPng, realXlsx } from '../fixtures/scans.js';
 import { repoRoot } from '../../infra/local/wiring.js';
-import { archiveBucket, decideNext, inboxBucket, startHarness, type Harness } from './harness.js';
+import { archiveBucket, archivePackage, decideNext, inboxBucket, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -163,9 +163,13 @@ describe('POST /documents with uploads', () => {
     const filed = (await h.api('liuyang', 'GET', `/documents/${docId}`)).body.document;
     expect(filed.status).toBe('filed');
     const listed = ((await h.local.s3.send(new ListObjectsV2Command({ Bucket: archiveBucket(h.local), Prefix: filed.archive.prefix }))).Contents ?? []).map((o) => o.Key!.slice(filed.archive.prefix.length));
-    expect(listed).toEqual(expect.arrayContaining(['original.docx', 'attachments/01-报价单.pdf', 'attachments/02-预算表.xlsx', 'attachments/03-研究纪要.txt', 'manifest-sha256.txt']));
-    const manifest = Buffer.from(await bytesOf(archiveBucket(h.local), `${filed.archive.prefix}manifest-sha256.txt`)).toString('utf8');
+    // The package holds the small files; the attachments lie beside it, each its own object.
+    expect(listed.sort()).toEqual(['attachments/01-报价单.pdf', 'attachments/02-预算表.xlsx', 'attachments/03-研究纪要.txt', 'package.tar']);
+    const pkg = await archivePackage(h.local.s3, archiveBucket(h.local), filed.archive.prefix);
+    expect([...pkg.keys()]).toEqual(expect.arrayContaining(['original.docx', 'manifest-sha256.txt']));
+    const manifest = pkg.get('manifest-sha256.txt')!.toString('utf8');
     expect(manifest).toContain(`${filed.attachments[0].sha256}  attachments/01-报价单.pdf\n`);
+    expect(manifest).toContain(`${filed.scan.sha256}  original.docx\n`);
     expect(Buffer.from(await bytesOf(archiveBucket(h.local), `${filed.archive.prefix}attachments/01-报价单.pdf`)).equals(Buffer.from(body.pdf))).toBe(true);
   });
 });

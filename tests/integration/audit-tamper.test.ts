@@ -8,12 +8,11 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainEvent, GENESIS_HASH, headMessage, type ChainedAuditEvent } from '../../functions/domain/audit-chain.js';
 import { LOCAL_ACCESS_KEY, LOCAL_REGION } from '../../infra/local/wiring.js';
-import { archiveBucket, decideNext, makePdf, startHarness, type Harness } from './harness.js';
+import { archiveBucket, archivePackage, decideNext, makePdf, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let ddb: DynamoDBDocumentClient;
@@ -55,8 +54,7 @@ async function verification(docId: string) {
 }
 async function auditJson(docId: string) {
   const { prefix } = (await h.api('zhaomin', 'GET', `/documents/${docId}`)).body.document.archive;
-  const object = await h.local.s3.send(new GetObjectCommand({ Bucket: archiveBucket(h.local), Key: `${prefix}audit.json` }));
-  return JSON.parse(await object.Body!.transformToString()) as { verification: { ok: boolean; reason?: string }; head: { seq: number; hash: string; mac: string }; events: unknown[] };
+  return JSON.parse((await archivePackage(h.local.s3, archiveBucket(h.local), prefix)).get('audit.json')!.toString('utf8')) as { verification: { ok: boolean; reason?: string }; head: { seq: number; hash: string; mac: string }; events: unknown[] };
 }
 async function finish(docId: string) {
   await decideNext(h, 'sunwei', docId, { opinion: '请办理' });

@@ -5,10 +5,10 @@
  * chain intact, every archive package whole. The moments are printed, to replay a failure.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
 import { LOCAL_ACCESS_KEY, LOCAL_REGION } from '../../infra/local/wiring.js';
-import { makePdf } from './harness.js';
+import { archivePackage, makePdf } from './harness.js';
 import { eventually, startLocalProcess, type LocalProcess } from './process-harness.js';
 
 const DOCUMENTS = 30;
@@ -112,17 +112,18 @@ it('kill -9 three times with scans and decisions in flight: 0 lost, 0 doubled, e
     expect(doc.audit.verification).toEqual({ ok: true });
   }
 
-  // Every package whole: six objects, each matching the manifest.
+  // Every package whole: one object holding six files, each matching the manifest.
   const s3 = new S3Client({ endpoint: proc.endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
-  const read = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'chancery-hq-archive', Key: key }))).Body!.transformToByteArray());
   for (const { prefix } of archive) {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'chancery-hq-archive', Prefix: prefix }));
-    expect(listed.KeyCount).toBe(6);
-    const manifest = (await read(`${prefix}manifest-sha256.txt`)).toString('utf8').trim().split('\n');
+    expect(listed.KeyCount).toBe(1);
+    const files = await archivePackage(s3, 'chancery-hq-archive', prefix);
+    expect(files.size).toBe(6);
+    const manifest = files.get('manifest-sha256.txt')!.toString('utf8').trim().split('\n');
     expect(manifest).toHaveLength(5);
     for (const line of manifest) {
       const [hash, name] = line.split(/\s+/);
-      expect(createHash('sha256').update(await read(`${prefix}${name}`)).digest('hex'), `${prefix}${name}`).toBe(hash);
+      expect(createHash('sha256').update(files.get(name)!).digest('hex'), `${prefix}${name}`).toBe(hash);
     }
   }
   s3.destroy();

@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startLocalMode, type LocalMode, type LocalModeOptions } from '../../infra/local/local-mode.js';
+import { untar } from '../../functions/domain/tar.js';
 
 export interface Harness {
   local: LocalMode;
@@ -20,6 +21,12 @@ export interface Harness {
 
 export const inboxBucket = (local: LocalMode) => local.wiring.buckets.find((b) => b.id === 'inbox')!.bucketName;
 export const archiveBucket = (local: LocalMode) => local.wiring.buckets.find((b) => b.id === 'archive')!.bucketName;
+
+/** The files of a document's archive package (one package.tar under its 档号 prefix), by name. */
+export async function archivePackage(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, Buffer>> {
+  const tar = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}package.tar` }))).Body!.transformToByteArray();
+  return new Map(untar(tar).map((f) => [f.name, Buffer.from(f.bytes)]));
+}
 
 export async function makePdf(text = 'Chancery test scan'): Promise<Uint8Array> {
   const doc = await PDFDocument.create();

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveBucket, decideNext, makePdf, startHarness, type Harness } from './harness.js';
+import { archiveBucket, archivePackage, decideNext, makePdf, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let docId: string;
@@ -19,9 +19,6 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
-
-const objectText = async (bucket: string, key: string) =>
-  Buffer.from(await (await h.local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
 
 describe('superior-key, scan to archive', () => {
   it('registers a scan dropped into the inbox folder and starts its route', async () => {
@@ -131,20 +128,22 @@ describe('superior-key, scan to archive', () => {
     const bucket = archiveBucket(h.local);
     const listed = await h.local.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     const names = listed.Contents!.map((o) => o.Key!.slice(prefix.length)).sort();
-    expect(names).toEqual(['audit.json', 'manifest-sha256.txt', 'metadata.json', 'original.pdf', 'slip.json', 'slip.pdf']);
+    expect(names).toEqual(['package.tar']);
+    const files = await archivePackage(h.local.s3, bucket, prefix);
+    expect([...files.keys()].sort()).toEqual(['audit.json', 'manifest-sha256.txt', 'metadata.json', 'original.pdf', 'slip.json', 'slip.pdf']);
 
-    const manifest = (await objectText(bucket, `${prefix}manifest-sha256.txt`)).toString('utf8');
+    const manifest = files.get('manifest-sha256.txt')!.toString('utf8');
     const lines = manifest.trim().split('\n');
     expect(lines).toHaveLength(5);
     for (const line of lines) {
       const [hash, name] = line.split(/\s+/);
-      const body = await objectText(bucket, `${prefix}${name}`);
+      const body = files.get(name)!;
       expect(createHash('sha256').update(body).digest('hex'), name).toBe(hash);
     }
-    const slip = JSON.parse((await objectText(bucket, `${prefix}slip.json`)).toString('utf8'));
+    const slip = JSON.parse(files.get('slip.json')!.toString('utf8'));
     expect(slip.archiveCode).toBe(code);
     expect(slip.lines.map((l: any) => l.opinion)).toContain('同意，请孙伟同志负责');
-    const pdf = await PDFDocument.load(await objectText(bucket, `${prefix}slip.pdf`));
+    const pdf = await PDFDocument.load(files.get('slip.pdf')!);
     expect(pdf.getPageCount()).toBeGreaterThanOrEqual(1);
     const archive = await h.api('wangfang', 'GET', `/registers/archive`);
     expect(archive.body.items).toEqual([expect.objectContaining({ archiveCode: code, docId })]);

@@ -10,7 +10,7 @@ import { redactFor } from '../../domain/secrecy.js';
 import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
 import { decisionDetails, describeRoute, mayDecide, parseDecision, type StepDefinition } from '../../domain/route-platform.js';
 import { ROUTES } from '../../routes/index.js';
-import { documentChain, transactWithAudit } from '../../adapters/audit.js';
+import { documentChain, readHeadAhead, transactWithAudit } from '../../adapters/audit.js';
 import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
 import { setEntryFieldsItem } from '../../adapters/registers.js';
 import { TransactionConflict } from '../../adapters/dynamo.js';
@@ -116,6 +116,8 @@ export async function decideTask(
   const { resume, form } = splitResume(task, vote.form);
   const parsed = parseDecision(step, form, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
+  // The chain head, read while the decision's own lookups (named person, 阅知, register entry) run.
+  const head = readHeadAhead(documentChain(task.docId));
 
   const decision: Record<string, unknown> = { ...parsed.decision };
   const named = step.namesPerson;
@@ -176,6 +178,7 @@ export async function decideTask(
         ...(inform?.items ?? []),
         ...(recordedBy ? [toConfirmItem(actor.username, task, at)] : []),
       ],
+      head,
     );
   } catch (err) {
     // Someone else decided between our read and our write.
