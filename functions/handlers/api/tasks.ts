@@ -209,8 +209,14 @@ export const handler = apiHandler({
   // Every route with its steps and each step's form as JSON Schema: any client renders any route.
   'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute) }),
   'GET /tasks': async ({ actor, query }) => {
-    const { partitions, delegations } = await standInPartitions(actor);
-    const page = await listOpenTasksFor(actor, { cursor: query.cursor, limit: pageLimit(query), extraPartitions: partitions });
+    const limit = pageLimit(query);
+    // The first page of my own tasks is read alongside the delegations in force (委托); only when
+    // someone's tasks are delegated to me are the pages read again with theirs merged in.
+    const [{ partitions, delegations }, own] = await Promise.all([
+      standInPartitions(actor),
+      query.cursor ? undefined : listOpenTasksFor(actor, { limit }),
+    ]);
+    const page = own && partitions.length === 0 ? own : await listOpenTasksFor(actor, { cursor: query.cursor, limit, extraPartitions: partitions });
     return { items: page.items.map((task) => ({ ...view(actor, task), ...onBehalfMark(actor, task, delegations) })), ...(page.cursor ? { cursor: page.cursor } : {}) };
   },
   'GET /tasks/{taskId}': async ({ actor, params }) => {
