@@ -207,7 +207,8 @@ export async function decideTask(
 export const handler = apiHandler({
   'GET /me': async ({ actor }) => ({ ...actor, roleNames: actor.roles.map((r) => ROLE_NAMES[r]) }),
   // Every route with its steps and each step's form as JSON Schema: any client renders any route.
-  'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute) }),
+  // The branch's departments come along: forms name them by code (department, coDepartments).
+  'GET /routes': async () => ({ items: Object.values(ROUTES).map(describeRoute), departments: env.branchConfig.departments }),
   'GET /tasks': async ({ actor, query }) => {
     const limit = pageLimit(query);
     // The first page of my own tasks is read alongside the delegations in force (委托); only when

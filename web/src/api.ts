@@ -1,0 +1,182 @@
+/**
+ * The HTTP API under the console's own origin (apiBase, `/api`), with the ID token as bearer —
+ * what API Gateway's JWT authorizer checks. A 401 means the session ended: log in again.
+ */
+import { sessionExpired, userManager } from './auth';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let apiBase = '/api';
+export const setApiBase = (base: string) => {
+  apiBase = base.replace(/\/$/, '');
+};
+
+async function bearer(): Promise<string | undefined> {
+  const user = await userManager().getUser();
+  if (!user || user.expired) return (await sessionExpired())?.id_token;
+  return user.id_token;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const send = async (token: string | undefined) =>
+    fetch(`${apiBase}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  let res = await send(await bearer());
+  if (res.status === 401) {
+    const renewed = await sessionExpired();
+    if (!renewed) throw new ApiError(401, '登录已过期，正在转到登录页…');
+    res = await send(renewed.id_token);
+  }
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!res.ok) {
+    const message = (parsed as { message?: unknown } | undefined)?.message;
+    throw new ApiError(res.status, typeof message === 'string' ? message : `请求失败（${res.status}）`);
+  }
+  return parsed as T;
+}
+
+// ---- The API's answers, as far as the console reads them. ----
+
+export interface Me {
+  username: string;
+  name: string;
+  roles: string[];
+  roleNames?: string[];
+  department?: string;
+  clearance: string;
+}
+
+export interface TaskItem {
+  taskId: string;
+  docId: string;
+  title: string;
+  stepName: string;
+  step: string;
+  route: string;
+  urgency?: string;
+  secrecy?: string;
+  dueAt?: string;
+  createdAt?: string;
+  decidedAt?: string;
+  decidedByName?: string;
+  overdue?: boolean;
+  registerNumber?: string;
+  assignee?: string;
+  ask?: string;
+  status: string;
+}
+
+export interface TrackingItem {
+  docId: string;
+  title: string;
+  registerNumber?: string;
+  urgency?: string;
+  secrecy?: string;
+  status: string;
+  lastActedAt?: string;
+  currentSteps?: { taskId: string; stepName: string; holder?: string; dueAt?: string; overdue?: boolean }[];
+}
+
+export interface BoxPage<T> {
+  box: string;
+  name: string;
+  items: T[];
+  cursor?: string;
+}
+
+export interface SlipLine {
+  stepName: string;
+  opinion?: string;
+  actorName?: string;
+  role?: string;
+  at: string;
+  details?: { label: string; value: string }[];
+}
+
+export interface TimelineEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  details?: Record<string, unknown>;
+}
+
+export interface DocumentRecord {
+  docId: string;
+  title: string;
+  registerNumber?: string;
+  sourceNumber?: string;
+  sender?: string;
+  secrecy?: string;
+  urgency?: string;
+  route: string;
+  status?: string;
+  receivedAt?: string;
+  registeredAt?: string;
+  scan?: { fileName?: string };
+}
+
+export interface DocumentView {
+  document: DocumentRecord;
+  slip: SlipLine[];
+  tasks: TaskItem[];
+  timeline?: TimelineEvent[];
+  attachments?: { name?: string; fileName?: string }[];
+  audit?: { verification?: { ok: boolean } };
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  default?: unknown;
+  minLength?: number;
+  maxLength?: number;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  oneOf?: JsonSchema[];
+  const?: unknown;
+}
+
+export interface RouteStep {
+  id: string;
+  name: string;
+  ask?: string;
+  form?: JsonSchema;
+  operations?: { id: string; name: string; call: string }[];
+  namesPerson?: { field: string; role: string; label: string };
+}
+
+export interface RouteDescription {
+  id: string;
+  name: string;
+  steps: RouteStep[];
+}
+
+export interface RoutesAnswer {
+  items: RouteDescription[];
+  departments?: { code: string; name: string }[];
+}

@@ -1,0 +1,206 @@
+/**
+ * One document: its header, the processing slip laid out like the paper 文件处理笺, a timeline
+ * from the audit trail, and — when the task in the address (or an open one of mine) is mine to
+ * act on — the step's decision form.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { Alert, App, Button, Card, Result, Space, Spin, Tag, Timeline, Typography } from 'antd';
+import { api, ApiError, type BoxPage, type DocumentView, type RouteDescription, type RoutesAnswer, type TaskItem, type TimelineEvent } from '../api';
+import { DecisionForm, type Department } from '../components/DecisionForm';
+import { fullDate, shortDateTime, urgencyColor } from '../format';
+import { actionLabel, actorLabel } from '../labels';
+
+let routesOnce: Promise<RoutesAnswer> | undefined;
+const routes = () => (routesOnce ??= api<RoutesAnswer>('GET', '/routes').catch((err: unknown) => {
+  routesOnce = undefined;
+  throw err;
+}));
+
+export function DocumentPage({ phone }: { phone: boolean }) {
+  const { docId = '' } = useParams();
+  const [search] = useSearchParams();
+  const navigate = useNavigate();
+  const { message } = App.useApp();
+  const [view, setView] = useState<DocumentView>();
+  const [route, setRoute] = useState<RouteDescription>();
+  const [departments, setDepartments] = useState<Department[]>([]);
+  const [myTask, setMyTask] = useState<TaskItem>();
+  const [error, setError] = useState<string>();
+
+  const load = useCallback(async () => {
+    setError(undefined);
+    try {
+      const [doc, all, mine] = await Promise.all([
+        api<DocumentView>('GET', `/documents/${encodeURIComponent(docId)}`),
+        routes(),
+        api<BoxPage<TaskItem>>('GET', '/tasks'),
+      ]);
+      setView(doc);
+      setRoute(all.items.find((r) => r.id === doc.document.route));
+      setDepartments(all.departments ?? []);
+      const wanted = search.get('task');
+      setMyTask(mine.items.find((t) => t.docId === docId && (!wanted || t.taskId === wanted)) ?? mine.items.find((t) => t.docId === docId));
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : '读取失败，请稍后再试');
+    }
+  }, [docId, search]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error) return <Result status="warning" title={error} extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />;
+  if (!view) return <Spin tip="正在加载…"><div style={{ height: 120 }} /></Spin>;
+
+  const doc = view.document;
+  const step = myTask && route?.steps.find((s) => s.id === myTask.step);
+  const stepNames = new Map(route?.steps.map((s) => [s.id, s.name]) ?? []);
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
+      <Link to="/todo">‹ 返回待办</Link>
+      <Card>
+        <Typography.Title level={phone ? 5 : 4} style={{ marginTop: 0 }} data-testid="doc-title">
+          {doc.title || '（无标题）'}
+        </Typography.Title>
+        <Space size={[6, 6]} wrap>
+          {doc.urgency && <Tag color={urgencyColor(doc.urgency)}>{doc.urgency}</Tag>}
+          {doc.secrecy && <Tag color={doc.secrecy === '非密' ? undefined : 'purple'}>{doc.secrecy}</Tag>}
+          {doc.registerNumber && <Typography.Text>{doc.registerNumber}</Typography.Text>}
+          {doc.sourceNumber && <Typography.Text type="secondary">来文字号 {doc.sourceNumber}</Typography.Text>}
+        </Space>
+      </Card>
+
+      {myTask && step && (
+        <Card title={`${step.name}（请您办理）`} extra={myTask.dueAt ? <Typography.Text type="secondary">期限 {shortDateTime(myTask.dueAt)}</Typography.Text> : undefined}>
+          {step.ask && <Alert type="info" message={step.ask} style={{ marginBottom: 16 }} />}
+          <DecisionForm
+            taskId={myTask.taskId}
+            step={step}
+            departments={departments}
+            onDecided={() => {
+              void message.success(`${step.name}意见已提交`);
+              navigate('/todo');
+            }}
+          />
+        </Card>
+      )}
+
+      <Card styles={{ body: { padding: phone ? 8 : 16 } }}>
+        <Slip view={view} routeName={route?.name} />
+        {doc.scan?.fileName && (
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+            原件扫描件：{doc.scan.fileName}{' '}
+            <a href={`/documents/${encodeURIComponent(docId)}/scan`} onClick={(e) => { e.preventDefault(); void openScan(docId); }}>
+              查看原件
+            </a>
+          </Typography.Paragraph>
+        )}
+      </Card>
+
+      <Card title="办理过程">
+        <Timeline
+          items={(view.timeline ?? []).map((e) => ({
+            key: e.seq,
+            color: e.action === 'task.decided' ? 'green' : e.action.includes('overdue') || e.action.includes('escalated') ? 'red' : 'blue',
+            children: <TimelineText event={e} stepNames={stepNames} />,
+          }))}
+        />
+      </Card>
+    </Space>
+  );
+}
+
+/** The scan lives behind the API (a short-lived signed address); the viewer comes with pdfjs-dist. */
+async function openScan(docId: string) {
+  // Opened before the await, so the browser counts it as the click's own window (no popup block).
+  const tab = window.open('about:blank', '_blank');
+  const answer = await api<{ url?: string }>('GET', `/documents/${encodeURIComponent(docId)}/scan`).catch(() => undefined);
+  if (tab && answer?.url) tab.location.href = answer.url;
+  else tab?.close();
+}
+
+function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: Map<string, string> }) {
+  const details = event.details ?? {};
+  const step = typeof details.step === 'string' ? stepNames.get(details.step) ?? details.step : undefined;
+  const decision = details.decision as { byName?: string; opinion?: string } | undefined;
+  const who = decision?.byName ?? actorLabel(event.actor);
+  return (
+    <Space direction="vertical" size={0}>
+      <Typography.Text>
+        {actionLabel(event.action)}
+        {step ? `：${step}` : ''}
+        {typeof details.registerNumber === 'string' ? `（${details.registerNumber}）` : ''}
+      </Typography.Text>
+      <Typography.Text type="secondary">
+        {who} · {shortDateTime(event.at)}
+      </Typography.Text>
+      {decision?.opinion && <Typography.Text type="secondary">“{decision.opinion}”</Typography.Text>}
+    </Space>
+  );
+}
+
+/** 文件处理笺: the header block of the paper form, then one ruled row per step taken. */
+function Slip({ view, routeName }: { view: DocumentView; routeName?: string }) {
+  const doc = view.document;
+  return (
+    <table className="slip" data-testid="slip">
+      <caption>文件处理笺</caption>
+      <tbody>
+        <tr>
+          <th>来文单位</th>
+          <td>{doc.sender || '—'}</td>
+        </tr>
+        <tr>
+          <th>来文字号</th>
+          <td>{doc.sourceNumber || '—'}</td>
+        </tr>
+        <tr>
+          <th>收文编号</th>
+          <td>
+            {doc.registerNumber ?? '—'}
+            {doc.receivedAt ? `　${fullDate(doc.receivedAt)}` : ''}
+          </td>
+        </tr>
+        <tr>
+          <th>密级 / 缓急</th>
+          <td>
+            {doc.secrecy ?? '—'} / {doc.urgency ?? '平件'}
+          </td>
+        </tr>
+        <tr>
+          <th>标题</th>
+          <td>{doc.title}</td>
+        </tr>
+        {routeName && (
+          <tr>
+            <th>办理流程</th>
+            <td>{routeName}</td>
+          </tr>
+        )}
+        {view.slip.length === 0 && (
+          <tr>
+            <th>办理意见</th>
+            <td className="opinion">尚无办理意见</td>
+          </tr>
+        )}
+        {view.slip.map((line, i) => (
+          <tr key={`${line.at}-${i}`} data-testid="slip-line">
+            <th>{line.stepName}</th>
+            <td>
+              <div className="opinion">{line.opinion || '—'}</div>
+              {line.details && line.details.length > 0 && (
+                <div className="details">{line.details.map((d) => `${d.label}：${d.value}`).join('；')}</div>
+              )}
+              <div className="signature">
+                {line.actorName ?? ''}
+                {line.role ? `（${line.role}）` : ''}　{shortDateTime(line.at)}
+              </div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
