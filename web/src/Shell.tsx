@@ -71,7 +71,8 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Typography.Text type="secondary">{roles}</Typography.Text>
           </Space>
         )}
-        <Button onClick={() => void logout()}>退出登录</Button>
+        {/* On a phone the header keeps to one line: 退出登录 moves into the menu drawer. */}
+        {!phone && <Button onClick={() => void logout()}>退出登录</Button>}
       </header>
       <Layout>
         {!phone && (
@@ -93,6 +94,11 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
       </Layout>
       <Drawer title="菜单" placement="left" open={phone && drawer} onClose={() => setDrawer(false)} size={240} styles={{ body: { padding: 0 } }}>
         {menu}
+        <div style={{ padding: 16 }}>
+          <Button block onClick={() => void logout()}>
+            退出登录
+          </Button>
+        </div>
       </Drawer>
     </Layout>
   );

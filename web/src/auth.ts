@@ -43,7 +43,10 @@ export async function login(returnTo: string = here()): Promise<void> {
   if (redirecting) return;
   redirecting = true;
   const state: ReturnState = { returnTo };
-  await userManager().signinRedirect({ state });
+  // A nonce ties the ID token to this request (oidc-client-ts checks it on return); optional in
+  // the code flow, but some issuers (the local one among them) require it.
+  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  await userManager().signinRedirect({ state, nonce });
 }
 
 /** Finishes a login on /auth/callback; answers where to go next. */

@@ -1,0 +1,157 @@
+/**
+ * The console end to end in a real browser (Debian's chromium driven by playwright-core) against
+ * real local mode: the office director proposes (拟办) at a desk, the main leader approves (阅批)
+ * on a phone-sized screen after a refusal, and a session that ends mid-opinion keeps the draft.
+ * Screenshots land in test-artifacts/console/ (git-ignored) for a person to look at.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { makePdf, startHarness, type Harness } from '../integration/harness.js';
+
+const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts/console';
+// The closed network here refuses Chromium's background connections; a fresh profile per launch
+// comes from playwright itself (it refuses --user-data-dir in args).
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TITLE = '关于开展安全生产大检查的通知';
+
+let h: Harness;
+let browser: Browser;
+let origin: string;
+let docId: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it), or CHANCERY_CHROMIUM=<path>`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  [h, browser] = await Promise.all([
+    startHarness({ watchInbox: false }),
+    chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }),
+  ]);
+  origin = h.local.endpoints.api;
+  await h.upload(`【加急】${TITLE}.pdf`, await makePdf('browser test'));
+  await h.local.settle();
+  docId = (await h.api('liqiang', 'GET', '/tasks')).body.items[0].docId;
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+// Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
+const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+
+/** Through the identity provider's own login page (用户名 / 密码 / 登录), as a person does. */
+async function logIn(page: Page, username: string) {
+  const field = (label: string, name: string) => page.getByLabel(label).or(page.getByPlaceholder(label)).or(page.locator(`input[name="${name}"]`)).first();
+  await field('用户名', 'username').fill(username);
+  await field('密码', 'password').fill('chancery');
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+async function newPage(context: BrowserContext) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+describe('console', () => {
+  it('the office director logs in, opens 待办 and proposes (拟办) at a desk', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await newPage(context);
+    await page.goto(`${origin}/`);
+    await logIn(page, 'liqiang');
+
+    const todo = page.getByTestId('box-todo');
+    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await todo.getByRole('link', { name: TITLE }).waitFor();
+    await expect(page.getByTestId('me').textContent()).resolves.toContain('李强');
+    await expect(page.getByTestId('me').textContent()).resolves.toContain('办公室主任');
+    await expect(todo.getByText('加急', { exact: true }).count()).resolves.toBe(1);
+    await expect(todo.getByText('拟办', { exact: true }).count()).resolves.toBe(1);
+    await page.screenshot({ path: `${ARTIFACTS}/desktop-todo.png`, fullPage: true });
+
+    await todo.getByRole('link', { name: TITLE }).click();
+    const form = page.getByTestId('decision-form');
+    await form.waitFor();
+    await expect(page.getByTestId('slip').textContent()).resolves.toContain('收〔2026〕1号');
+    await form.getByLabel('意见').fill('请生产技术科于6月30日前落实检查');
+    await form.getByLabel('承办科室').click();
+    await page.locator('.ant-select-item-option[title="生产技术科"]').click();
+    await page.screenshot({ path: `${ARTIFACTS}/desktop-document.png`, fullPage: true });
+    await page.getByTestId('submit-decision').click();
+
+    // Decided: back on 待办, and the document has left it.
+    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await todo.getByText('没有待办事项').waitFor();
+    const slip = (await h.api('liqiang', 'GET', `/documents/${docId}`)).body.slip;
+    expect(slip[0]).toMatchObject({ stepName: '拟办', actorName: '李强', opinion: '请生产技术科于6月30日前落实检查', details: [{ label: '承办科室', value: '生产技术科' }] });
+
+    // 退出登录 ends the session at the issuer too: the console asks for a login again.
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByRole('button', { name: '登录' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/desktop-login.png` });
+    await context.close();
+  });
+
+  it('the main leader approves (阅批) on a phone: no sideways scrolling, a refusal shown, a lost session keeps the opinion', async () => {
+    await h.local.settle();
+    const context = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await newPage(context);
+    await page.goto(`${origin}/todo`);
+    await logIn(page, 'zhaomin');
+
+    const todo = page.getByTestId('box-todo');
+    await todo.getByRole('link', { name: TITLE }).waitFor();
+    await expect(todo.getByText('阅批', { exact: true }).count()).resolves.toBe(1);
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/phone-todo.png`, fullPage: true });
+    // The menu is a drawer behind a button on a phone.
+    await page.getByRole('button', { name: '菜单' }).click();
+    await page.getByRole('menuitem', { name: '在办跟踪' }).waitFor();
+    await page.getByRole('button', { name: '退出登录' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/phone-menu.png` });
+    await page.getByRole('menuitem', { name: '待办' }).click();
+
+    await todo.getByRole('link', { name: TITLE }).click();
+    const form = page.getByTestId('decision-form');
+    await form.waitFor();
+    expect(await noHorizontalScroll(page)).toBe(true);
+
+    // Half an opinion typed, then the session ends: log in again, and it is still there.
+    await form.getByLabel('意见').fill('同意，请孙伟同志负责');
+    await page.evaluate("for (const key of Object.keys(sessionStorage)) if (key.startsWith('oidc.user')) sessionStorage.removeItem(key)");
+    await page.reload();
+    await logIn(page, 'zhaomin');
+    await form.waitFor();
+    await expect(form.getByLabel('意见').inputValue()).resolves.toBe('同意，请孙伟同志负责');
+    await page.getByText('已恢复您上次未提交的内容').waitFor();
+
+    // Someone who is no deputy leader: the API refuses, and its message stands by the button.
+    await form.getByLabel('分管领导').fill('zhoujie');
+    const submit = page.getByTestId('submit-decision');
+    expect((await submit.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await submit.click();
+    await expect(page.getByTestId('refusal').textContent()).resolves.toContain('找不到分管领导 zhoujie');
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/phone-refusal.png`, fullPage: true });
+
+    await form.getByLabel('分管领导').fill('sunwei');
+    await submit.click();
+    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await todo.getByText('没有待办事项').waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/phone-todo-empty.png`, fullPage: true });
+
+    await page.goto(`${origin}/documents/${docId}`);
+    await page.getByTestId('slip').getByText('同意，请孙伟同志负责').waitFor();
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/phone-document.png`, fullPage: true });
+    await h.local.settle();
+    const sunwei = (await h.api('sunwei', 'GET', '/tasks')).body.items;
+    expect(sunwei.map((t: any) => [t.docId, t.stepName])).toEqual([[docId, '阅处']]);
+    await context.close();
+  });
+});
