@@ -172,6 +172,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       wiring,
       deliver: (functionId, event) => runtime.invokeAsync(functionId, event),
       onDeliveryError: (err, record) => deadLetter('intake', { Records: [record] }, err),
+      // The console on the API port, or a console dev server on another loopback port.
+      corsOrigins: [endpoints.api, 'http://localhost:*', 'http://127.0.0.1:*'],
     });
     closers.push(() => s3Server.close());
     const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });

@@ -8,10 +8,12 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID, tokenSecondsFromEnvironment } from '../../infra/local/identity-provider.js';
-import { startHarness, type Harness } from './harness.js';
+import { inboxBucket, startHarness, type Harness } from './harness.js';
 
 const TOKEN_SECONDS = 30;
 const INDEX_HTML = '<!doctype html><html><body><div id="root">控制台首页</div></body></html>';
@@ -356,5 +358,21 @@ describe('the console files', () => {
     } finally {
       renameSync(`${webDist}-away`, webDist);
     }
+  });
+});
+
+describe('presigned links from the console', () => {
+  it('lets the console PUT an upload and fetch a scan on the S3 port (CORS)', async () => {
+    const key = 'uploads/console-cors-test.txt';
+    const put = await getSignedUrl(h.local.s3, new PutObjectCommand({ Bucket: inboxBucket(h.local), Key: key, ContentType: 'text/plain' }), { expiresIn: 300 });
+    const preflight = await fetch(put, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeTruthy();
+    expect((await fetch(put, { method: 'PUT', headers: { origin, 'content-type': 'text/plain' }, body: '附件' })).status).toBe(200);
+    const get = await getSignedUrl(h.local.s3, new GetObjectCommand({ Bucket: inboxBucket(h.local), Key: key }), { expiresIn: 300 });
+    const read = await fetch(get, { headers: { origin } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBeTruthy();
+    expect(await read.text()).toBe('附件');
   });
 });
