@@ -119,10 +119,10 @@ export type LateAct = { act: 'remind'; n: number; of: number } | { act: 'skip'; 
  * What the sweep owes an overdue task (already chased once) `late` working days past its deadline.
  * Reminders fall due every `everyWorkingDays`; a sweep that missed some sends the latest one only
  * (numbered as due), never a burst. Escalation waits for the last reminder; a skip comes after
- * escalation as usual. A co-handler's task (协办) answers no route, so it is never skipped.
+ * escalation as usual. A co-handler's (协办) or a signer's (会签 …) task answers no route, so it is never skipped.
  */
 export function lateAct(
-  task: { escalatedAt?: string; reminders?: number; coOf?: string },
+  task: { escalatedAt?: string; reminders?: number; coOf?: string; signOf?: string },
   late: number,
   policy: AfterDeadline | undefined,
   escalateAfterWorkingDays: number,
@@ -134,7 +134,7 @@ export function lateAct(
     if (due > (task.reminders ?? 0)) return { act: 'remind', n: due, of: times };
     escalateAt += times * everyWorkingDays;
   }
-  if (policy && 'skip' in policy && !task.coOf && late >= policy.skip.afterWorkingDays) return { act: 'skip', afterWorkingDays: policy.skip.afterWorkingDays };
+  if (policy && 'skip' in policy && !task.coOf && !task.signOf && late >= policy.skip.afterWorkingDays) return { act: 'skip', afterWorkingDays: policy.skip.afterWorkingDays };
   if (!task.escalatedAt && late >= escalateAt) return { act: 'escalate' };
   return undefined;
 }
@@ -424,8 +424,8 @@ export function describeRoute(route: RouteDefinition) {
         ...(s.afterDeadline ? { afterDeadline: { ...s.afterDeadline, text: afterDeadlineText(s.afterDeadline) } } : {}),
         ...(s.namesPerson ? { namesPerson: s.namesPerson } : {}),
         ...(s.namesSigners ? { namesSigners: s.namesSigners } : {}),
-        // A signer adds their vote to the step's form: {"agree": false, "opinion": "…"}.
-        ...(s.countersign ? { countersign: { modes: SIGN_MODE_NAMES, vote: { agree: { type: 'boolean', default: true, description: '同意（true）或不同意（false）' } } } } : {}),
+        // Where a step may have signers, a signer adds their vote to the step's form: {"agree": false, "opinion": "…"}.
+        ...(stepOperations(s).includes('addSigner') ? { countersign: { modes: SIGN_MODE_NAMES, vote: { agree: { type: 'boolean', default: true, description: '同意（true）或不同意（false）' } } } } : {}),
       };
     }),
   };

@@ -157,9 +157,7 @@ export async function sweep(now: Date): Promise<SweepResult> {
       if (next?.act === 'remind') {
         if (await remind(task, next.n, next.of, at)) result.reminded++;
       } else if (next?.act === 'skip') {
-        // Only a task the route waits on can be skipped; a co-handler or a signer (会签 …) answers
-        // no route, so theirs stays open, chased and escalated, until the step is settled.
-        if (!task.coOf && !task.signOf && (await skip(task, next.afterWorkingDays, at))) result.skipped++;
+        if (await skip(task, next.afterWorkingDays, at)) result.skipped++;
       } else if (next?.act === 'escalate') {
         if (await chase(task, 'escalated', at)) result.escalated++;
       }

@@ -1,8 +1,10 @@
 /**
  * A local API Gateway HTTP API: the manifest's routes, a JWT authorizer that verifies tokens as
  * the Cognito authorizer does, requests turned into the payload-format-2.0 event, and the
- * function's answer turned back into HTTP. The local identity provider's login lives under
- * /local-auth/ on the same port. Whatever a client sends, it gets an HTTP answer with a Chinese
+ * function's answer turned back into HTTP. The local identity provider (JSON login for the CLI,
+ * OpenID Connect for the console) lives under /local-auth/ on the same port, and so does the
+ * console: its files, /config.json, and the API again under /api/ (as CloudFront puts it in the
+ * cloud), so the console needs no CORS. Whatever a client sends, it gets an HTTP answer with a Chinese
  * message: API Gateway's size limits (10 MB body, 10 KB request line and headers) are answered
  * 413/414/431 rather than by dropping the connection.
  */
@@ -11,8 +13,10 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import { errors as joseErrors } from 'jose';
 import { z } from 'zod';
+import { ConsoleHosting } from './console-hosting.js';
 import { listen, type ListeningServer } from './http-listen.js';
-import type { LocalIdentityProvider } from './identity-provider.js';
+import { LOCAL_CLIENT_ID, type LocalIdentityProvider } from './identity-provider.js';
+import { answerLocalAuth } from './local-auth-pages.js';
 import type { LocalLambdaRuntime } from './lambda-runtime.js';
 import type { LocalWiring } from './wiring.js';
 import { LOCAL_ACCOUNT } from './wiring.js';
@@ -49,7 +53,11 @@ const MESSAGES = {
   loginBody: '登录请求应为 JSON 对象：{"username": "用户名", "password": "密码"}',
   loginFailed: '用户名或密码错误',
   server: '系统内部错误，请稍后重试；如仍失败请联系管理员',
+  outsideConsole: '请求地址无效：不能访问控制台目录以外的文件',
 };
+
+/** Where the console finds the API under the same origin (CloudFront's behaviour in the cloud). */
+export const API_PREFIX = '/api';
 
 const loginSchema = z.object(
   {
@@ -160,9 +168,17 @@ export async function startLocalApi(options: {
   identity: LocalIdentityProvider;
   host: string;
   port: number;
+  /** The built console (web/dist). */
+  webDist: string;
+  /** The branch's name as people know it (总部), for the console's title. */
+  branchDisplayName: string;
+  /** The S3 endpoint presigned links point to: the console fetches scans and uploads there. */
+  s3Origin?: string;
 }): Promise<LocalApi> {
   const routes = options.wiring.routes.filter((r) => r.path !== '$default').map(compile);
   const { identity, runtime } = options;
+  const consoleHosting = new ConsoleHosting(options.webDist, { s3Origin: options.s3Origin });
+  const consoleConfig = { issuer: identity.issuer, clientId: LOCAL_CLIENT_ID, apiBase: API_PREFIX, branch: options.branchDisplayName };
 
   const defaultRoute = options.wiring.routes.find((r) => r.path === '$default');
 
@@ -194,16 +210,35 @@ export async function startLocalApi(options: {
       if (!token) return send(res, 401, { message: MESSAGES.loginFailed });
       return send(res, 200, { ...token, tokenType: 'Bearer' });
     }
-    if (url.pathname === '/local-auth/.well-known/jwks.json') return send(res, 200, identity.jwks);
     if (url.pathname === '/local-auth/users' && method === 'GET') return send(res, 200, { users: identity.listUsers() });
+    if (await answerLocalAuth(identity, { method, url, headers: req.headers, body }, res)) return;
+    if (url.pathname === '/config.json' && (method === 'GET' || method === 'HEAD')) return send(res, 200, consoleConfig, { 'cache-control': 'no-store' });
+
+    // The API under /api/ for the console; un-prefixed for the CLI and other clients.
+    const prefixed = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const apiPath = prefixed ? url.pathname.slice(API_PREFIX.length) || '/' : url.pathname;
 
     let matched: { route: CompiledRoute; values: string[] } | undefined;
     for (const route of routes) {
       if (route.method !== method) continue;
-      const m = route.pattern.exec(url.pathname);
+      const m = route.pattern.exec(apiPath);
       if (m) {
         matched = { route, values: m.slice(1) };
         break;
+      }
+    }
+
+    // A browser opening a page (HTML wanted, no token: an address bar or a reload never sends
+    // one) gets the console, even where an API route has the same path (/documents/abc); API
+    // clients send a token or want JSON, and get the API.
+    if (!prefixed && (method === 'GET' || method === 'HEAD')) {
+      const pageWanted = /\btext\/html\b/i.test(req.headers.accept ?? '') && !req.headers.authorization;
+      if (!matched || pageWanted) {
+        const decodedPath = decodeParam(url.pathname);
+        if (decodedPath === undefined) return send(res, 400, { message: MESSAGES.badPath });
+        const answer = await consoleHosting.serve(decodedPath, method, pageWanted, res);
+        if (answer === 'served') return;
+        if (answer === 'refused') return send(res, 400, { message: MESSAGES.outsideConsole });
       }
     }
     // As API Gateway: what no route matches goes to $default, which has no authorizer.
@@ -236,7 +271,7 @@ export async function startLocalApi(options: {
     const event = {
       version: '2.0',
       routeKey,
-      rawPath: url.pathname,
+      rawPath: apiPath,
       rawQueryString: url.search.slice(1),
       headers,
       ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
@@ -247,7 +282,7 @@ export async function startLocalApi(options: {
         ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'local',
-        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: { method, path: apiPath, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         requestId: randomUUID(),
         routeKey,
         stage: '$default',

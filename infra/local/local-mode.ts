@@ -3,7 +3,8 @@
  * derived from the manifest (infra/local/wiring.ts) and runs the same handler code as Lambda:
  *   DynamoDB Local · s3rver (+ bucket notifications) · the local Step Functions engine behind the
  *   Step Functions API · an HTTP API with a Cognito-like JWT authorizer · the schedules · a
- *   watched inbox folder. All data lives under one data directory, so a restart loses nothing.
+ *   watched inbox folder · the web console (web/dist) and its OpenID Connect login on the API
+ *   port. All data lives under one data directory, so a restart loses nothing.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,7 +23,7 @@ import { startLocalS3, type LocalS3 } from './s3-local.js';
 import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
-import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localAuditKeyArn, localUserPoolId, localWiring, type LocalWiring } from './wiring.js';
+import { LOCAL_ACCESS_KEY, LOCAL_ACCOUNT, LOCAL_REGION, localAuditKeyArn, localUserPoolId, localWiring, repoRoot, type LocalWiring } from './wiring.js';
 import { startupTasks } from '../manifest.js';
 
 export interface LocalModeOptions {
@@ -42,6 +43,10 @@ export interface LocalModeOptions {
   scheduleEverySecondsOverride?: number;
   /** People added to the seeded directory (tests: a second office director, 200 readers). */
   extraUsers?: LocalUser[];
+  /** The built console served on the API port (default <repo>/web/dist). */
+  webDist?: string;
+  /** ID token lifetime in seconds (default CHANCERY_TOKEN_SECONDS, else 12 hours). */
+  tokenSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -54,6 +59,8 @@ export interface LocalMode {
   runtime: LocalLambdaRuntime;
   engine: LocalStepFunctions;
   identity: LocalIdentityProvider;
+  /** The web console, on the API port. */
+  consoleUrl: string;
   s3: S3Client;
   /** Invokes a function of the manifest as its trigger would. */
   invoke(functionId: string, event: unknown): Promise<unknown>;
@@ -165,6 +172,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       wiring,
       deliver: (functionId, event) => runtime.invokeAsync(functionId, event),
       onDeliveryError: (err, record) => deadLetter('intake', { Records: [record] }, err),
+      // The console on the API port, or a console dev server on another loopback port.
+      corsOrigins: [endpoints.api, 'http://localhost:*', 'http://127.0.0.1:*'],
     });
     closers.push(() => s3Server.close());
     const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
@@ -173,10 +182,19 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // Resume executions only now that every service their tasks call is up.
     await engine.start();
 
-    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...(options.extraUsers ?? [])]);
+    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...(options.extraUsers ?? [])], options.tokenSeconds);
     const directory = await startLocalCognito({ users: identity.listUsers(), userPoolId: localUserPoolId(wiring.branch), host, port: ports.cognito });
     closers.push(() => directory.close());
-    const api: LocalApi = await startLocalApi({ wiring, runtime, identity, host, port: ports.api });
+    const api: LocalApi = await startLocalApi({
+      wiring,
+      runtime,
+      identity,
+      host,
+      port: ports.api,
+      webDist: resolve(options.webDist ?? join(repoRoot, 'web', 'dist')),
+      branchDisplayName: config.displayName,
+      s3Origin: endpoints.s3,
+    });
     closers.push(() => api.close());
 
     if (options.runSchedules !== false) {
@@ -238,6 +256,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       runtime,
       engine,
       identity,
+      consoleUrl: `${endpoints.api}/`,
       s3,
       invoke: (functionId, event) => runtime.invoke(functionId, event),
       fireSchedule: (scheduleId, time = new Date()) => {

@@ -1,6 +1,7 @@
 /**
  * `npm start`: local mode in the foreground until Ctrl-C. Data stays in ./.chancery (or
- * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB / _COGNITO / _KMS.
+ * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB / _COGNITO / _KMS; ID tokens
+ * live CHANCERY_TOKEN_SECONDS (default 12 hours).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,9 @@ const bucket = (id: string) => local.wiring.buckets.find((b) => b.id === id)!.bu
 console.log(`
 Chancery 本地模式已启动 (local mode, branch "${local.wiring.branch}") — for evaluation, development and tests; production runs on AWS.
 
-  API (HTTP API + JWT)      ${local.endpoints.api}
+  控制台: ${local.consoleUrl}   (web console: open it in a browser, log in as a user below)
+
+  API (HTTP API + JWT)      ${local.endpoints.api}   (also under ${local.endpoints.api}/api/ for the console)
   Step Functions API        ${local.endpoints.stepfunctions}
   DynamoDB Local            ${local.endpoints.dynamodb}
   S3 (s3rver)               ${local.endpoints.s3}

@@ -26,6 +26,12 @@ export interface LocalS3 {
 /** Object keys in S3 event records are URL-encoded, spaces as '+'. */
 export const encodeEventKey = (key: string) => key.split('/').map((part) => encodeURIComponent(part).replace(/%20/g, '+')).join('/');
 
+/** A bucket CORS rule: the console reads scans (pdf.js fetches them) and PUTs uploads. */
+function corsConfiguration(origins: string[]): string {
+  const escape = (text: string) => text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+  return `<CORSConfiguration><CORSRule>${origins.map((o) => `<AllowedOrigin>${escape(o)}</AllowedOrigin>`).join('')}<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+}
+
 export async function startLocalS3(options: {
   dataDir: string;
   host: string;
@@ -33,6 +39,8 @@ export async function startLocalS3(options: {
   wiring: LocalWiring;
   deliver: (functionId: string, event: S3Event) => Promise<unknown>;
   onDeliveryError: (err: unknown, record: S3EventRecord) => void;
+  /** Web origins (the console's) allowed to fetch presigned links and PUT uploads across ports. */
+  corsOrigins?: string[];
 }): Promise<LocalS3> {
   const directory = `${options.dataDir}/s3`;
   mkdirSync(directory, { recursive: true });
@@ -43,7 +51,7 @@ export async function startLocalS3(options: {
     silent: true,
     allowMismatchedSignatures: true,
     vhostBuckets: false,
-    configureBuckets: options.wiring.buckets.map((b) => ({ name: b.bucketName, configs: [] })),
+    configureBuckets: options.wiring.buckets.map((b) => ({ name: b.bucketName, configs: options.corsOrigins?.length ? [corsConfiguration(options.corsOrigins)] : [] })),
   });
   const store = new HashedFilesystemStore(directory);
   await store.open();

@@ -122,5 +122,7 @@ describe('what the sweep owes a late task', () => {
     expect(lateAct({ escalatedAt: 'x' }, 2, skip, 1)).toBeUndefined();
     expect(lateAct({ escalatedAt: 'x' }, 3, skip, 1)).toEqual({ act: 'skip', afterWorkingDays: 3 });
     expect(lateAct({ escalatedAt: 'x', coOf: 'lead' }, 3, skip, 1)).toBeUndefined();
+    // Nor a signer's (会签 …): the step task the route waits on is settled by its signers.
+    expect(lateAct({ escalatedAt: 'x', signOf: 'step' }, 3, skip, 1)).toBeUndefined();
   });
 });

@@ -114,6 +114,8 @@ export async function decideTask(
   // A signer of a step with several (会签 …) adds a vote to the step's form.
   const vote = task.signOf ? splitVote(body) : { agree: true, form: body };
   const { resume, form } = splitResume(task, vote.form);
+  // The signers' joint decision goes on by the flow; 直送 would be one signer's choice for all.
+  if (resume && task.signOf) throw new HttpError(400, '会签、依次审批中不能选择重走或直送（resume）：签署结果确定后按流程继续');
   const parsed = parseDecision(step, form, config, clock());
   if (!parsed.ok) throw new HttpError(400, parsed.message);
   // The chain head, read while the decision's own lookups (named person, 阅知, register entry) run.
