@@ -30,7 +30,7 @@ beforeAll(async () => {
     startHarness({ watchInbox: false }),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }),
   ]);
-  origin = h.local.endpoints.api;
+  origin = h.local.consoleUrl.replace(/\/$/, ''); // what `npm start` prints as 控制台
   await h.upload(`【加急】${TITLE}.pdf`, await makePdf('browser test'));
   await h.local.settle();
   docId = (await h.api('liqiang', 'GET', '/tasks')).body.items[0].docId;
