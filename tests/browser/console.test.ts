@@ -39,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.close();
+  expect(pageErrors).toEqual([]);
 });
 
 // Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
@@ -52,9 +53,16 @@ async function logIn(page: Page, username: string) {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
+/** Script errors in the page fail the test; React's and antd's warnings are printed to look at. */
+const pageErrors: string[] = [];
 async function newPage(context: BrowserContext) {
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // Generous: the machine's two cores are often shared with other test runs.
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
+  });
   return page;
 }
 
@@ -66,7 +74,7 @@ describe('console', () => {
     await logIn(page, 'liqiang');
 
     const todo = page.getByTestId('box-todo');
-    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await page.waitForURL(`${origin}/todo`);
     await todo.getByRole('link', { name: TITLE }).waitFor();
     await expect(page.getByTestId('me').textContent()).resolves.toContain('李强');
     await expect(page.getByTestId('me').textContent()).resolves.toContain('办公室主任');
@@ -85,7 +93,7 @@ describe('console', () => {
     await page.getByTestId('submit-decision').click();
 
     // Decided: back on 待办, and the document has left it.
-    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await page.waitForURL(`${origin}/todo`);
     await todo.getByText('没有待办事项').waitFor();
     const slip = (await h.api('liqiang', 'GET', `/documents/${docId}`)).body.slip;
     expect(slip[0]).toMatchObject({ stepName: '拟办', actorName: '李强', opinion: '请生产技术科于6月30日前落实检查', details: [{ label: '承办科室', value: '生产技术科' }] });
@@ -95,7 +103,7 @@ describe('console', () => {
     await page.getByRole('button', { name: '登录' }).waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/desktop-login.png` });
     await context.close();
-  });
+  }, 90_000);
 
   it('the main leader approves (阅批) on a phone: no sideways scrolling, a refusal shown, a lost session keeps the opinion', async () => {
     await h.local.settle();
@@ -113,6 +121,7 @@ describe('console', () => {
     await page.getByRole('button', { name: '菜单' }).click();
     await page.getByRole('menuitem', { name: '在办跟踪' }).waitFor();
     await page.getByRole('button', { name: '退出登录' }).waitFor();
+    await page.waitForTimeout(400); // the drawer's slide-in, for a still screenshot
     await page.screenshot({ path: `${ARTIFACTS}/phone-menu.png` });
     await page.getByRole('menuitem', { name: '待办' }).click();
 
@@ -141,7 +150,7 @@ describe('console', () => {
 
     await form.getByLabel('分管领导').fill('sunwei');
     await submit.click();
-    await expect.poll(() => page.url()).toBe(`${origin}/todo`);
+    await page.waitForURL(`${origin}/todo`);
     await todo.getByText('没有待办事项').waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/phone-todo-empty.png`, fullPage: true });
 
@@ -153,5 +162,5 @@ describe('console', () => {
     const sunwei = (await h.api('sunwei', 'GET', '/tasks')).body.items;
     expect(sunwei.map((t: any) => [t.docId, t.stepName])).toEqual([[docId, '阅处']]);
     await context.close();
-  });
+  }, 90_000);
 });

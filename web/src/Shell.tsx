@@ -9,7 +9,6 @@ import { MenuOutlined } from '@ant-design/icons';
 import zhCN from 'antd/locale/zh_CN';
 import { api, type Me } from './api';
 import { logout } from './auth';
-import { ROLE_LABELS } from './labels';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { DocumentPage } from './pages/DocumentPage';
 
@@ -54,7 +53,8 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
       style={{ borderInlineEnd: 'none' }}
     />
   );
-  const roles = me ? (me.roleNames ?? me.roles.map((r) => ROLE_LABELS[r] ?? r)).join('、') : '';
+  // GET /me names the roles in Chinese (the server's one list of role names).
+  const roles = me ? (me.roleNames ?? me.roles).join('、') : '';
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

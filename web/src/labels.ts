@@ -1,6 +1,6 @@
 /**
- * Chinese names for what the API names in English: form fields, enum values, roles and audit
- * actions. The JSON Schema of a step carries the shape; the words live here (or in the schema's
+ * Chinese names for what the API names in English: form fields, enum values and audit actions
+ * (roles come named from GET /me). The JSON Schema of a step carries the shape; the words live here (or in the schema's
  * own title/description when it has them).
  */
 export const FIELD_LABELS: Record<string, string> = {
@@ -25,24 +25,6 @@ export const ENUM_LABELS: Record<string, Record<string, string>> = {
 
 /** Values that are Chinese already (同意 / 不同意 …) label themselves. */
 export const enumLabel = (field: string, value: unknown): string => ENUM_LABELS[field]?.[String(value)] ?? String(value);
-
-export const ROLE_LABELS: Record<string, string> = {
-  clerk: '文书',
-  'confidential-clerk': '机要秘书',
-  'office-director': '办公室主任',
-  secretary: '秘书',
-  'main-leader': '主要领导',
-  'deputy-leader': '分管领导',
-  'dept-head': '科室负责人',
-  staff: '经办人',
-  'seal-keeper': '监印人',
-  archivist: '档案管理员',
-  dispatcher: '车辆调度',
-  'committee-director': '专业委员会主任',
-  'safety-chief': '质量安全环保科科长',
-  host: '会议主持人',
-  admin: '系统管理员',
-};
 
 export const ACTION_LABELS: Record<string, string> = {
   'archive.code-assigned': '编制档号',

@@ -95,7 +95,7 @@ export function DecisionForm({ taskId, step, departments, onDecided }: Props) {
       onValuesChange={(_, all) => saveDraft(taskId, toDraft(all))}
       data-testid="decision-form"
     >
-      {restored && <Alert type="info" showIcon message="已恢复您上次未提交的内容" style={{ marginBottom: 12 }} />}
+      {restored && <Alert type="info" showIcon title="已恢复您上次未提交的内容" style={{ marginBottom: 12 }} />}
       {Object.entries(schema.properties ?? {}).map(([name, prop]) => (
         <Field key={name} name={name} prop={prop} required={required.has(name)} step={step} departments={departments} />
       ))}
@@ -104,7 +104,7 @@ export function DecisionForm({ taskId, step, departments, onDecided }: Props) {
           <Button type="primary" htmlType="submit" loading={sending} data-testid="submit-decision">
             提交{step.name}意见
           </Button>
-          {refusal && <Alert type="error" showIcon message={refusal} data-testid="refusal" style={{ flex: '1 1 240px' }} />}
+          {refusal && <Alert type="error" showIcon title={refusal} data-testid="refusal" style={{ flex: '1 1 240px' }} />}
         </div>
       </Form.Item>
     </Form>

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Button, Empty, List, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, Button, Empty, Space, Spin, Tag, Typography } from 'antd';
 import { api, ApiError, type BoxPage as Page, type TaskItem, type TrackingItem } from '../api';
 import { isOverdue, shortDateTime, urgencyColor } from '../format';
 
@@ -66,29 +66,26 @@ export function BoxPage({ box }: { box: Box }) {
       <Typography.Title level={4} style={{ marginTop: 0 }}>
         {meta.name}
       </Typography.Title>
-      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
+      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} />}
       {!items && !error ? (
-        <Spin tip="正在加载…">
+        <Spin description="正在加载…">
           <div style={{ height: 80 }} />
         </Spin>
       ) : (
-        <List
-          bordered
-          style={{ background: '#fff' }}
-          dataSource={items ?? []}
-          locale={{ emptyText: <Empty description={meta.empty} /> }}
-          rowKey={(item) => ('taskId' in item ? item.taskId : item.docId)}
-          renderItem={(item) => <BoxItem box={box} item={item} />}
-          loadMore={
-            cursor ? (
-              <div style={{ textAlign: 'center', padding: 12 }}>
-                <Button onClick={() => void more()} loading={loadingMore}>
-                  加载更多
-                </Button>
-              </div>
-            ) : undefined
-          }
-        />
+        // Plain rows, not antd's List (deprecated in antd 6; its successor Listy is a virtual list).
+        <div className="box-list">
+          {(items ?? []).length === 0 && <Empty description={meta.empty} style={{ padding: 24 }} />}
+          {(items ?? []).map((item) => (
+            <BoxItem key={'taskId' in item ? item.taskId : item.docId} box={box} item={item} />
+          ))}
+          {cursor && (
+            <div style={{ textAlign: 'center', padding: 12 }}>
+              <Button onClick={() => void more()} loading={loadingMore}>
+                加载更多
+              </Button>
+            </div>
+          )}
+        </div>
       )}
     </div>
   );
@@ -100,8 +97,8 @@ function BoxItem({ box, item }: { box: Box; item: Item }) {
   const tracking = 'currentSteps' in item ? item : undefined;
   const overdue = box === 'todo' && task ? isOverdue(task.dueAt, task.overdue) : false;
   return (
-    <List.Item data-testid="box-item" data-doc={item.docId}>
-      <Space direction="vertical" size={4} style={{ width: '100%' }}>
+    <div className="box-item" data-testid="box-item" data-doc={item.docId}>
+      <Space orientation="vertical" size={4} style={{ width: '100%' }}>
         <Link to={href} className="list-title">
           {item.title || '（无标题）'}
         </Link>
@@ -128,6 +125,6 @@ function BoxItem({ box, item }: { box: Box; item: Item }) {
         ))}
         {tracking && !tracking.currentSteps?.length && <Typography.Text type="secondary">{tracking.status === 'filed' ? '已归档' : '办理中'}</Typography.Text>}
       </Space>
-    </List.Item>
+    </div>
   );
 }

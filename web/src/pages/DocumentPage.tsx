@@ -51,14 +51,14 @@ export function DocumentPage({ phone }: { phone: boolean }) {
   }, [load]);
 
   if (error) return <Result status="warning" title={error} extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />;
-  if (!view) return <Spin tip="正在加载…"><div style={{ height: 120 }} /></Spin>;
+  if (!view) return <Spin description="正在加载…"><div style={{ height: 120 }} /></Spin>;
 
   const doc = view.document;
   const step = myTask && route?.steps.find((s) => s.id === myTask.step);
   const stepNames = new Map(route?.steps.map((s) => [s.id, s.name]) ?? []);
 
   return (
-    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
+    <Space orientation="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
       <Link to="/todo">‹ 返回待办</Link>
       <Card>
         <Typography.Title level={phone ? 5 : 4} style={{ marginTop: 0 }} data-testid="doc-title">
@@ -74,7 +74,7 @@ export function DocumentPage({ phone }: { phone: boolean }) {
 
       {myTask && step && (
         <Card title={`${step.name}（请您办理）`} extra={myTask.dueAt ? <Typography.Text type="secondary">期限 {shortDateTime(myTask.dueAt)}</Typography.Text> : undefined}>
-          {step.ask && <Alert type="info" message={step.ask} style={{ marginBottom: 16 }} />}
+          {step.ask && <Alert type="info" title={step.ask} style={{ marginBottom: 16 }} />}
           <DecisionForm
             taskId={myTask.taskId}
             step={step}
@@ -104,7 +104,7 @@ export function DocumentPage({ phone }: { phone: boolean }) {
           items={(view.timeline ?? []).map((e) => ({
             key: e.seq,
             color: e.action === 'task.decided' ? 'green' : e.action.includes('overdue') || e.action.includes('escalated') ? 'red' : 'blue',
-            children: <TimelineText event={e} stepNames={stepNames} />,
+            content: <TimelineText event={e} stepNames={stepNames} />,
           }))}
         />
       </Card>
@@ -127,7 +127,7 @@ function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: M
   const decision = details.decision as { byName?: string; opinion?: string } | undefined;
   const who = decision?.byName ?? actorLabel(event.actor);
   return (
-    <Space direction="vertical" size={0}>
+    <Space orientation="vertical" size={0}>
       <Typography.Text>
         {actionLabel(event.action)}
         {step ? `：${step}` : ''}
