@@ -130,6 +130,23 @@ function closeRest(plan: SigningPlan): Signer[] {
   return rest;
 }
 
+/** Whoever a 前加签 held for this signer need wait no longer once they signed or were removed. */
+function release(plan: SigningPlan, who: string): Signer[] {
+  const released = plan.signers.filter((s) => s.heldFor === who && s.status === 'waiting');
+  for (const s of released) {
+    s.status = 'pending';
+    delete s.heldFor;
+  }
+  return released;
+}
+
+/** After a signature or a 减签: settled, everyone left is closed; else the next in order comes up. */
+function settleOrAdvance(plan: SigningPlan, activated: Signer[]): PlanChange {
+  const closed = closeRest(plan);
+  if (!outcomeOf(plan).done) activated.push(...advance(plan));
+  return { ok: true, plan, activated: activated.filter((s) => s.status === 'pending'), closed };
+}
+
 const copy = (plan: SigningPlan): SigningPlan => ({ ...plan, signers: plan.signers.map((s) => ({ ...s })), version: plan.version + 1 });
 
 /** A signer signs: agree (or not) with an opinion. Then whoever a 前加签 held, or the next in order, comes up. */
@@ -141,15 +158,7 @@ export function sign(plan: SigningPlan, who: string, vote: { agree: boolean; opi
     return { ok: false, message: signer && signer.status !== 'pending' ? why[signer.status] : '您不是本步骤待签署的人员' };
   }
   Object.assign(signer, { status: 'signed', agree: vote.agree, opinion: vote.opinion, at: vote.at });
-  const activated: Signer[] = [];
-  for (const held of next.signers.filter((s) => s.heldFor === who && s.status === 'waiting')) {
-    held.status = 'pending';
-    delete held.heldFor;
-    activated.push(held);
-  }
-  const closed = closeRest(next);
-  if (!closed.length) activated.push(...advance(next));
-  return { ok: true, plan: next, activated: activated.filter((s) => s.status === 'pending'), closed };
+  return settleOrAdvance(next, release(next, who));
 }
 
 /**
@@ -187,17 +196,8 @@ export function removeSigner(plan: SigningPlan, who: string): PlanChange {
   const toSign = next.signers.filter((s) => s.status === 'pending' || s.status === 'waiting');
   if (toSign.length <= 1) return { ok: false, message: `${signer.name} 是最后一位待签署人员，不能减签；如不需要会签，请由其签署意见` };
   signer.status = 'removed';
-  const activated: Signer[] = [];
-  // Whoever waited on the removed signer (前加签) need wait no longer.
-  for (const held of next.signers.filter((s) => s.heldFor === who && s.status === 'waiting')) {
-    held.status = 'pending';
-    delete held.heldFor;
-    activated.push(held);
-  }
   // Fewer voters can settle a 票签 or finish a 会签 (every remaining signer has signed).
-  const closed = closeRest(next);
-  if (!closed.length && !outcomeOf(next).done) activated.push(...advance(next));
-  return { ok: true, plan: next, activated, closed };
+  return settleOrAdvance(next, release(next, who));
 }
 
 /** What a decision naming signers adds to the slip: 会签：孙伟、吴军（须全部同意）. */

@@ -37,7 +37,7 @@ import {
 } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
 import { actingForTask } from './task-operations.js';
-import { alreadyDecided, refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
+import { alreadyDecided, decidedReply, refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
 
 type StepTask = TaskRecord & { taskToken: string; signing: SigningPlan };
 /** Concurrent signers each retry on a newer plan; beyond this many tries the caller is asked to retry. */
@@ -174,12 +174,7 @@ export async function signForStep(task: TaskRecord, actor: Actor, decision: Reco
     },
   );
   return {
-    taskId: task.taskId,
-    status: 'decided',
-    decidedBy: actor.username,
-    decidedAt: at,
-    step: task.step,
-    stepName: task.stepName,
+    ...decidedReply(task, actor, at, task.stepName),
     agree,
     stepSettled: Boolean(outcome.settled),
     ...(outcome.settled ? { result: outcome.settled.result, passed: outcome.settled.decision.passed, routeNotified: outcome.delivery === 'delivered' } : {}),

@@ -1,5 +1,6 @@
 /** Finding a task from a request: by the id in the path, and the route step it is for. */
 import { isTaskId } from '../../domain/ids.js';
+import type { Actor } from '../../domain/identity.js';
 import { operationRefusal, stepOf, type RouteDefinition, type StepDefinition, type StepOperation } from '../../domain/route-platform.js';
 import { routeById } from '../../routes/index.js';
 import { formatSlipTime } from '../../domain/processing-slip.js';
@@ -45,3 +46,13 @@ export function requireOperation(task: Pick<TaskRecord, 'route' | 'step'>, op: S
   const refused = operationRefusal(routeStepOf(task).step, op);
   if (refused) throw new HttpError(409, refused);
 }
+
+/** What every decision answers: which task, who decided it and when. */
+export const decidedReply = (task: Pick<TaskRecord, 'taskId' | 'step'>, actor: Actor, at: string, stepName: string) => ({
+  taskId: task.taskId,
+  status: 'decided' as const,
+  decidedBy: actor.username,
+  decidedAt: at,
+  step: task.step,
+  stepName,
+});

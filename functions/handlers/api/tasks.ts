@@ -23,7 +23,7 @@ import { holdsRole } from '../../adapters/directory.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
-import { alreadyDecided, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
+import { alreadyDecided, decidedReply, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
 import { addSignerOperation, removeSignerOperation, signForStep, splitVote } from './countersign.js';
 import { informing } from './inform.js';
 import { confirmDecision, myConfirmations, proxyDecision } from './proxy.js';
@@ -194,12 +194,7 @@ export async function decideTask(
     throw new HttpError(409, '意见已记录，但流程已不再等待此步骤（已超时或已终止），请联系办公室');
   }
   return {
-    taskId: task.taskId,
-    status: 'decided',
-    decidedBy: actor.username,
-    decidedAt: at,
-    step: task.step,
-    stepName: line.stepName,
+    ...decidedReply(task, actor, at, line.stepName),
     // Committed either way; "pending" means the route hears of it within one reconcile round.
     routeNotified: delivery === 'delivered',
     ...(delivery === 'pending' ? { message: '意见已记录；流程稍后自动继续，无需重复办理' } : {}),
