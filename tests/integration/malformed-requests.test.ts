@@ -288,8 +288,10 @@ for (const r of routes.filter((x) => x.path !== '$default')) {
 add('GET /me with "Bearer" and nothing else', () => send('GET', '/me', { as: null, headers: { authorization: 'Bearer ' } }));
 
 // ---- unknown routes and methods ------------------------------------------------------------------
+// `/` is the console (web/dist/index.html); the API's own root is under /api.
 for (const [method, path] of [
-  ['GET', '/'],
+  ['GET', '/api/'],
+  ['GET', '/api/nope'],
   ['GET', '/nope'],
   ['GET', '/tasks/'],
   ['DELETE', '/tasks'],
