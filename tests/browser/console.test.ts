@@ -163,4 +163,55 @@ describe('console', () => {
     expect(sunwei.map((t: any) => [t.docId, t.stepName])).toEqual([[docId, '阅处']]);
     await context.close();
   }, 90_000);
+
+  it('阅处 returns the document to 拟办 with a reason; the office director sees it again and circulates it from the document page', async () => {
+    await h.local.settle();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await newPage(context);
+    await page.goto(`${origin}/documents/${docId}`);
+    await logIn(page, 'sunwei');
+    await page.getByTestId('decision-form').waitFor();
+
+    // 退回 to 拟办: the step is picked by its name, the reason is required.
+    await page.getByTestId('op-return').click();
+    const form = page.getByTestId('op-form-return');
+    await form.waitFor();
+    await form.getByLabel('退回到').click();
+    await page.locator('.ant-select-item-option[title="拟办"]').click();
+    await form.getByLabel('退回理由').fill('承办科室不对，请重新拟办');
+    await page.waitForTimeout(300); // the modal's zoom-in, for a still screenshot
+    await page.screenshot({ path: `${ARTIFACTS}/desktop-return.png` });
+    await page.getByTestId('op-submit').click();
+    await page.waitForURL(`${origin}/todo`);
+    await page.getByTestId('box-todo').getByText('没有待办事项').waitFor();
+    await context.close();
+
+    await h.local.settle();
+    const [task] = (await h.api('liqiang', 'GET', '/tasks')).body.items;
+    expect(task).toMatchObject({ docId, stepName: '拟办' });
+    expect(task.returnedFrom).toBeTruthy();
+
+    // The office director: 拟办 is back in 待办; 传阅 to sunwei from the document page.
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page2 = await newPage(desk);
+    await page2.goto(`${origin}/todo`);
+    await logIn(page2, 'liqiang');
+    const todo = page2.getByTestId('box-todo');
+    await todo.getByRole('link', { name: TITLE }).waitFor();
+    await expect(todo.getByText('拟办', { exact: true }).count()).resolves.toBe(1);
+    await todo.getByRole('link', { name: TITLE }).click();
+    await page2.getByTestId('decision-form').waitFor();
+    await page2.getByTestId('op-circulate').click();
+    const circulate = page2.getByTestId('op-form-circulate');
+    await circulate.getByLabel('阅件人').fill('sunwei');
+    await circulate.getByLabel('说明').fill('请阅');
+    await page2.getByTestId('op-submit').click();
+    await page2.getByText('已送传阅').waitFor();
+    await circulate.waitFor({ state: 'detached' });
+    await desk.close();
+
+    await h.local.settle();
+    const toread = (await h.api('sunwei', 'GET', '/documents?box=toread')).body.items;
+    expect(toread.map((d: any) => d.docId)).toContain(docId);
+  }, 60_000);
 });

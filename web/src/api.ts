@@ -167,6 +167,7 @@ export interface RouteStep {
   ask?: string;
   form?: JsonSchema;
   operations?: { id: string; name: string; call: string }[];
+  returnTo?: string[];
   namesPerson?: { field: string; role: string; label: string };
 }
 

@@ -8,6 +8,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom'
 import { Alert, App, Button, Card, Result, Space, Spin, Tag, Timeline, Typography } from 'antd';
 import { api, ApiError, type BoxPage, type DocumentView, type RouteDescription, type RoutesAnswer, type TaskItem, type TimelineEvent } from '../api';
 import { DecisionForm, type Department } from '../components/DecisionForm';
+import { StepOperations } from '../components/StepOperations';
 import { fullDate, shortDateTime, urgencyColor } from '../format';
 import { actionLabel, actorLabel } from '../labels';
 
@@ -82,6 +83,17 @@ export function DocumentPage({ phone }: { phone: boolean }) {
             onDecided={() => {
               void message.success(`${step.name}意见已提交`);
               navigate('/todo');
+            }}
+          />
+          <StepOperations
+            taskId={myTask.taskId}
+            docId={docId}
+            step={step}
+            stepNames={stepNames}
+            onDone={(text, leaves) => {
+              void message.success(text);
+              if (leaves) navigate('/todo');
+              else void load();
             }}
           />
         </Card>
