@@ -127,16 +127,20 @@ export function deleteDelegationItems(d: Delegation): TransactItem[] {
 
 // ---- circulation -----------------------------------------------------------------------------------
 
-export interface Circulation {
+/** What a circulation and each of its read items show of the document (a list never reads the document). */
+interface CirculatedDocument {
   circId: string;
   docId: string;
   title: string;
   secrecy: Secrecy;
   registerNumber: string;
   urgency: string;
-  readers: { username: string; name: string }[];
   order: 'parallel' | 'rank';
   note: string;
+}
+
+export interface Circulation extends CirculatedDocument {
+  readers: { username: string; name: string }[];
   by: string;
   byName: string;
   at: string;
@@ -144,18 +148,10 @@ export interface Circulation {
   chaseAfterWorkingDays: number;
 }
 
-export interface ReadItem {
-  circId: string;
-  docId: string;
-  title: string;
-  secrecy: Secrecy;
-  registerNumber: string;
-  urgency: string;
+export interface ReadItem extends CirculatedDocument {
   reader: string;
   readerName: string;
   seq: number;
-  order: 'parallel' | 'rank';
-  note: string;
   circulatedBy: string;
   circulatedByName: string;
   circulatedAt: string;

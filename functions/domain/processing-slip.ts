@@ -31,6 +31,21 @@ export function slipLineFor(
   return { step: task.step, stepName: task.stepName, actorName: actor.name, actorUsername: actor.username, role: ROLE_NAMES[task.assignment.role], at, opinion, details };
 }
 
+/**
+ * A slip line someone writes outside a step's role (转办 by the director, 传阅, 已阅, 办理反馈),
+ * printed with the roles they hold (or `fallback` when they hold none).
+ */
+export function slipLineBy(
+  step: { step: string; stepName: string },
+  actor: { name: string; username: string; roles: Role[] },
+  at: string,
+  opinion: string,
+  details: SlipLine['details'],
+  fallback = '',
+): SlipLine {
+  return { ...step, actorName: actor.name, actorUsername: actor.username, role: actor.roles.map((r) => ROLE_NAMES[r]).join('、') || fallback, at, opinion, details };
+}
+
 export interface ProcessingSlip {
   branchName: string;
   title: string;

@@ -91,7 +91,7 @@ export interface StepDefinition {
   /**
    * Several signers on this step (会签/或签/票签/依次) when an earlier decision named them: the route
    * still waits on one task; each signer gets their own and the step is decided by the plan's rule.
-   * A step with signers must not be one a detour reads (its decision is the signers' outcome).
+   * A Choice may read only its `passed` (its decision is the signers' outcome; routeProblems checks).
    */
   countersign?(decisions: Decisions): NamedSigners | undefined;
   /** A decision field naming the signers of a later step: each must exist and hold the role. */
@@ -363,6 +363,12 @@ export function routeProblems(route: RouteDefinition): string[] {
   const problems: string[] = [];
   const order = flowSteps(route.flow);
   const readByChoice = new Set(route.flow.flatMap((n) => (typeof n === 'string' ? [] : [n.when.step])));
+  // A step that may have several signers (会签 …) is decided by their outcome: a Choice may read its `passed` only.
+  for (const node of route.flow) {
+    if (typeof node === 'string' || node.when.field === 'passed') continue;
+    const read = stepOf(route, node.when.step);
+    if (read && stepOperations(read).includes('addSigner')) problems.push(`${route.id}.${read.id}: a Choice reads ${node.when.field} of a step that may have several signers (only passed)`);
+  }
   for (const step of route.steps) {
     const at = `${route.id}.${step.id}`;
     // A shared step lists the handling steps of several routes; it must name one of this route's.

@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { localDate, zonedInstant } from '../../domain/calendar.js';
-import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
-import type { SlipLine } from '../../domain/processing-slip.js';
+import { mayRead, type Actor } from '../../domain/identity.js';
+import { slipLineBy, type SlipLine } from '../../domain/processing-slip.js';
 import { isCalendarDate, mayDecide } from '../../domain/route-platform.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
@@ -41,7 +41,7 @@ async function openTaskOf(actor: Actor, taskId: string, who: 'holder' | 'directo
 }
 
 const line = (task: TaskRecord, actor: Actor, at: string, opinion: string, details: SlipLine['details'], suffix: string): TransactItem =>
-  putSlipLineItem(task.docId, { step: task.step, stepName: task.stepName, actorName: actor.name, actorUsername: actor.username, role: actor.roles.map((r) => ROLE_NAMES[r]).join('、'), at, opinion, details }, `${task.taskId}-${suffix}`);
+  putSlipLineItem(task.docId, slipLineBy(task, actor, at, opinion, details), `${task.taskId}-${suffix}`);
 
 export async function noteProgress({ actor, params, body }: Request) {
   const { note, attachments: ids = [] } = parseWith(strict({ note: text('办理进展', 'note'), attachments: attachmentsField.optional() }), body);

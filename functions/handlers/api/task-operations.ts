@@ -14,7 +14,7 @@
 import { computeDeadline, localDate } from '../../domain/calendar.js';
 import { mayRead, mayTake, ROLE_NAMES, type Actor, type Secrecy } from '../../domain/identity.js';
 import { isDocId, isTaskId } from '../../domain/ids.js';
-import { formatSlipTime, type SlipLine } from '../../domain/processing-slip.js';
+import { formatSlipTime, slipLineBy } from '../../domain/processing-slip.js';
 import { mayDecide, operationRefusal, type Assignment } from '../../domain/route-platform.js';
 import { redactFor } from '../../domain/secrecy.js';
 import {
@@ -198,20 +198,11 @@ async function transfer({ actor, params, body }: Request) {
 
   const at = clock().toISOString();
   const next: Assignment = { role: a.role, username: person.username, ...(a.department ? { department: a.department } : {}) };
-  const line: SlipLine = {
-    step: 'transfer',
-    stepName: '转办',
-    actorName: actor.name,
-    actorUsername: actor.username,
-    role: actor.roles.map((r) => ROLE_NAMES[r]).join('、'),
-    at,
-    opinion: reason,
-    details: [
-      { label: '转办事项', value: task.stepName },
-      { label: '原办理人', value: holderText(a) },
-      { label: '接办人', value: `${person.name}（${person.username}）` },
-    ],
-  };
+  const line = slipLineBy({ step: 'transfer', stepName: '转办' }, actor, at, reason, [
+    { label: '转办事项', value: task.stepName },
+    { label: '原办理人', value: holderText(a) },
+    { label: '接办人', value: `${person.name}（${person.username}）` },
+  ]);
   try {
     await transactWithAudit(
       documentChain(task.docId),
@@ -344,19 +335,10 @@ async function circulate({ actor, params, body }: Request) {
   const now = clock();
   const at = now.toISOString();
   const { circulation, items, finish } = newCirculation(doc, found.map((p) => ({ username: p.username, name: p.name })), { order, note, by: actor, now });
-  const line: SlipLine = {
-    step: 'circulate',
-    stepName: '传阅',
-    actorName: actor.name,
-    actorUsername: actor.username,
-    role: actor.roles.map((r) => ROLE_NAMES[r]).join('、'),
-    at,
-    opinion: note || '请阅',
-    details: [
-      { label: '阅件人', value: nameList(found.map((p) => p.name), 20) },
-      { label: '传阅方式', value: order === 'rank' ? '按顺序依次传阅' : '同时传阅' },
-    ],
-  };
+  const line = slipLineBy({ step: 'circulate', stepName: '传阅' }, actor, at, note || '请阅', [
+    { label: '阅件人', value: nameList(found.map((p) => p.name), 20) },
+    { label: '传阅方式', value: order === 'rank' ? '按顺序依次传阅' : '同时传阅' },
+  ]);
   // The circulation and its audit event (summarizing all readers) commit together; the read items
   // (up to 500, beyond one transaction) follow as idempotent puts of what the circulation says.
   await transactWithAudit(
@@ -402,16 +384,7 @@ async function read({ actor, params, body }: Request) {
       items.push(openReadItem(docId, next.username, item.circId, at, chaseAt));
     }
   }
-  const line: SlipLine = {
-    step: 'read',
-    stepName: '阅',
-    actorName: actor.name,
-    actorUsername: actor.username,
-    role: actor.roles.map((r) => ROLE_NAMES[r]).join('、') || '阅件人',
-    at,
-    opinion: opinion || '已阅',
-    details: [],
-  };
+  const line = slipLineBy({ step: 'read', stepName: '阅' }, actor, at, opinion || '已阅', [], '阅件人');
   items.push(putSlipLineItem(docId, line, `read-${item.circId}-${actor.username}`));
   try {
     await transactWithAudit(documentChain(docId), { at, actor: actor.username, action: 'document.read', details: { circId: item.circId, opinion, ...(nextReader ? { nextReader } : {}) } }, items);
