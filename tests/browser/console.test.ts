@@ -4,16 +4,12 @@
  * on a phone-sized screen after a refusal, and a session that ends mid-opinion keeps the draft.
  * Screenshots land in test-artifacts/console/ (git-ignored) for a person to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makePdf, startHarness, type Harness } from '../integration/harness.js';
+import { DESK, PHONE, artifactsDir, launchChromium, logIn, newPage, noHorizontalScroll, pageErrors } from './kit.js';
 
-const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts/console';
-// The closed network here refuses Chromium's background connections; a fresh profile per launch
-// comes from playwright itself (it refuses --user-data-dir in args).
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = artifactsDir('console');
 const TITLE = '关于开展安全生产大检查的通知';
 
 let h: Harness;
@@ -22,14 +18,7 @@ let origin: string;
 let docId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it), or CHANCERY_CHROMIUM=<path>`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [h, browser] = await Promise.all([
-    startHarness({ watchInbox: false }),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }),
-  ]);
+  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
   origin = h.local.consoleUrl.replace(/\/$/, ''); // what `npm start` prints as 控制台
   await h.upload(`【加急】${TITLE}.pdf`, await makePdf('browser test'));
   await h.local.settle();
@@ -42,33 +31,9 @@ afterAll(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-// Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
-const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
-
-/** Through the identity provider's own login page (用户名 / 密码 / 登录), as a person does. */
-async function logIn(page: Page, username: string) {
-  const field = (label: string, name: string) => page.getByLabel(label).or(page.getByPlaceholder(label)).or(page.locator(`input[name="${name}"]`)).first();
-  await field('用户名', 'username').fill(username);
-  await field('密码', 'password').fill('chancery');
-  await page.getByRole('button', { name: '登录' }).click();
-}
-
-/** Script errors in the page fail the test; React's and antd's warnings are printed to look at. */
-const pageErrors: string[] = [];
-async function newPage(context: BrowserContext) {
-  const page = await context.newPage();
-  // Generous: the machine's two cores are often shared with other test runs.
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (m) => {
-    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
-  });
-  return page;
-}
-
 describe('console', () => {
   it('the office director logs in, opens 待办 and proposes (拟办) at a desk', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext(DESK);
     const page = await newPage(context);
     await page.goto(`${origin}/`);
     await logIn(page, 'liqiang');
@@ -107,7 +72,7 @@ describe('console', () => {
 
   it('the main leader approves (阅批) on a phone: no sideways scrolling, a refusal shown, a lost session keeps the opinion', async () => {
     await h.local.settle();
-    const context = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext(PHONE);
     const page = await newPage(context);
     await page.goto(`${origin}/todo`);
     await logIn(page, 'zhaomin');
@@ -166,7 +131,7 @@ describe('console', () => {
 
   it('阅处 returns the document to 拟办 with a reason; the office director sees it again and circulates it from the document page', async () => {
     await h.local.settle();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext(DESK);
     const page = await newPage(context);
     await page.goto(`${origin}/documents/${docId}`);
     await logIn(page, 'sunwei');
@@ -192,7 +157,7 @@ describe('console', () => {
     expect(task.returnedFrom).toBeTruthy();
 
     // The office director: 拟办 is back in 待办; 传阅 to sunwei from the document page.
-    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const desk = await browser.newContext(DESK);
     const page2 = await newPage(desk);
     await page2.goto(`${origin}/todo`);
     await logIn(page2, 'liqiang');

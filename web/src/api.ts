@@ -133,6 +133,9 @@ export interface DocumentRecord {
   receivedAt?: string;
   registeredAt?: string;
   scan?: { fileName?: string };
+  /** An internal document typed into the form (内部来文的正文). */
+  content?: string;
+  requester?: { username: string; name: string; department?: string };
 }
 
 export interface DocumentView {
@@ -140,7 +143,7 @@ export interface DocumentView {
   slip: SlipLine[];
   tasks: TaskItem[];
   timeline?: TimelineEvent[];
-  attachments?: { name?: string; fileName?: string }[];
+  attachments?: { name: string; size?: number; url?: string; uploadedByName?: string; attachedAt?: string }[];
   audit?: { verification?: { ok: boolean } };
 }
 
@@ -174,6 +177,7 @@ export interface RouteStep {
 export interface RouteDescription {
   id: string;
   name: string;
+  kind?: string;
   steps: RouteStep[];
 }
 

@@ -12,6 +12,7 @@ export const FIELD_LABELS: Record<string, string> = {
   retention: '保管期限',
   agree: '同意',
   decision: '决定',
+  outcome: '结论',
   important: '重要',
   meeting: '提交会议',
   note: '办理情况',
@@ -21,6 +22,7 @@ export const FIELD_LABELS: Record<string, string> = {
 
 export const ENUM_LABELS: Record<string, Record<string, string>> = {
   retention: { Y: '永久', D30: '30年', D10: '10年' },
+  outcome: { approve: '同意', reject: '不同意', meeting: '提交会议研究' },
 };
 
 /** Values that are Chinese already (同意 / 不同意 …) label themselves. */

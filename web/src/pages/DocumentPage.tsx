@@ -6,17 +6,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { Alert, App, Button, Card, Result, Space, Spin, Tag, Timeline, Typography } from 'antd';
-import { api, ApiError, type BoxPage, type DocumentView, type RouteDescription, type RoutesAnswer, type TaskItem, type TimelineEvent } from '../api';
+import { api, ApiError, type BoxPage, type DocumentView, type RouteDescription, type TaskItem, type TimelineEvent } from '../api';
 import { DecisionForm, type Department } from '../components/DecisionForm';
 import { StepOperations } from '../components/StepOperations';
+import { DocumentActions } from '../components/DocumentActions';
+import { useMe } from '../me';
 import { fullDate, shortDateTime, urgencyColor } from '../format';
 import { actionLabel, actorLabel } from '../labels';
+import { loadRoutes } from '../catalog';
 
-let routesOnce: Promise<RoutesAnswer> | undefined;
-const routes = () => (routesOnce ??= api<RoutesAnswer>('GET', '/routes').catch((err: unknown) => {
-  routesOnce = undefined;
-  throw err;
-}));
 
 export function DocumentPage({ phone }: { phone: boolean }) {
   const { docId = '' } = useParams();
@@ -28,13 +26,14 @@ export function DocumentPage({ phone }: { phone: boolean }) {
   const [departments, setDepartments] = useState<Department[]>([]);
   const [myTask, setMyTask] = useState<TaskItem>();
   const [error, setError] = useState<string>();
+  const me = useMe();
 
   const load = useCallback(async () => {
     setError(undefined);
     try {
       const [doc, all, mine] = await Promise.all([
         api<DocumentView>('GET', `/documents/${encodeURIComponent(docId)}`),
-        routes(),
+        loadRoutes(),
         api<BoxPage<TaskItem>>('GET', '/tasks'),
       ]);
       setView(doc);
@@ -71,7 +70,38 @@ export function DocumentPage({ phone }: { phone: boolean }) {
           {doc.registerNumber && <Typography.Text>{doc.registerNumber}</Typography.Text>}
           {doc.sourceNumber && <Typography.Text type="secondary">来文字号 {doc.sourceNumber}</Typography.Text>}
         </Space>
+        {me && (
+          <div style={{ marginTop: 12 }}>
+            <DocumentActions
+              view={view}
+              me={me}
+              onDone={(text) => {
+                void message.success(text);
+                void load();
+              }}
+            />
+          </div>
+        )}
       </Card>
+
+      {(doc.content || (view.attachments ?? []).length > 0) && (
+        <Card title={doc.content ? '正文' : '附件'} size="small" data-testid="doc-content">
+          {doc.content && <div className="doc-body">{doc.content}</div>}
+          {(view.attachments ?? []).length > 0 && (
+            <div style={{ marginTop: doc.content ? 12 : 0 }}>
+              {doc.content && <Typography.Text strong>附件：</Typography.Text>}
+              <ol className="attachment-list">
+                {(view.attachments ?? []).map((a, i) => (
+                  <li key={`${a.name}-${i}`}>
+                    {a.url ? <a href={a.url}>{a.name}</a> : a.name}
+                    {a.uploadedByName && <Typography.Text type="secondary">（{a.uploadedByName}{a.attachedAt ? ` ${shortDateTime(a.attachedAt)}` : ''}）</Typography.Text>}
+                  </li>
+                ))}
+              </ol>
+            </div>
+          )}
+        </Card>
+      )}
 
       {myTask && step && (
         <Card title={`${step.name}（请您办理）`} extra={myTask.dueAt ? <Typography.Text type="secondary">期限 {shortDateTime(myTask.dueAt)}</Typography.Text> : undefined}>

@@ -1,0 +1,63 @@
+/**
+ * What every real-browser test shares: Debian's chromium launched headless (playwright-core), the
+ * desk and phone screens, logging in through the identity provider's own page, and a page that
+ * records script errors (a test fails on them) and prints the page's warnings.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
+// The closed network here refuses Chromium's background connections; a fresh profile per launch
+// comes from playwright itself (it refuses --user-data-dir in args).
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const DESK = { viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' } as const;
+export const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' } as const;
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it), or CHANCERY_CHROMIUM=<path>`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+}
+
+/** Screenshots for a person to look at, under the git-ignored test-artifacts/. */
+export function artifactsDir(name: string): string {
+  const dir = `test-artifacts/${name}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Through the identity provider's own login page (用户名 / 密码 / 登录), as a person does. */
+export async function logIn(page: Page, username: string) {
+  const field = (label: string, name: string) => page.getByLabel(label).or(page.getByPlaceholder(label)).or(page.locator(`input[name="${name}"]`)).first();
+  await field('用户名', 'username').fill(username);
+  await field('密码', 'password').fill('chancery');
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+/** Script errors in any page of the run; the test file's afterAll expects none. */
+export const pageErrors: string[] = [];
+
+export async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  // Generous: the machine's two cores are often shared with other test runs.
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
+  });
+  return page;
+}
+
+/** A fresh context and page, logged in as `username`, starting at `url`. */
+export async function openAs(browser: Browser, url: string, username: string, screen: typeof DESK | typeof PHONE = DESK) {
+  const context = await browser.newContext(screen);
+  const page = await newPage(context);
+  await page.goto(url);
+  await logIn(page, username);
+  return { context, page };
+}
+
+// Strings, not functions: they run in the page, and the tests are type-checked without the DOM lib.
+export const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
