@@ -60,6 +60,7 @@ describe('staff and leaders in the console', () => {
     await content.getByRole('link', { name: '设备清单.txt' }).waitFor();
     await expect(page.getByTestId('doc-title').textContent()).resolves.toBe(TITLE);
     await page.getByTestId('current-steps').getByText('当前：分管领导批示').waitFor();
+    await page.getByText(/^刘洋 · /).first().waitFor();
     // Nobody has decided yet: the requester may still withdraw it.
     await page.getByTestId('action-withdraw').waitFor();
     expect(await noHorizontalScroll(page)).toBe(true);
@@ -69,6 +70,8 @@ describe('staff and leaders in the console', () => {
     const view = (await h.api('liuyang', 'GET', `/documents/${docId}`)).body;
     expect(view.document).toMatchObject({ title: TITLE, urgency: '加急', route: 'request-general', requester: { username: 'liuyang' } });
     expect(view.attachments.map((a: any) => a.name)).toEqual(['设备清单.txt']);
+    // The timeline names people, not usernames, from what the document records.
+    expect(view.timeline.find((e: any) => e.action === 'document.submitted')).toMatchObject({ actor: 'liuyang', actorName: '刘洋' });
     await h.local.settle();
     expect((await h.api('sunwei', 'GET', '/tasks')).body.items.map((t: any) => [t.docId, t.stepName])).toEqual([[docId, '分管领导批示']]);
   }, 90_000);

@@ -116,6 +116,7 @@ export interface TimelineEvent {
   seq: number;
   at: string;
   actor: string;
+  actorName?: string;
   action: string;
   details?: Record<string, unknown>;
 }

@@ -38,14 +38,20 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
 export async function showDocument({ actor, params }: Request) {
   const { doc, tasks } = await loadVisible(actor, params.docId);
   const [slip, audit, attachments] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId), attachmentLinks(doc)]);
+  const names = new Map<string, string>([
+    ...(doc.requester ? [[doc.requester.username, doc.requester.name] as const] : []),
+    ...tasks.flatMap((t) => (t.decidedBy && t.decidedByName ? [[t.decidedBy, t.decidedByName] as const] : [])),
+    ...slip.flatMap((l) => (l.actorUsername && l.actorName ? [[l.actorUsername, l.actorName] as const] : [])),
+  ]);
   return {
     document: doc,
     slip,
     attachments,
     tasks: tasks.map(({ decision: _decision, ...t }) => t),
     audit: { events: audit.events.length, verification: audit.verification },
-    // The timeline: every audited act on the document, oldest first.
-    timeline: audit.events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, details: e.details })),
+    // The timeline: every audited act on the document, oldest first, with the actor's name where
+    // the document itself records it (no directory lookups on a read).
+    timeline: audit.events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, ...(names.has(e.actor) ? { actorName: names.get(e.actor) } : {}), action: e.action, details: e.details })),
   };
 }
 

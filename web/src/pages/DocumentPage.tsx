@@ -167,7 +167,7 @@ function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: M
   const details = event.details ?? {};
   const step = typeof details.step === 'string' ? stepNames.get(details.step) ?? details.step : undefined;
   const decision = details.decision as { byName?: string; opinion?: string } | undefined;
-  const who = decision?.byName ?? actorLabel(event.actor);
+  const who = decision?.byName ?? event.actorName ?? actorLabel(event.actor);
   return (
     <Space orientation="vertical" size={0}>
       <Typography.Text>
