@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startHarness, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, launchChromium, noHorizontalScroll, openAs, pageErrors } from './kit.js';
+import { DESK, PHONE, artifactsDir, launchChromium, logIn, noHorizontalScroll, openAs, pageErrors } from './kit.js';
 
 const ARTIFACTS = artifactsDir('staff');
 const TITLE = '关于购置安全检测设备的请示';
@@ -44,6 +44,13 @@ describe('staff and leaders in the console', () => {
     await form.getByLabel('标题').fill(TITLE);
     await form.getByText('加急', { exact: true }).click();
     await form.getByPlaceholder('请填写请示或报告的正文').fill('为落实安全生产大检查要求，拟购置气体检测仪两台，预算三万元。\n妥否，请批示。');
+    // The session ends mid-form: after logging in again the typed text is still there.
+    await page.evaluate("for (const key of Object.keys(sessionStorage)) if (key.startsWith('oidc.user')) sessionStorage.removeItem(key)");
+    await page.reload();
+    await logIn(page, 'liuyang');
+    await form.waitFor();
+    await expect(form.getByLabel('标题').inputValue()).resolves.toBe(TITLE);
+    await expect(form.getByPlaceholder('请填写请示或报告的正文').inputValue()).resolves.toContain('拟购置气体检测仪两台');
     const list = join(h.dataDir, '设备清单.txt');
     writeFileSync(list, '气体检测仪 2 台\n');
     await page.getByTestId('submit-attachments').locator('input[type=file]').setInputFiles(list);

@@ -1,6 +1,7 @@
 /**
- * Half-written decision forms, kept in sessionStorage as they are typed, so a session that
- * expires mid-sentence (and the login round trip) loses nothing. Cleared once submitted.
+ * Half-written forms (a task's decision, a submission), kept in sessionStorage as they are typed,
+ * so a session that expires mid-sentence (and the login round trip) loses nothing. Cleared once
+ * submitted. Keyed by the task id, or by the form's own name.
  */
 const key = (taskId: string) => `chancery.draft.${taskId}`;
 

@@ -11,6 +11,10 @@ import { api, ApiError } from '../api';
 import { loadRoutes } from '../catalog';
 import { useMe } from '../me';
 import { UPLOAD_ACCEPT, UPLOAD_KINDS, uploadFile } from '../uploads';
+import { clearDraft, loadDraft, saveDraft } from '../drafts';
+
+/** The half-written submission survives a lost session (files must be chosen again). */
+const DRAFT = 'submit';
 
 const SECRECY = ['非密', '秘密', '机密', '绝密'];
 
@@ -85,6 +89,7 @@ export function SubmitPage() {
         ...(v.form === 'text' ? { content: v.content?.trim() } : { file }),
         ...(ids.length ? { attachments: ids } : {}),
       });
+      clearDraft(DRAFT);
       void message.success(`已提交${answer.registerNumber ? `，编号 ${answer.registerNumber}` : ''}`);
       navigate(`/documents/${answer.docId}`);
     } catch (err) {
@@ -102,7 +107,8 @@ export function SubmitPage() {
       <Form<Values>
         form={form}
         layout="vertical"
-        initialValues={{ route: routes[0]?.id, urgency: '平件', secrecy: '非密', form: 'text' }}
+        initialValues={{ route: routes[0]?.id, urgency: '平件', secrecy: '非密', form: 'text', ...loadDraft(DRAFT) }}
+        onValuesChange={(_, all) => saveDraft(DRAFT, all as unknown as Record<string, unknown>)}
         onFinish={(v) => void submit(v)}
         style={{ maxWidth: 720 }}
       >
