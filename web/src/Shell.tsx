@@ -11,6 +11,7 @@ import { api, type Me } from './api';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { DocumentPage } from './pages/DocumentPage';
+import { mayUseDesk, RegistrationDeskPage } from './pages/RegistrationDeskPage';
 
 const MENU = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
@@ -40,12 +41,13 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
     api<Me>('GET', '/me').then(setMe, () => undefined);
   }, []);
 
-  const selected = MENU.find((m) => location.pathname.startsWith(m.key))?.key ?? '/todo';
+  const items = [...MENU, ...(mayUseDesk(me) ? [{ key: '/desk', label: '登记台' }] : [])];
+  const selected = items.find((m) => location.pathname.startsWith(m.key))?.key ?? '/todo';
   const menu = (
     <Menu
       mode="inline"
       selectedKeys={[selected]}
-      items={MENU}
+      items={items}
       onClick={({ key }) => {
         setDrawer(false);
         navigate(key);
@@ -87,6 +89,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
               <Route key={b.box} path={`/${b.box}`} element={<BoxPage box={b.box} />} />
             ))}
             <Route path="/registers" element={<Result status="info" title="登记簿" subTitle="登记簿页面正在建设中，请暂时使用命令行 chancery register。" />} />
+            <Route path="/desk" element={<RegistrationDeskPage phone={phone} />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
