@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { makePdf, startHarness, type Harness } from '../integration/harness.js';
+import { realPng } from '../fixtures/scans.js';
 
 const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console';
@@ -284,5 +285,30 @@ describe('registration desk', () => {
       }
       await context.close();
     }
+  }, 120_000);
+
+  it('an image scan is shown as an image, fitted to the width and zoomed like a PDF', async () => {
+    await h.upload('现场照片.png', realPng(600, 800));
+    await h.local.settle();
+    const task = (await h.api('liqiang', 'GET', '/tasks')).body.items.find((t: any) => t.title === '现场照片');
+    const context = await browser.newContext(PHONE);
+    const page = await newPage(context);
+    await page.goto(`${origin}/documents/${task.docId}`);
+    await logIn(page, 'liqiang');
+    const image = page.getByTestId('scan-image');
+    await image.waitFor();
+    await until(() => page.evaluate<number>("document.querySelector('[data-testid=scan-image]').naturalWidth"), (w) => w === 600, 'the image to load');
+    // No pages to turn; as wide as its box, then panning inside it when zoomed.
+    await expect(page.getByRole('button', { name: '下一页' }).count()).resolves.toBe(0);
+    expect(await boxScrolls(page)).toBe(false);
+    const fitted = (await image.boundingBox())!.width;
+    expect(fitted).toBeGreaterThan(300);
+    await page.getByRole('button', { name: '放大' }).click();
+    await waitForBoxScroll(page, true);
+    expect((await image.boundingBox())!.width).toBeGreaterThan(fitted);
+    await expect(page.getByRole('button', { name: '适合宽度' }).isEnabled()).resolves.toBe(true);
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/document-image-phone-zoomed.png` });
+    await context.close();
   }, 120_000);
 });
