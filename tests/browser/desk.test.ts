@@ -68,9 +68,9 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   [h, browser] = await Promise.all([startHarness({ watchInbox: false }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })]);
   origin = h.local.consoleUrl.replace(/\/$/, '');
-  // The first scan arrived on the first Monday of the year (the handlers' clock pinned while it is
-  // taken in): its half working day is long past, so the desk shows it late.
-  process.env.CHANCERY_FIXED_TIME = `${new Date().getFullYear()}-01-05T01:30:00Z`;
+  // The first scan arrived two weeks ago (the handlers' clock pinned while it is taken in): its half
+  // working day is past even across the longest holiday, so the desk shows it late.
+  process.env.CHANCERY_FIXED_TIME = new Date(Date.now() - 14 * 24 * 3600_000).toISOString();
   try {
     await h.upload(`【加急】${FIRST}.pdf`, await chinesePdf(FIRST));
     await h.local.settle();
@@ -216,7 +216,9 @@ describe('registration desk', () => {
     await expect(page.getByTestId('desk-form').getByLabel('标题').inputValue()).resolves.toBe(SECOND);
     await page.screenshot({ path: `${ARTIFACTS}/desk-desktop-next.png`, fullPage: true });
 
-    const entry = (await h.api('wangfang', 'GET', '/registers/incoming')).body.items.find((e: any) => e.docId === first.docId);
+    // Numbered in the year it arrived (two weeks ago may be last year).
+    const { registerYear } = (await h.api('wangfang', 'GET', `/documents/${first.docId}`)).body.document;
+    const entry = (await h.api('wangfang', 'GET', `/registers/incoming?year=${registerYear}`)).body.items.find((e: any) => e.docId === first.docId);
     expect(entry).toMatchObject({ sender: '市应急管理局', sourceNumber: '应急〔2026〕12号', title: FIRST, urgency: '加急', secrecy: '非密', copies: '3', pages: '2', receiptMethod: '机要交通', route: 'superior-key' });
     await context.close();
   }, 120_000);
@@ -309,6 +311,25 @@ describe('registration desk', () => {
     await expect(page.getByRole('button', { name: '适合宽度' }).isEnabled()).resolves.toBe(true);
     expect(await noHorizontalScroll(page)).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/document-image-phone-zoomed.png` });
+    await context.close();
+  }, 120_000);
+
+  it('staff have no 登记台; pages without a scan never load pdf.js', async () => {
+    const context = await browser.newContext(DESKTOP);
+    const page = await newPage(context);
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    await page.goto(`${origin}/todo`);
+    await logIn(page, 'liuyang');
+    await page.getByTestId('box-todo').waitFor();
+    // The menu is complete once GET /me has answered (the header shows the person).
+    await page.getByTestId('me').getByText('刘洋').waitFor();
+    await page.getByRole('menuitem', { name: '待办' }).waitFor();
+    await expect(page.getByRole('menuitem', { name: '登记台' }).count()).resolves.toBe(0);
+    expect(requested.filter((url) => /pdf-loader|pdf\.worker|\/pdfjs\//.test(url))).toEqual([]);
+    // Typed in by hand, the desk answers with the API's refusal.
+    await page.goto(`${origin}/desk`);
+    await page.getByText('登记台仅供文书、机要员和办公室主任使用').waitFor();
     await context.close();
   }, 120_000);
 });

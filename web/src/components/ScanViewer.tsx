@@ -14,7 +14,7 @@ import './ScanViewer.css';
 
 type Loaded =
   | { kind: 'loading' }
-  | { kind: 'error'; message: string }
+  | { kind: 'error'; message: string; blobUrl?: string }
   | { kind: 'pdf'; pdf: PDFDocumentProxy; blobUrl: string }
   | { kind: 'image'; blobUrl: string }
   | { kind: 'other'; blobUrl: string; contentType: string };
@@ -28,6 +28,9 @@ interface Props {
   onPageCount?: (pages: number) => void;
 }
 
+/** A failure worth telling the reader as it is (the stored file could not be read). */
+class ScanError extends Error {}
+
 const ZOOM_STEP = 1.25;
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 4;
@@ -39,8 +42,8 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
   const [zoom, setZoom] = useState(1);
   const [box, setBox] = useState<HTMLDivElement | null>(null);
   const width = useBoxWidth(box);
-  const pageCountSeen = useRef(onPageCount);
-  pageCountSeen.current = onPageCount;
+  const pageCountCallback = useRef(onPageCount);
+  pageCountCallback.current = onPageCount;
 
   useEffect(() => {
     let gone = false;
@@ -52,7 +55,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
       try {
         const link = await api<{ url: string; contentType?: string }>('GET', `/documents/${encodeURIComponent(docId)}/scan`);
         const res = await fetch(link.url);
-        if (!res.ok) throw new Error(`原件读取失败（${res.status}），请刷新后再试`);
+        if (!res.ok) throw new ScanError(`原件读取失败（${res.status}），请刷新后再试`);
         const contentType = link.contentType ?? res.headers.get('content-type') ?? '';
         const bytes = new Uint8Array(await res.arrayBuffer());
         const blobUrl = URL.createObjectURL(new Blob([bytes], { type: contentType }));
@@ -64,10 +67,16 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
         if (gone) return release();
         if (contentType === 'application/pdf') {
           const { openPdf } = await import('./pdf-loader');
-          // pdf.js takes the bytes over (transfers them to its worker): the blob keeps its own copy.
-          pdf = await openPdf(bytes);
+          try {
+            // pdf.js may take the bytes over (transfer them to its worker): the blob has its own copy.
+            pdf = await openPdf(bytes);
+          } catch {
+            // A PDF pdf.js cannot read may still open in another reader: it stays downloadable.
+            if (gone) return release();
+            return setLoaded({ kind: 'error', message: '原件无法在页面中显示，请下载原件查看', blobUrl });
+          }
           if (gone) return release();
-          pageCountSeen.current?.(pdf.numPages);
+          pageCountCallback.current?.(pdf.numPages);
           setLoaded({ kind: 'pdf', pdf, blobUrl });
         } else if (contentType === 'image/jpeg' || contentType === 'image/png') {
           setLoaded({ kind: 'image', blobUrl });
@@ -75,7 +84,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
           setLoaded({ kind: 'other', blobUrl, contentType });
         }
       } catch (err) {
-        if (!gone) setLoaded({ kind: 'error', message: err instanceof ApiError ? err.message : err instanceof Error && /[\u4e00-\u9fff]/.test(err.message) ? err.message : '原件无法显示：文件读取或解析失败，请下载原件查看' });
+        if (!gone) setLoaded({ kind: 'error', message: err instanceof ApiError || err instanceof ScanError ? err.message : '原件无法显示：文件读取或解析失败，请刷新后再试' });
       }
     })();
     return () => {
@@ -85,7 +94,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
   }, [docId]);
 
   const pages = loaded.kind === 'pdf' ? loaded.pdf.numPages : 1;
-  const download = loaded.kind === 'pdf' || loaded.kind === 'image' || loaded.kind === 'other' ? loaded.blobUrl : undefined;
+  const download = loaded.kind === 'loading' ? undefined : loaded.blobUrl;
   const zoomBy = (factor: number) => setZoom((z) => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z * factor)));
 
   return (
@@ -118,7 +127,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
           </>
         )}
         {download && (
-          <a href={download} download={fileName ?? 'original'} data-testid="scan-download">
+          <a href={download} download={fileName ?? '原件'} data-testid="scan-download">
             <DownloadOutlined /> 下载原件
           </a>
         )}
