@@ -28,10 +28,11 @@ export async function archivePackage(s3: S3Client, bucket: string, prefix: strin
   return new Map(untar(tar).map((f) => [f.name, Buffer.from(f.bytes)]));
 }
 
-export async function makePdf(text = 'Chancery test scan'): Promise<Uint8Array> {
+/** An A4 PDF of `pages` pages (the viewer pages through them), `text` on the first, `Page N` on the others. */
+export async function makePdf(text = 'Chancery test scan', pages = 1): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
-  const page = doc.addPage([595, 842]);
-  page.drawText(text, { x: 50, y: 780, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let n = 1; n <= pages; n++) doc.addPage([595, 842]).drawText(n === 1 ? text : `Page ${n}`, { x: 50, y: 780, size: 14, font });
   return doc.save();
 }
 

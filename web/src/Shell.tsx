@@ -7,15 +7,19 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-
 import { App as AntApp, Button, ConfigProvider, Drawer, Grid, Layout, Menu, Result, Space, Tag, Typography } from 'antd';
 import { MenuOutlined } from '@ant-design/icons';
 import zhCN from 'antd/locale/zh_CN';
-import { api, type Me } from './api';
+import type { Me } from './api';
+import { loadMe } from './me';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { DocumentPage } from './pages/DocumentPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { SubmitPage } from './pages/SubmitPage';
+import { mayUseDesk, RegistrationDeskPage } from './pages/RegistrationDeskPage';
 
-const MENU = [
+/** The menu; `show` hides what the person's roles cannot use (the API refuses it anyway). */
+const MENU: { key: string; label: string; show?: (me: Me | undefined) => boolean }[] = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
+  { key: '/desk', label: '登记台', show: mayUseDesk },
   { key: '/registers', label: '登记簿' },
   { key: '/submit', label: '提交请示报告' },
   { key: '/profile', label: '个人设置与委托' },
@@ -41,15 +45,16 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
   const navigate = useNavigate();
 
   useEffect(() => {
-    api<Me>('GET', '/me').then(setMe, () => undefined);
+    loadMe().then(setMe, () => undefined);
   }, []);
 
-  const selected = MENU.find((m) => location.pathname.startsWith(m.key))?.key ?? '/todo';
+  const items = MENU.filter((m) => !m.show || m.show(me)).map(({ key, label }) => ({ key, label }));
+  const selected = items.find((m) => location.pathname.startsWith(m.key))?.key ?? '/todo';
   const menu = (
     <Menu
       mode="inline"
       selectedKeys={[selected]}
-      items={MENU}
+      items={items}
       onClick={({ key }) => {
         setDrawer(false);
         navigate(key);
@@ -91,6 +96,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
               <Route key={b.box} path={`/${b.box}`} element={<BoxPage box={b.box} />} />
             ))}
             <Route path="/registers" element={<Result status="info" title="登记簿" subTitle="登记簿页面正在建设中，请暂时使用命令行 chancery register。" />} />
+            <Route path="/desk" element={<RegistrationDeskPage phone={phone} />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="/submit" element={<SubmitPage />} />
             <Route path="/profile" element={<ProfilePage />} />

@@ -21,6 +21,3 @@ export function useMe(): Me | undefined {
   return me;
 }
 
-/** The office roles that keep registers and file documents (the API checks it again). */
-export const OFFICE_ROLES = ['clerk', 'confidential-clerk', 'office-director', 'secretary'];
-export const isOffice = (me: Me | undefined) => Boolean(me?.roles.some((r) => OFFICE_ROLES.includes(r)));

@@ -11,6 +11,7 @@ import { DecisionForm, type Department } from '../components/DecisionForm';
 import { StepOperations } from '../components/StepOperations';
 import { DocumentActions } from '../components/DocumentActions';
 import { useMe } from '../me';
+import { ScanPanel } from '../components/ScanViewer';
 import { fullDate, shortDateTime, urgencyColor } from '../format';
 import { actionLabel, actorLabel } from '../labels';
 import { loadRoutes } from '../catalog';
@@ -102,6 +103,7 @@ export function DocumentPage({ phone }: { phone: boolean }) {
           )}
         </Card>
       )}
+      {doc.scan?.fileName && <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} />}
 
       {myTask && step && (
         <Card title={`${step.name}（请您办理）`} extra={myTask.dueAt ? <Typography.Text type="secondary">期限 {shortDateTime(myTask.dueAt)}</Typography.Text> : undefined}>
@@ -131,14 +133,6 @@ export function DocumentPage({ phone }: { phone: boolean }) {
 
       <Card styles={{ body: { padding: phone ? 8 : 16 } }}>
         <Slip view={view} routeName={route?.name} />
-        {doc.scan?.fileName && (
-          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-            原件扫描件：{doc.scan.fileName}{' '}
-            <a href={`/documents/${encodeURIComponent(docId)}/scan`} onClick={(e) => { e.preventDefault(); void openScan(docId); }}>
-              查看原件
-            </a>
-          </Typography.Paragraph>
-        )}
       </Card>
 
       <Card title="办理过程">
@@ -152,15 +146,6 @@ export function DocumentPage({ phone }: { phone: boolean }) {
       </Card>
     </Space>
   );
-}
-
-/** The scan lives behind the API (a short-lived signed address); the viewer comes with pdfjs-dist. */
-async function openScan(docId: string) {
-  // Opened before the await, so the browser counts it as the click's own window (no popup block).
-  const tab = window.open('about:blank', '_blank');
-  const answer = await api<{ url?: string }>('GET', `/documents/${encodeURIComponent(docId)}/scan`).catch(() => undefined);
-  if (tab && answer?.url) tab.location.href = answer.url;
-  else tab?.close();
 }
 
 function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: Map<string, string> }) {
