@@ -8,6 +8,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_USERS } from '../../infra/local/users.js';
+import { mayReadRegisters } from '../../web/src/office-roles.js';
 import { decideNext, makePdf, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -170,6 +171,10 @@ describe('the filtered export and the register list', () => {
     const staff = await h.api('liuyang', 'GET', '/registers');
     expect(staff.status).toBe(403);
     expect(staff.body.message).toContain('登记簿');
+    // The console's menu shows 登记簿 to exactly those the API lets in.
+    for (const user of LOCAL_USERS) {
+      expect((await h.api(user.username, 'GET', '/registers')).status, user.username).toBe(mayReadRegisters(user.groups) ? 200 : 403);
+    }
   });
 
   it('answers each entry with the export\'s columns and cells', async () => {

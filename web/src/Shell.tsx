@@ -11,10 +11,14 @@ import { api, type Me } from './api';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { DocumentPage } from './pages/DocumentPage';
+import { RegistersPage } from './pages/RegistersPage';
+import { RejectedUploadsPage } from './pages/RejectedUploadsPage';
+import { mayReadRegisters } from './office-roles';
 
 const MENU = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
-  { key: '/registers', label: '登记簿' },
+  { key: '/registers', label: '登记簿', office: true },
+  { key: '/rejected-uploads', label: '拒收扫描件', office: true },
 ];
 
 export function Shell({ branch }: { branch: string }) {
@@ -45,7 +49,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
     <Menu
       mode="inline"
       selectedKeys={[selected]}
-      items={MENU}
+      items={MENU.filter((m) => !('office' in m) || (me !== undefined && mayReadRegisters(me.roles))).map(({ key, label }) => ({ key, label }))}
       onClick={({ key }) => {
         setDrawer(false);
         navigate(key);
@@ -86,7 +90,8 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             {BOXES.map((b) => (
               <Route key={b.box} path={`/${b.box}`} element={<BoxPage box={b.box} />} />
             ))}
-            <Route path="/registers" element={<Result status="info" title="登记簿" subTitle="登记簿页面正在建设中，请暂时使用命令行 chancery register。" />} />
+            <Route path="/registers" element={<RegistersPage />} />
+            <Route path="/rejected-uploads" element={<RejectedUploadsPage />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
