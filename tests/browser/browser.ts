@@ -34,8 +34,11 @@ export async function logIn(page: Page, username: string) {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
-/** Script errors in the page land in `pageErrors` (the test fails on them); React's and antd's warnings are printed to look at. */
-export async function newPage(context: BrowserContext, pageErrors: string[]) {
+/** Script errors in the pages of this test file: the file's afterAll expects none. */
+export const pageErrors: string[] = [];
+
+/** A page whose script errors land in `pageErrors`; React's and antd's warnings are printed to look at. */
+export async function newPage(context: BrowserContext) {
   const page = await context.newPage();
   // Generous: the machine's two cores are often shared with other test runs.
   page.setDefaultTimeout(30_000);

@@ -4,16 +4,12 @@
  * on a phone-sized screen after a refusal, and a session that ends mid-opinion keeps the draft.
  * Screenshots land in test-artifacts/console/ (git-ignored) for a person to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makePdf, startHarness, type Harness } from '../integration/harness.js';
+import { launchBrowser, logIn, newPage, noHorizontalScroll, pageErrors } from './browser.js';
 
-const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console';
-// The closed network here refuses Chromium's background connections; a fresh profile per launch
-// comes from playwright itself (it refuses --user-data-dir in args).
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TITLE = '关于开展安全生产大检查的通知';
 
 let h: Harness;
@@ -22,14 +18,7 @@ let origin: string;
 let docId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it), or CHANCERY_CHROMIUM=<path>`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [h, browser] = await Promise.all([
-    startHarness({ watchInbox: false }),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }),
-  ]);
+  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchBrowser(ARTIFACTS)]);
   origin = h.local.consoleUrl.replace(/\/$/, ''); // what `npm start` prints as 控制台
   await h.upload(`【加急】${TITLE}.pdf`, await makePdf('browser test'));
   await h.local.settle();
@@ -41,30 +30,6 @@ afterAll(async () => {
   await h?.close();
   expect(pageErrors).toEqual([]);
 });
-
-// Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
-const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
-
-/** Through the identity provider's own login page (用户名 / 密码 / 登录), as a person does. */
-async function logIn(page: Page, username: string) {
-  const field = (label: string, name: string) => page.getByLabel(label).or(page.getByPlaceholder(label)).or(page.locator(`input[name="${name}"]`)).first();
-  await field('用户名', 'username').fill(username);
-  await field('密码', 'password').fill('chancery');
-  await page.getByRole('button', { name: '登录' }).click();
-}
-
-/** Script errors in the page fail the test; React's and antd's warnings are printed to look at. */
-const pageErrors: string[] = [];
-async function newPage(context: BrowserContext) {
-  const page = await context.newPage();
-  // Generous: the machine's two cores are often shared with other test runs.
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (m) => {
-    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
-  });
-  return page;
-}
 
 describe('console', () => {
   it('the office director logs in, opens 待办 and proposes (拟办) at a desk', async () => {

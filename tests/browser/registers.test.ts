@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { decideNext, makePdf, startHarness, type Harness } from '../integration/harness.js';
-import { DESK, launchBrowser, logIn, newPage, noHorizontalScroll, PHONE } from './browser.js';
+import { DESK, launchBrowser, logIn, newPage, noHorizontalScroll, pageErrors, PHONE } from './browser.js';
 
 const ARTIFACTS = 'test-artifacts/registers';
 const HEADER = ['收文编号', '收文日期', '来文单位', '来文字号', '标题', '密级', '份数', '紧急程度', '承办科室', '办理结果', '归档号'];
@@ -23,7 +23,6 @@ const REFUSED = '扫描失败的来文.pdf';
 let h: Harness;
 let browser: Browser;
 let origin: string;
-const pageErrors: string[] = [];
 const docIds = new Map<string, string>();
 
 async function arrive(title: string) {
@@ -74,7 +73,7 @@ async function expectTitles(page: Page, titles: string[]) {
 describe('登记簿', () => {
   it('the clerk filters by month and department, pages by cursor, opens a document from the book', async () => {
     const context = await browser.newContext(DESK);
-    const page = await newPage(context, pageErrors);
+    const page = await newPage(context);
     await page.goto(`${origin}/todo`);
     await logIn(page, 'wangfang');
     await page.getByRole('menuitem', { name: '登记簿' }).click();
@@ -115,7 +114,7 @@ describe('登记簿', () => {
 
   it('downloads the filtered book as Excel and CSV and opens them; 打印 opens the PDF', async () => {
     const context = await browser.newContext({ ...DESK, acceptDownloads: true });
-    const page = await newPage(context, pageErrors);
+    const page = await newPage(context);
     await page.goto(`${origin}/registers?month=11&department=SCJSK`);
     await logIn(page, 'wangfang');
     await expectTitles(page, TECH);
@@ -150,7 +149,7 @@ describe('登记簿', () => {
 
   it('on a phone the book scrolls inside its own box and the page does not scroll sideways', async () => {
     const context = await browser.newContext(PHONE);
-    const page = await newPage(context, pageErrors);
+    const page = await newPage(context);
     await page.goto(`${origin}/registers?month=11`);
     await logIn(page, 'wangfang');
     await expectTitles(page, [...TECH, FINANCE]);
@@ -170,7 +169,7 @@ describe('拒收扫描件 and who sees the registers', () => {
     const [rejected] = (await h.api('wangfang', 'GET', '/rejected-uploads')).body.items;
     expect(rejected.objectKey).toBe(`scans/${REFUSED}`);
     const context = await browser.newContext(DESK);
-    const page = await newPage(context, pageErrors);
+    const page = await newPage(context);
     await page.goto(`${origin}/todo`);
     await logIn(page, 'wangfang');
     await page.getByRole('menuitem', { name: '拒收扫描件' }).click();
@@ -186,7 +185,7 @@ describe('拒收扫描件 and who sees the registers', () => {
 
   it('staff see no 登记簿 in the menu, and the page itself shows the API\'s refusal', async () => {
     const context = await browser.newContext(DESK);
-    const page = await newPage(context, pageErrors);
+    const page = await newPage(context);
     await page.goto(`${origin}/todo`);
     await logIn(page, 'liuyang');
     await page.getByTestId('me').getByText('刘洋').waitFor();

@@ -5,9 +5,14 @@
  * what the filter asks, page by cursor through short pages, refuse values a register has not,
  * and never let a reader find a classified entry by a field they may not see.
  */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_USERS } from '../../infra/local/users.js';
+import { repoRoot } from '../../infra/local/wiring.js';
 import { mayReadRegisters } from '../../web/src/office-roles.js';
 import { decideNext, makePdf, startHarness, type Harness } from './harness.js';
 
@@ -182,5 +187,23 @@ describe('the filtered export and the register list', () => {
     expect(res.body.columns.map((c: any) => c.header)).toEqual(['收文编号', '收文日期', '来文单位', '来文字号', '标题', '密级', '份数', '紧急程度', '承办科室', '办理结果', '归档号']);
     expect(res.body.columns[1]).toEqual({ header: '收文日期', kind: 'date' });
     expect(res.body.items[0].cells).toEqual([res.body.items[0].number, expect.stringMatching(/^2026-\d\d-\d\d$/), '', '', '关于设备检修计划的通知', '非密', '1', '平件', '生产技术科', '', '']);
+  });
+});
+
+describe('the command line', () => {
+  it('chancery register takes --status and --department, for the list and the export', async () => {
+    // The CLI finds local mode through endpoints.json in the data directory, as after `npm start`.
+    mkdirSync(h.local.dataDir, { recursive: true });
+    writeFileSync(join(h.local.dataDir, 'endpoints.json'), JSON.stringify(h.local.endpoints));
+    const chancery = async (...args: string[]) =>
+      (await promisify(execFile)(join(repoRoot, 'bin', 'chancery'), args, { env: { ...process.env, CHANCERY_DATA_DIR: h.local.dataDir }, cwd: repoRoot })).stdout;
+    const done = await chancery('register', 'incoming', '--year', '2026', '--status', 'done', '--as', 'wangfang');
+    expect(done).toContain('收文登记簿（1 条）');
+    expect(done).toContain('关于预算执行检查的通知');
+    const file = join(h.dataDir, 'tech.csv');
+    await chancery('register', 'incoming', '--year', '2026', '--department', 'SCJSK', '--export', 'csv', '-o', file, '--as', 'wangfang');
+    const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('关于设备检修计划的通知');
   });
 });
