@@ -78,17 +78,18 @@ export function RegistersPage() {
   const thisYear = dayjs().year();
   const register = params.get('register') ?? 'incoming';
   const chosen = choices?.items.find((r) => r.id === register);
+  // As the address has them: the API refuses, in Chinese, a filter this register has not.
   const filters = {
     year: params.get('year') ?? String(thisYear),
     month: params.get('month') ?? undefined,
-    status: chosen?.statuses ? (params.get('status') ?? undefined) : undefined,
-    department: chosen?.departments ? (params.get('department') ?? undefined) : undefined,
+    status: params.get('status') ?? undefined,
+    department: params.get('department') ?? undefined,
   };
   const limit = params.get('limit') ?? '20';
   const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
   const key = `${register}?${query}&limit=${limit}`;
-  const pages = useCursorPages<RegisterPage>(choices ? key : '', (cursor) =>
-    choices ? api<RegisterPage>('GET', `/registers/${encodeURIComponent(register)}?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`) : new Promise(() => undefined),
+  const pages = useCursorPages<RegisterPage>(key, (cursor) =>
+    api<RegisterPage>('GET', `/registers/${encodeURIComponent(register)}?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   );
 
   const set = (name: string, value: string | undefined) => {
@@ -145,7 +146,7 @@ export function RegistersPage() {
         登记簿
       </Typography.Title>
       <div className="register-filters">
-        <Select aria-label="登记簿" value={register} onChange={(v) => setParams(new URLSearchParams({ register: v, year: filters.year, limit }), { replace: true })} options={(choices?.items ?? []).map((r) => ({ value: r.id, label: r.name }))} style={{ minWidth: 150 }} />
+        <Select aria-label="登记簿" value={register} onChange={(v) => setParams(new URLSearchParams({ register: v, year: filters.year, limit }), { replace: true })} options={(choices?.items ?? [{ id: register, name: page?.name ?? '' }]).map((r) => ({ value: r.id, label: r.name }))} style={{ minWidth: 150 }} />
         <Select aria-label="年度" value={filters.year} onChange={(v) => set('year', v)} options={Array.from({ length: 10 }, (_, i) => String(thisYear - i)).map((y) => ({ value: y, label: `${y}年` }))} style={{ width: 100 }} />
         <Select aria-label="月份" virtual={false} value={filters.month ?? ''} onChange={(v) => set('month', v)} options={[{ value: '', label: '全年' }, ...Array.from({ length: 12 }, (_, i) => ({ value: String(i + 1), label: `${i + 1}月` }))]} style={{ width: 90 }} />
         {chosen?.statuses && (
