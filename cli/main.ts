@@ -20,7 +20,7 @@
  *                                             submit an internal request or report (内部来文): typed, or
  *                                             as a file (PDF, .docx …); --attach (repeatable) adds 附件
  *   chancery progress <taskId|next> --note "进展" [--attach 附件.pdf …]   办理反馈, with attachments
- *   chancery register [incoming|internal|chasing|archive] [--year 2026] [--month 11]
+ *   chancery register [incoming|internal|chasing|archive] [--year 2026] [--month 11] [--status open|done|filed|returned] [--department SCJSK]
  *   chancery register incoming --month 11 --export xlsx|csv|pdf [-o 收文登记簿.xlsx]
  *                                             the register as a file (-o: where to save it)
  *   chancery rejected [--year 2026]           uploads set aside, with the reason
@@ -252,6 +252,7 @@ async function main(argv: string[]) {
       secrecy: { type: 'string' },
       year: { type: 'string' },
       month: { type: 'string' },
+      status: { type: 'string' },
       export: { type: 'string' },
       output: { type: 'string' },
       all: { type: 'boolean', default: false },
@@ -377,7 +378,7 @@ async function main(argv: string[]) {
     case 'register': {
       const token = await tokenFor(values.as);
       const register = args[0] ?? 'incoming';
-      const period = { ...(values.year ? { year: values.year } : {}), ...(values.month ? { month: values.month } : {}) };
+      const period = Object.fromEntries(Object.entries({ year: values.year, month: values.month, status: values.status, department: values.department }).filter((e): e is [string, string] => e[1] !== undefined));
       if (values.export) {
         // -o is "opinion" elsewhere; here it names the file to write.
         const saved = await exportRegister(register, new URLSearchParams({ ...period, format: values.export }), token, values.output ?? values.opinion);

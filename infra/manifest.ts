@@ -414,6 +414,7 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/documents', function: 'api-tasks' },
   { method: 'GET', path: '/documents/{docId}', function: 'api-documents' },
   { method: 'GET', path: '/documents/{docId}/scan', function: 'api-documents' },
+  { method: 'GET', path: '/registers', function: 'api-registers' },
   { method: 'GET', path: '/registers/{register}', function: 'api-registers' },
   { method: 'GET', path: '/registers/{register}/export', function: 'api-registers' },
   { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },

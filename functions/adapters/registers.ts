@@ -20,6 +20,7 @@ import { transactWithAudit, type AuditInput } from './audit.js';
 import { env } from './env.js';
 import { now as clock } from './clock.js';
 import { localDate } from '../domain/calendar.js';
+import { filterExpression, matchesFilter, type RegisterFilter } from '../domain/register-filters.js';
 
 /** The registers a clerk can list, with their printed names. */
 export const REGISTERS = {
@@ -38,6 +39,8 @@ const MAX_NUMBER_ATTEMPTS = 60;
 /** The index of entries by month (sparse: only register entries carry mpk/msk). */
 export const MONTH_INDEX = 'by-month';
 export const monthPartition = (register: string, month: string /* YYYY-MM */) => `REG#${register}#${month}`;
+/** How many Queries one filtered page may take to fill itself before it is answered short. */
+const MAX_FILTERED_READS = 5;
 /** Key attributes never returned with an entry nor changed by a field update. */
 const KEY_FIELDS = new Set(['pk', 'sk', 'mpk', 'msk', 'register', 'year', 'serial']);
 
@@ -128,20 +131,27 @@ const entryOf = ({ pk: _pk, sk: _sk, mpk: _mpk, msk: _msk, ...entry }: Record<st
 /**
  * One page of a register for a year, or for one month (`month` 1–12 of `year`, the index
  * `by-month`). Both are a Query on a key; cursors are checked against the partition they page.
+ * A `filter` (status, department) is a FilterExpression on the year's Query and a check after the
+ * read on a month's (its index holds keys only): either way a page may come back short, or even
+ * empty with a cursor, and the caller keeps paging.
  */
 export async function listRegister(
   register: string,
   year: number,
-  options: { cursor?: string; limit?: number; newestFirst?: boolean; month?: number },
+  options: { cursor?: string; limit?: number; newestFirst?: boolean; month?: number; filter?: RegisterFilter },
 ): Promise<Page<RegisterEntry>> {
-  const common = { TableName: env.registersTable, ScanIndexForward: !options.newestFirst, Limit: options.limit ?? 50 };
+  const limit = options.limit ?? 50;
+  const filter = options.filter ? filterExpression(options.filter) : undefined;
+  const common = { TableName: env.registersTable, ScanIndexForward: !options.newestFirst, Limit: limit };
+  const keyNames = options.month === undefined ? ['pk', 'sk'] : ['pk', 'sk', 'mpk', 'msk'];
   const input =
     options.month === undefined
       ? {
           ...common,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :no)',
-          ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#' },
-          ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk'], { pk: registerPartition(register, year) }, { sk: 'NO#' }),
+          ExpressionAttributeValues: { ':pk': registerPartition(register, year), ':no': 'NO#', ...filter?.ExpressionAttributeValues },
+          ...(filter ? { FilterExpression: filter.FilterExpression, ExpressionAttributeNames: filter.ExpressionAttributeNames } : {}),
+          ExclusiveStartKey: decodeCursor(options.cursor, keyNames, { pk: registerPartition(register, year) }, { sk: 'NO#' }),
         }
       : (() => {
           const mpk = monthPartition(register, `${year}-${String(options.month).padStart(2, '0')}`);
@@ -151,24 +161,37 @@ export async function listRegister(
             KeyConditionExpression: 'mpk = :mpk',
             ExpressionAttributeValues: { ':mpk': mpk },
             // An index page key holds the table's keys too: the entry must be of this register.
-            ExclusiveStartKey: decodeCursor(options.cursor, ['pk', 'sk', 'mpk', 'msk'], { mpk }, { pk: `REG#${register}#`, sk: 'NO#', msk: 'NO#' }),
+            ExclusiveStartKey: decodeCursor(options.cursor, keyNames, { mpk }, { pk: `REG#${register}#`, sk: 'NO#', msk: 'NO#' }),
           };
         })();
-  const res = await documentClient().send(new QueryCommand(input));
-  // The month index keeps keys only: a month's entries are read from the table.
-  const items = options.month === undefined ? (res.Items ?? []) : await batchGetInOrder(env.registersTable, res.Items ?? []);
+  const found: Record<string, unknown>[] = [];
+  let last: Record<string, unknown> | undefined = input.ExclusiveStartKey;
+  // A filtered page reads on a few times to fill itself, so a sparse filter shows fewer empty pages.
+  for (let round = 0; round < (filter ? MAX_FILTERED_READS : 1); round++) {
+    const res = await documentClient().send(new QueryCommand({ ...input, ExclusiveStartKey: last }));
+    // The month index keeps keys only: a month's entries are read from the table.
+    const read = options.month === undefined ? (res.Items ?? []) : await batchGetInOrder(env.registersTable, res.Items ?? []);
+    found.push(...(options.month !== undefined && options.filter ? read.filter((e) => matchesFilter(e, options.filter!)) : read));
+    last = res.LastEvaluatedKey;
+    if (!last || found.length >= limit) break;
+  }
+  // Read past a full page: the next page starts after the last entry shown.
+  if (found.length > limit) {
+    found.length = limit;
+    last = Object.fromEntries(keyNames.map((k) => [k, found[limit - 1][k]]));
+  }
   return {
-    items: items.map(entryOf),
-    ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}),
+    items: found.map(entryOf),
+    ...(last ? { cursor: encodeCursor(last) } : {}),
   };
 }
 
 /** Every entry of a register for a year or a month, page by page (exports; never a Scan). */
-export async function listWholeRegister(register: string, year: number, month?: number): Promise<RegisterEntry[]> {
+export async function listWholeRegister(register: string, year: number, month?: number, filter?: RegisterFilter): Promise<RegisterEntry[]> {
   const entries: RegisterEntry[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listRegister(register, year, { cursor, limit: 1000, month });
+    const page = await listRegister(register, year, { cursor, limit: 1000, month, filter });
     entries.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

@@ -16,6 +16,8 @@ export interface Column {
   header: string;
   /** Width in characters (XLSX); the PDF shares the page out in the same proportions. */
   width: number;
+  /** A day (YYYY-MM-DD in the branch's time zone), which the console writes as 2026年11月24日. */
+  kind?: 'date';
   value(entry: Entry, timeZone: string): string;
 }
 
@@ -37,7 +39,7 @@ export const REGISTER_COLUMNS: Record<string, Column[]> = {
   // 收文登记簿
   incoming: [
     { header: '收文编号', width: 14, value: text('number') },
-    { header: '收文日期', width: 12, value: day('receivedAt') },
+    { header: '收文日期', width: 12, kind: 'date', value: day('receivedAt') },
     { header: '来文单位', width: 18, value: text('sender') },
     { header: '来文字号', width: 18, value: text('sourceNumber') },
     { header: '标题', width: 40, value: text('title') },
@@ -46,7 +48,8 @@ export const REGISTER_COLUMNS: Record<string, Column[]> = {
     { header: '份数', width: 6, value: (e) => (e.copies !== undefined ? String(e.copies) : e.redacted ? '' : '1') },
     { header: '紧急程度', width: 8, value: text('urgency') },
     { header: '承办科室', width: 12, value: text('department') },
-    { header: '办理结果', width: 30, value: text('result') },
+    // A document sent back to its sender (退文) has that as its result, with the reason.
+    { header: '办理结果', width: 30, value: (e) => text('result')(e) || (e.returnedAt ? `退文：${text('returnReason')(e)}` : '') },
     { header: '归档号', width: 26, value: text('archiveCode') },
   ],
   // 催办记录
@@ -71,7 +74,7 @@ export const REGISTER_COLUMNS: Record<string, Column[]> = {
     { header: '密级', width: 6, value: text('secrecy') },
     { header: '保管期限', width: 8, value: text('retention') },
     { header: '机构代码', width: 10, value: text('orgCode') },
-    { header: '归档日期', width: 12, value: day('filedAt') },
+    { header: '归档日期', width: 12, kind: 'date', value: day('filedAt') },
   ],
 };
 
@@ -79,7 +82,7 @@ export const REGISTER_COLUMNS: Record<string, Column[]> = {
 const GENERIC_COLUMNS: Column[] = [
   { header: '序号', width: 6, value: text('serial') },
   { header: '编号', width: 16, value: (e) => text('number')(e) || text('registerNumber')(e) },
-  { header: '日期', width: 12, value: (e, tz) => day('registeredAt')(e, tz) || day('createdAt')(e, tz) || day('chasedAt')(e, tz) || day('filedAt')(e, tz) },
+  { header: '日期', width: 12, kind: 'date', value: (e, tz) => day('registeredAt')(e, tz) || day('createdAt')(e, tz) || day('chasedAt')(e, tz) || day('filedAt')(e, tz) },
   { header: '标题', width: 40, value: text('title') },
   { header: '密级', width: 6, value: text('secrecy') },
 ];
@@ -93,20 +96,23 @@ export interface RegisterSheet {
   name: string;
   year: number;
   month?: number;
+  /** What the entries were filtered by, in words (生产技术科·已办结), when they were. */
+  scope?: string;
   branchName: string;
   columns: Column[];
   rows: string[][];
 }
 
-/** 收文登记簿 2026年11月, or 收文登记簿 2026年 for a whole year. */
-export const periodTitle = (name: string, year: number, month?: number) => `${name} ${year}年${month === undefined ? '' : `${month}月`}`;
+/** 收文登记簿 2026年11月, or 收文登记簿 2026年 for a whole year; a filtered one adds （生产技术科·已办结）. */
+export const periodTitle = (name: string, year: number, month?: number, scope?: string) => `${name} ${year}年${month === undefined ? '' : `${month}月`}${scope ? `（${scope}）` : ''}`;
 
-export function registerSheet(p: { register: string; name: string; year: number; month?: number; branchName: string; timeZone: string; entries: Entry[] }): RegisterSheet {
+export function registerSheet(p: { register: string; name: string; year: number; month?: number; scope?: string; branchName: string; timeZone: string; entries: Entry[] }): RegisterSheet {
   const columns = columnsOf(p.register);
   return {
     name: p.name,
     year: p.year,
     ...(p.month === undefined ? {} : { month: p.month }),
+    ...(p.scope ? { scope: p.scope } : {}),
     branchName: p.branchName,
     columns,
     rows: p.entries.map((e) => columns.map((c) => c.value(e, p.timeZone))),
@@ -121,7 +127,7 @@ export const EXPORT_FORMATS: Record<ExportFormat, { contentType: string }> = {
 };
 
 /** 收文登记簿-2026年11月.xlsx */
-export const exportFileName = (sheet: RegisterSheet, format: ExportFormat) => `${periodTitle(sheet.name, sheet.year, sheet.month).replace(' ', '-')}.${format}`;
+export const exportFileName = (sheet: RegisterSheet, format: ExportFormat) => `${periodTitle(sheet.name, sheet.year, sheet.month, sheet.scope).replace(' ', '-')}.${format}`;
 
 // ---- CSV ------------------------------------------------------------------------------------------
 
@@ -147,13 +153,13 @@ export function renderCsv(sheet: RegisterSheet): Uint8Array {
 export async function renderXlsx(sheet: RegisterSheet): Promise<Uint8Array> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'Chancery';
-  workbook.title = periodTitle(sheet.name, sheet.year, sheet.month);
+  workbook.title = periodTitle(sheet.name, sheet.year, sheet.month, sheet.scope);
   const ws = workbook.addWorksheet(sheet.name, {
     views: [{ state: 'frozen', ySplit: 2 }],
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '2:2' },
   });
   ws.columns = sheet.columns.map((c) => ({ width: c.width }));
-  const title = ws.addRow([periodTitle(sheet.name, sheet.year, sheet.month)]);
+  const title = ws.addRow([periodTitle(sheet.name, sheet.year, sheet.month, sheet.scope)]);
   ws.mergeCells(1, 1, 1, sheet.columns.length);
   title.font = { bold: true, size: 16 };
   title.alignment = { horizontal: 'center', vertical: 'middle' };
@@ -192,7 +198,7 @@ const HEADER_FILL = rgb(0.93, 0.93, 0.93);
 export async function renderRegisterPdf(sheet: RegisterSheet, opts?: { fontPath?: string }): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const fitter = new TextFitter(await embedCjkFont(doc, opts?.fontPath));
-  const title = periodTitle(sheet.name, sheet.year, sheet.month);
+  const title = periodTitle(sheet.name, sheet.year, sheet.month, sheet.scope);
   doc.setTitle(title);
   doc.setAuthor(sheet.branchName);
   doc.setCreator('Chancery');

@@ -6,20 +6,16 @@
  * phone; the office director 李强 sees the scan in the viewer on the document page.
  * Screenshots land in test-artifacts/console/ (git-ignored) for a person to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { makePdf, startHarness, type Harness } from '../integration/harness.js';
 import { realPng } from '../fixtures/scans.js';
+import { DESK as DESKTOP, PHONE, artifactsDir, launchChromium, logIn, newPage as newKitPage, noHorizontalScroll, pageErrors } from './kit.js';
 
-const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts/console';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = artifactsDir('desk');
 const FIRST = '关于开展安全生产大检查的通知';
 const SECOND = '关于调整差旅费标准的通知';
-const DESKTOP = { viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
-const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 
 let h: Harness;
 let browser: Browser;
@@ -56,17 +52,11 @@ async function chinesePdf(text: string): Promise<Uint8Array> {
   return doc.save();
 }
 
-const pageErrors: string[] = [];
-const policyViolations: string[] = [];
 const failedFiles: string[] = [];
 const cmapsFetched: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it), or CHANCERY_CHROMIUM=<path>`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })]);
+  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
   origin = h.local.consoleUrl.replace(/\/$/, '');
   // The first scan arrived two weeks ago (the handlers' clock pinned while it is taken in): its half
   // working day is past even across the longest holiday, so the desk shows it late.
@@ -88,12 +78,10 @@ afterAll(async () => {
   await browser?.close();
   await h?.close();
   expect(pageErrors).toEqual([]);
-  expect(policyViolations).toEqual([]);
   expect(failedFiles).toEqual([]);
 });
 
 // Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
-const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
 /** Where the canvas has ink (dark pixels), a sum over their positions: 0 for a blank or empty canvas, different per page. */
 const INK = `(() => {
   const c = document.querySelector('[data-testid=scan-canvas]');
@@ -122,21 +110,9 @@ const waitForInk = (page: Page, unlike = 0) => until(() => inkOf(page), (ink) =>
 const boxScrolls = (page: Page) => page.evaluate<boolean>("(() => { const b = document.querySelector('[data-testid=scan-box]'); return b.scrollWidth > b.clientWidth + 1; })()");
 const waitForBoxScroll = (page: Page, scrolls: boolean) => until(() => boxScrolls(page), (s) => s === scrolls, scrolls ? 'the zoomed scan to pan in its box' : 'the scan to fit its box');
 
-async function logIn(page: Page, username: string) {
-  const field = (label: string, name: string) => page.getByLabel(label).or(page.getByPlaceholder(label)).or(page.locator(`input[name="${name}"]`)).first();
-  await field('用户名', 'username').fill(username);
-  await field('密码', 'password').fill('chancery');
-  await page.getByRole('button', { name: '登录' }).click();
-}
-
+/** The kit's page (script errors and CSP violations fail the file), watching the console's files too. */
 async function newPage(context: BrowserContext) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (m) => {
-    if (m.text().includes('Content Security Policy')) policyViolations.push(m.text().slice(0, 300));
-    else if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
-  });
+  const page = await newKitPage(context);
   // The console's own files and the scans: none may fail (API refusals are the test's business).
   page.on('response', (r) => {
     const url = r.url();

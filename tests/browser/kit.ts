@@ -36,7 +36,7 @@ export async function logIn(page: Page, username: string) {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
-/** Script errors in any page of the run; the test file's afterAll expects none. */
+/** Script errors and CSP violations in any page of the test file; its afterAll expects none. */
 export const pageErrors: string[] = [];
 
 export async function newPage(context: BrowserContext): Promise<Page> {
@@ -45,7 +45,9 @@ export async function newPage(context: BrowserContext): Promise<Page> {
   page.setDefaultTimeout(30_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (m) => {
-    if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
+    // A blocked script, style, worker or fetch is a defect of the console's CSP or of its code.
+    if (m.text().includes('Content Security Policy')) pageErrors.push(`CSP: ${m.text().slice(0, 300)}`);
+    else if (m.type() === 'warning' || (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))) console.warn(`[browser ${m.type()}] ${m.text().slice(0, 300)}`);
   });
   return page;
 }

@@ -15,12 +15,18 @@ import { DocumentPage } from './pages/DocumentPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { SubmitPage } from './pages/SubmitPage';
 import { mayUseDesk, RegistrationDeskPage } from './pages/RegistrationDeskPage';
+import { RegistersPage } from './pages/RegistersPage';
+import { RejectedUploadsPage } from './pages/RejectedUploadsPage';
+import { mayReadRegisters } from './office-roles';
+
+const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.roles);
 
 /** The menu; `show` hides what the person's roles cannot use (the API refuses it anyway). */
 const MENU: { key: string; label: string; show?: (me: Me | undefined) => boolean }[] = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
   { key: '/desk', label: '登记台', show: mayUseDesk },
-  { key: '/registers', label: '登记簿' },
+  { key: '/registers', label: '登记簿', show: office },
+  { key: '/rejected-uploads', label: '拒收扫描件', show: office },
   { key: '/submit', label: '提交请示报告' },
   { key: '/profile', label: '个人设置与委托' },
 ];
@@ -95,8 +101,9 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             {BOXES.map((b) => (
               <Route key={b.box} path={`/${b.box}`} element={<BoxPage box={b.box} />} />
             ))}
-            <Route path="/registers" element={<Result status="info" title="登记簿" subTitle="登记簿页面正在建设中，请暂时使用命令行 chancery register。" />} />
             <Route path="/desk" element={<RegistrationDeskPage phone={phone} />} />
+            <Route path="/registers" element={<RegistersPage />} />
+            <Route path="/rejected-uploads" element={<RejectedUploadsPage />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="/submit" element={<SubmitPage />} />
             <Route path="/profile" element={<ProfilePage />} />

@@ -24,7 +24,8 @@ async function bearer(): Promise<string | undefined> {
   return user.id_token;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request with the bearer; a 401 (the session ended) logs in again and sends it once more. */
+async function authorizedFetch(method: string, path: string, body?: unknown): Promise<Response> {
   const send = async (token: string | undefined) =>
     fetch(`${apiBase}${path}`, {
       method,
@@ -34,12 +35,21 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  let res = await send(await bearer());
-  if (res.status === 401) {
-    const renewed = await sessionExpired();
-    if (!renewed) throw new ApiError(401, '登录已过期，正在转到登录页…');
-    res = await send(renewed.id_token);
-  }
+  const res = await send(await bearer());
+  if (res.status !== 401) return res;
+  const renewed = await sessionExpired();
+  if (!renewed) throw new ApiError(401, '登录已过期，正在转到登录页…');
+  return send(renewed.id_token);
+}
+
+/** The API's Chinese message of a refusal. */
+const refusal = (res: Response, parsed: unknown) => {
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return new ApiError(res.status, typeof message === 'string' ? message : `请求失败（${res.status}）`);
+};
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await authorizedFetch(method, path, body);
   const text = await res.text();
   let parsed: unknown;
   try {
@@ -47,11 +57,28 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   } catch {
     parsed = undefined;
   }
-  if (!res.ok) {
-    const message = (parsed as { message?: unknown } | undefined)?.message;
-    throw new ApiError(res.status, typeof message === 'string' ? message : `请求失败（${res.status}）`);
-  }
+  if (!res.ok) throw refusal(res, parsed);
   return parsed as T;
+}
+
+/**
+ * A file the API answers (an export): inline, named by Content-Disposition, or — when large or
+ * asked for — as JSON with a short-lived link, which is followed here.
+ */
+export async function download(path: string): Promise<{ blob: Blob; fileName: string }> {
+  const res = await authorizedFetch('GET', path);
+  const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+  if (!res.ok) throw refusal(res, json ? await res.json().catch(() => undefined) : undefined);
+  if (json) {
+    const link = (await res.json()) as { url: string; fileName: string };
+    const file = await fetch(link.url);
+    if (!file.ok) throw new ApiError(file.status, `下载链接已失效（${file.status}），请重新导出`);
+    return { blob: await file.blob(), fileName: link.fileName };
+  }
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const fileName = encoded ? decodeURIComponent(encoded) : (/filename="([^"]+)"/i.exec(disposition)?.[1] ?? '导出文件');
+  return { blob: await res.blob(), fileName };
 }
 
 // ---- The API's answers, as far as the console reads them. ----

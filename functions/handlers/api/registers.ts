@@ -1,14 +1,16 @@
 /**
  * API: registers (登记簿) and rejected uploads.
- *   GET /registers/{register}          ?year=2026[&month=11]&limit=50&cursor=…&order=desc  (incoming | chasing | archive)
- *   GET /registers/{register}/export   ?year=2026[&month=11]&format=xlsx|csv|pdf[&delivery=link]
+ *   GET /registers                     the branch's registers, what each is filtered by, the departments
+ *   GET /registers/{register}          ?year=2026[&month=11][&status=open][&department=SCJSK]&limit=50&cursor=…&order=desc
+ *   GET /registers/{register}/export   ?year=2026[&month=11][&status=…][&department=…]&format=xlsx|csv|pdf[&delivery=link]
  *   GET /rejected-uploads              ?year=2026  uploads set aside with their reason (newest first)
  */
 import { randomUUID } from 'node:crypto';
 import { localDate } from '../../domain/calendar.js';
 import type { Actor } from '../../domain/identity.js';
 import { redactFor } from '../../domain/secrecy.js';
-import { EXPORT_FORMATS, exportFileName, registerSheet, renderRegister, type ExportFormat } from '../../domain/register-export.js';
+import { columnsOf, EXPORT_FORMATS, exportFileName, registerSheet, renderRegister, type ExportFormat } from '../../domain/register-export.js';
+import { parseRegisterFilter, REGISTER_STATUSES, registerFilters, statusOf } from '../../domain/register-filters.js';
 import { EXPORTS_PREFIX } from '../../../infra/manifest.js';
 import { now as clock } from '../../adapters/clock.js';
 import { env } from '../../adapters/env.js';
@@ -57,6 +59,26 @@ function registerOf(params: Record<string, string>): { register: string; name: s
   throw new HttpError(404, `没有这个登记簿，可选：${known.map(([id, name]) => `${id}（${name}）`).join('、')}`);
 }
 
+/** The status and department filter asked for, checked against the register (400 for a value it has not). */
+function filterOf(register: string, query: Record<string, string>) {
+  const parsed = parseRegisterFilter(register, query, env.branchConfig);
+  if (!parsed.ok) throw new HttpError(400, parsed.reason);
+  return parsed.filter;
+}
+
+/**
+ * The entries as `actor` may see them, each with its status (an open field). A reader not cleared
+ * for an entry cannot find it by its department, a field they may not see.
+ */
+function shownTo(actor: Actor, register: string, entries: Record<string, unknown>[], query: Record<string, string>) {
+  return entries
+    .map((entry) => {
+      const status = statusOf(register, entry);
+      return redactFor(actor, status ? { ...entry, status } : entry);
+    })
+    .filter((entry) => !(query.department !== undefined && 'redacted' in entry));
+}
+
 function formatOf(query: Record<string, string>): ExportFormat {
   const format = query.format ?? 'xlsx';
   if (!Object.hasOwn(EXPORT_FORMATS, format)) throw new HttpError(400, '导出格式（format）应为 xlsx（Excel 表格）、csv 或 pdf（打印）');
@@ -65,15 +87,30 @@ function formatOf(query: Record<string, string>): ExportFormat {
 
 export const handler = apiHandler({
   'GET /registration-desk': listRegistrationDesk,
+  'GET /registers': async ({ actor }) => {
+    requireOffice(actor);
+    const config = env.branchConfig;
+    const ids = [...Object.keys(REGISTERS), ...config.incomingSeries.map((s) => `incoming-${s.id}`)];
+    return {
+      items: ids.map((id) => ({ id, name: registerOf({ register: id }).name, ...registerFilters(id) })),
+      statuses: Object.entries(REGISTER_STATUSES).map(([id, name]) => ({ id, name })),
+      departments: config.departments,
+    };
+  },
   'GET /registers/{register}': async ({ actor, params, query }) => {
     requireOffice(actor);
     const { register, name } = registerOf(params);
     if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new HttpError(400, '排序（order）应为 asc（正序）或 desc（倒序）');
     const year = yearOf(query);
     const month = monthOf(query);
-    const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc', month });
+    const filter = filterOf(register, query);
+    const page = await listRegister(register, year, { cursor: query.cursor, limit: pageLimit(query), newestFirst: query.order === 'desc', month, filter });
     // Classified entries show their number and 密级 only, unless the reader is cleared for them.
-    return { register, name, year, ...(month ? { month } : {}), ...page, items: page.items.map((entry) => redactFor(actor, entry)) };
+    const items = shownTo(actor, register, page.items, query);
+    // Each entry's cells as the export prints them, under the export's headers: the console lays out the paper book from these.
+    const { rows } = registerSheet({ register, name, year, branchName: '', timeZone: env.branchConfig.timeZone, entries: items });
+    const columns = columnsOf(register).map(({ header, kind }) => ({ header, ...(kind ? { kind } : {}) }));
+    return { register, name, year, ...(month ? { month } : {}), ...page, columns, items: items.map((entry, i) => ({ ...entry, cells: rows[i] })) };
   },
   // The whole year or month as a file: the same readers and the same redaction as the list.
   'GET /registers/{register}/export': async ({ actor, params, query }) => {
@@ -82,12 +119,13 @@ export const handler = apiHandler({
     const year = yearOf(query);
     const month = monthOf(query);
     const format = formatOf(query);
+    const filter = filterOf(register, query);
     if (query.delivery !== undefined && query.delivery !== 'inline' && query.delivery !== 'link') {
       throw new HttpError(400, '交付方式（delivery）应为 inline（直接返回文件）或 link（返回下载链接）');
     }
     const config = env.branchConfig;
-    const entries = (await listWholeRegister(register, year, month)).map((entry) => redactFor(actor, entry));
-    const sheet = registerSheet({ register, name, year, month, branchName: config.displayName, timeZone: config.timeZone, entries });
+    const entries = shownTo(actor, register, await listWholeRegister(register, year, month, filter), query);
+    const sheet = registerSheet({ register, name, year, month, scope: filter?.scope, branchName: config.displayName, timeZone: config.timeZone, entries });
     const file = await renderRegister(sheet, format);
     const fileName = exportFileName(sheet, format);
     const { contentType } = EXPORT_FORMATS[format];

@@ -147,6 +147,8 @@ export async function returnDocumentToSender({ actor, params, body }: Request) {
       entry: () => ({ docId: doc.docId, registerNumber: doc.registerNumber, title: doc.title, sender: doc.sender, sourceNumber: doc.sourceNumber, secrecy: doc.secrecy, reason, returnedAt: at, returnedBy: actor.username, returnedByName: actor.name }),
       extra: () => [
         updateDocumentItem(doc.docId, { status: 'returned-to-sender' }),
+        // Its own register entry says so too (办理结果 退文, the status filter's 退文).
+        setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, { returnedAt: at, returnReason: reason }),
         ...(doc.registration && !doc.registration.completedAt ? [removeDeskItem(doc.registration.dueAt, doc.docId)] : []),
         ...open.map((t) => closeOpenTaskItem(t.taskId, 'withdrawn', actor, at, GOTO_WITHDRAWN)),
       ],
