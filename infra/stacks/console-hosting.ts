@@ -228,6 +228,9 @@ export class ConsoleHosting extends Construct {
           clientId: client.userPoolClientId,
           apiBase: API_PREFIX,
           branch: options.displayName,
+          // Cognito's discovery names no end_session_endpoint: without this, 退出登录 would leave
+          // the managed-login session behind and the next login would pass without a password.
+          endSessionEndpoint: `${domain.baseUrl()}/logout?client_id=${client.userPoolClientId}&logout_uri=${this.origin}/`,
         }),
       ],
       destinationBucket: this.bucket,

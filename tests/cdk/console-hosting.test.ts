@@ -99,11 +99,15 @@ describe('console files', () => {
     const markers = (pages.Properties!.SourceMarkers as Record<string, unknown>[])[1];
     for (const [marker, value] of Object.entries(markers)) text = text.split(marker).join(`@${JSON.stringify(value).replace(/"/g, "'")}@`);
     const config = JSON.parse(text) as Record<string, string>;
-    expect(Object.keys(config).sort()).toEqual(['apiBase', 'branch', 'clientId', 'issuer']);
+    expect(Object.keys(config).sort()).toEqual(['apiBase', 'branch', 'clientId', 'endSessionEndpoint', 'issuer']);
     expect(config.apiBase).toBe('/api');
     expect(config.branch).toBe(s.config.displayName);
     const [clientId] = single('AWS::Cognito::UserPoolClient');
     expect(config.clientId).toBe(`@{'Ref':'${clientId}'}@`);
+    // 退出登录 ends the managed-login session and comes back to the console's root (a logout URL of the client).
+    const [domainId] = single('AWS::Cognito::UserPoolDomain');
+    const [distributionId] = distribution();
+    expect(config.endSessionEndpoint).toMatch(new RegExp(`^https://@\\{'Ref':'${domainId}'\\}@\\.auth\\..+/logout\\?client_id=@\\{'Ref':'${clientId}'\\}@&logout_uri=https://@\\{'Fn::GetAtt':\\['${distributionId}','DomainName'\\]\\}@/$`));
     // The issuer is exactly the one the API's JWT authorizer accepts.
     const [, authorizer] = single('AWS::ApiGatewayV2::Authorizer');
     const issuer = authorizer.Properties!.JwtConfiguration.Issuer['Fn::Join'][1] as unknown[];
