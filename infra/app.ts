@@ -1,7 +1,7 @@
 /**
  * CDK app: one stack per branch. `npx cdk synth -c branch=<name>` (default: CHANCERY_BRANCH or hq)
  * loads infra/branches/<name>.json and synthesizes `Chancery-<name>` with cdk-nag's AwsSolutions
- * checks running as a validation plugin.
+ * checks running as a validation plugin (after building the web console into web/dist if needed).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadBranchConfig, type BranchConfig } from './branch-config.js';
+import { ensureWebBuilt } from './local/build-web.js';
 import { BranchStack, repoRoot } from './stacks/branch-stack.js';
 
 export interface BuildAppOptions {
@@ -67,5 +68,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Bran
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
+  // The stack deploys web/dist (the console): build it first when missing or stale, as `npm start` does.
+  await ensureWebBuilt((message) => console.error(message));
   buildApp().app.synth();
 }

@@ -20,7 +20,7 @@ function newest(path: string): number {
 export function webIsStale(): boolean {
   const built = join(WEB_DIST, 'index.html');
   if (!existsSync(built)) return true;
-  const sources = ['src', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((p) => join(WEB_DIR, p)).filter(existsSync);
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((p) => join(WEB_DIR, p)).filter(existsSync);
   // package-lock.json: a changed library version changes the bundle too.
   const lock = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
   return Math.max(...sources.map(newest), existsSync(lock) ? statSync(lock).mtimeMs : 0) > statSync(built).mtimeMs;

@@ -39,7 +39,8 @@ export type ConsoleAnswer = 'served' | 'not-found' | 'refused';
 /**
  * The console's CSP. antd writes its styles into <style> elements at run time (CSS-in-JS), so
  * styles must allow inline; pdf.js may compile WebAssembly decoders; presigned S3 links (scans,
- * attachments, uploads) go to the S3 endpoint, which local mode serves on its own port.
+ * attachments, uploads; images too) go to the S3 endpoint, which local mode serves on its own port
+ * and the cloud at https://s3.<region>.<suffix> (CloudFront's response headers policy, infra/stacks/console-hosting.ts).
  */
 export function consoleContentSecurityPolicy(s3Origin?: string): string {
   const s3 = s3Origin ? ` ${s3Origin}` : '';
@@ -47,7 +48,7 @@ export function consoleContentSecurityPolicy(s3Origin?: string): string {
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    `img-src 'self' data: blob:${s3}`,
     "font-src 'self' data:",
     "worker-src 'self' blob:",
     `connect-src 'self'${s3}`,

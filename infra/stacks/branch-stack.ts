@@ -20,6 +20,7 @@ import {
   StringAttribute,
   UserPool,
   UserPoolClient,
+  UserPoolClientIdentityProvider,
   CfnUserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
@@ -65,6 +66,7 @@ import {
   type StateMachineId,
   type TableSpec,
 } from '../manifest.js';
+import { ConsoleHosting } from './console-hosting.js';
 
 /** Repository root: manifest paths (entries, ASL files, bundled files) are relative to it. */
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -123,6 +125,8 @@ export class BranchStack extends Stack {
   readonly auditKey: Key;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The web console: S3 + CloudFront, the API under /api/*, Cognito managed login. */
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: BranchStackProps) {
     super(scope, id, props);
@@ -254,6 +258,13 @@ export class BranchStack extends Stack {
         groupName: role,
       });
     }
+    this.console = new ConsoleHosting(this, 'Console', {
+      branch,
+      bucketName: name,
+      webDist: join(repoRoot, 'web', 'dist'),
+      accessLogsBucket: accessLogs,
+      userPool: this.userPool,
+    });
     this.userPoolClient = this.userPool.addClient('WebClient', {
       userPoolClientName: name('web'),
       generateSecret: false,
@@ -266,6 +277,9 @@ export class BranchStack extends Stack {
       // Users may change presentation preferences only; name, department (科室) and clearance (密级)
       // are set by administrators with AdminUpdateUserAttributes.
       writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+      // The console: authorization code + PKCE through managed login, back to the distribution.
+      oAuth: this.console.oAuth(),
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
     });
 
     // ---- Audit key (KMS HMAC) ----------------------------------------------------------------------
@@ -403,6 +417,14 @@ export class BranchStack extends Stack {
         this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method as keyof typeof HttpMethod]], integration });
       }
     }
+
+    this.console.finish({
+      api: this.api,
+      client: this.userPoolClient,
+      displayName: config.displayName,
+      browserBuckets: [...this.buckets.values()],
+      uploadBucket: this.buckets.get('inbox')!,
+    });
 
     // ---- Failed asynchronous events -------------------------------------------------------------
     // An S3 notification or schedule event that fails every retry lands here instead of vanishing,

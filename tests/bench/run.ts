@@ -5,12 +5,15 @@
  *   decisionToNextTask          POST /tasks/{id}/decision until the next assignee sees the next task
  *   stateTransitionsPerDocument StateEntered / history events of one execution driven to the end
  *   rawDynamoDbLocal            K sequential PutItem calls against the same DynamoDB Local
+ *   console                     the web console's first-visit download (gzip) beside React alone,
+ *                               and its time to first render of 待办 in Chromium beside a blank
+ *                               page from the same server (tests/bench/console.ts)
  *   ratios, memory, environment
  * Prints exactly one JSON document on stdout (progress goes to stderr) and writes it to
  * bench-results/bench-<ISO timestamp>.json.
  *
  * Parameters (environment): BENCH_SCANS (50), BENCH_DECISIONS (20 task-to-task samples),
- * BENCH_RAW_WRITES (500), BENCH_POLL_MS (5).
+ * BENCH_RAW_WRITES (500), BENCH_POLL_MS (5), BENCH_CONSOLE_SAMPLES (10 loads of each page, per cache state).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +39,8 @@ const { CostMeter, bill } = await import('./cost.js');
 const { PRICES } = await import('./prices.js');
 const { ROUTES } = await import('../../functions/routes/index.js');
 const { happyPath } = await import('../../functions/domain/route-platform.js');
+const { ensureWebBuilt, WEB_DIST } = await import('../../infra/local/build-web.js');
+const { consoleDownload, consoleFirstRender } = await import('./console.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -65,6 +70,7 @@ const parameters = {
   pageSizes: (process.env.BENCH_PAGE_SIZES ?? '1000,10000').split(',').map((x) => Number(x.trim())),
   pageSamples: intEnv('BENCH_PAGE_SAMPLES', 30),
   apiRoundTrips: 50,
+  consoleSamples: intEnv('BENCH_CONSOLE_SAMPLES', 10),
   memorySampleMs: 100,
   timeoutSeconds: intEnv('BENCH_TIMEOUT_SECONDS', 900),
   logLevel: 'WARN',
@@ -690,6 +696,10 @@ const withoutEntries = <T extends { entries: unknown }>({ entries: _entries, ...
 async function main() {
   const startedAt = new Date();
   const dataDir = mkdtempSync(join(tmpdir(), 'chancery-bench-'));
+  // The console's bytes first, while nothing else runs (this builds web/dist and a React-only baseline).
+  await ensureWebBuilt(progress);
+  const consoleBytes = await consoleDownload(WEB_DIST);
+  progress(`console download: ${consoleBytes.firstVisit.gzipBytes} bytes gzip (React alone ${consoleBytes.baselineReactOnly.gzipBytes})`);
   progress(`starting local mode in ${dataDir}`);
   const t0 = performance.now();
   harness = await startHarness({ dataDir, runSchedules: false, watchInbox: false, log: (m) => {
@@ -801,6 +811,9 @@ async function main() {
     }
     const apiGetMe = stats(me);
 
+    // --- The console in Chromium: 待办 now holds the intake's 拟办 tasks of the director.
+    const consoleRender = await consoleFirstRender({ origin: local.consoleUrl.replace(/\/$/, ''), username: 'liqiang', password: 'chancery', samples: parameters.consoleSamples, progress });
+
     const intakeBurst = parameters.burstScans > 0 ? await runIntake('intakeBurst', 'burst', parameters.burstScans) : null;
 
     // --- 4. Raw DynamoDB Local: sequential PutItem into a throwaway table
@@ -883,6 +896,7 @@ async function main() {
       pages,
       rawDynamoDbLocal,
       apiGetMe,
+      console: { download: consoleBytes, firstRender: consoleRender },
       dynamoDbWritesPerDocument: {
         note: 'counted on the handlers\' DynamoDB client for one document from upload to archive; transactions count each item in items',
         intake: warmIntakeWrites,

@@ -27,6 +27,10 @@ export function createUserManager(config: ConsoleConfig): UserManager {
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
     // Renewal happens on demand (a 401 or expiry): no hidden iframes against the issuer.
     automaticSilentRenew: false,
+    // Login pages in Chinese: ui_locales is the OIDC parameter, lang Cognito managed login's.
+    ui_locales: 'zh-CN',
+    extraQueryParams: { lang: 'zh-CN' },
+    ...(config.endSessionEndpoint ? { metadataSeed: { end_session_endpoint: config.endSessionEndpoint } } : {}),
   });
   return manager;
 }

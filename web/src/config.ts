@@ -4,6 +4,11 @@ export interface ConsoleConfig {
   clientId: string;
   apiBase: string;
   branch: string;
+  /**
+   * Logout address, for an issuer whose discovery document names none (Cognito: its /logout with
+   * client_id and logout_uri). Without it the discovery document's end_session_endpoint is used.
+   */
+  endSessionEndpoint?: string;
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
