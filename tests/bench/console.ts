@@ -85,9 +85,6 @@ export async function consoleDownload(webDist: string) {
 // ---------------------------------------------------------------------------------------------
 // First render in Chromium
 
-const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
-/** As tests/browser/console.test.ts: the closed network here refuses Chromium's background connections. */
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * Runs in every document before its own scripts: notes performance.now() (ms since the
@@ -114,12 +111,11 @@ function percentiles(samples: number[]) {
 }
 
 export async function consoleFirstRender(options: { origin: string; username: string; password: string; samples: number; progress: (m: string) => void }) {
-  const { chromium } = await import('playwright-core');
-  const { existsSync } = await import('node:fs');
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or CHANCERY_CHROMIUM=<path>)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  // The browser tests' own launch (flags for this closed network) and desk screen.
+  const { CHROMIUM, DESK, launchChromium } = await import('../browser/kit.js');
+  const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext(DESK);
     await context.addInitScript({ content: READY_PROBE });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHANCERY_CHROMIUM ?? '/usr/bin/chromium';
 // The closed network here refuses Chromium's background connections; a fresh profile per launch
 // comes from playwright itself (it refuses --user-data-dir in args).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
