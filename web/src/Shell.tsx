@@ -2,29 +2,33 @@
  * The frame around every page: header (branch, the signed-in person, 退出登录), the menu of boxes
  * (a side menu on a desk, a drawer on a phone) and the pages.
  */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
-import { App as AntApp, Button, ConfigProvider, Drawer, Grid, Layout, Menu, Result, Space, Tag, Typography } from 'antd';
+import { App as AntApp, Button, ConfigProvider, Drawer, Grid, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import { MenuOutlined } from '@ant-design/icons';
 import zhCN from 'antd/locale/zh_CN';
 import type { Me } from './api';
 import { loadMe } from './me';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
-import { DocumentPage } from './pages/DocumentPage';
-import { ProfilePage } from './pages/ProfilePage';
-import { SubmitPage } from './pages/SubmitPage';
-import { mayUseDesk, RegistrationDeskPage } from './pages/RegistrationDeskPage';
-import { RegistersPage } from './pages/RegistersPage';
-import { RejectedUploadsPage } from './pages/RejectedUploadsPage';
-import { mayReadRegisters } from './office-roles';
+import { mayReadRegisters, mayUseDesk } from './office-roles';
+
+// The boxes come with the first download; every other page is fetched when first opened, so 待办
+// shows sooner (a phone on a slow line most of all).
+const DocumentPage = lazy(() => import('./pages/DocumentPage').then((m) => ({ default: m.DocumentPage })));
+const RegistrationDeskPage = lazy(() => import('./pages/RegistrationDeskPage').then((m) => ({ default: m.RegistrationDeskPage })));
+const RegistersPage = lazy(() => import('./pages/RegistersPage').then((m) => ({ default: m.RegistersPage })));
+const RejectedUploadsPage = lazy(() => import('./pages/RejectedUploadsPage').then((m) => ({ default: m.RejectedUploadsPage })));
+const SubmitPage = lazy(() => import('./pages/SubmitPage').then((m) => ({ default: m.SubmitPage })));
+const ProfilePage = lazy(() => import('./pages/ProfilePage').then((m) => ({ default: m.ProfilePage })));
 
 const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.roles);
+const desk = (me: Me | undefined) => me !== undefined && mayUseDesk(me.roles);
 
 /** The menu; `show` hides what the person's roles cannot use (the API refuses it anyway). */
 const MENU: { key: string; label: string; show?: (me: Me | undefined) => boolean }[] = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
-  { key: '/desk', label: '登记台', show: mayUseDesk },
+  { key: '/desk', label: '登记台', show: desk },
   { key: '/registers', label: '登记簿', show: office },
   { key: '/rejected-uploads', label: '拒收扫描件', show: office },
   { key: '/submit', label: '提交请示报告' },
@@ -96,6 +100,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
           </Layout.Sider>
         )}
         <Layout.Content className="app-content">
+          <Suspense fallback={<Spin description="正在加载…"><div style={{ height: 120 }} /></Spin>}>
           <Routes>
             <Route path="/" element={<Navigate to="/todo" replace />} />
             {BOXES.map((b) => (
@@ -109,6 +114,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
+          </Suspense>
         </Layout.Content>
       </Layout>
       <Drawer title="菜单" placement="left" open={phone && drawer} onClose={() => setDrawer(false)} size={240} styles={{ body: { padding: 0 } }}>

@@ -10,9 +10,6 @@ import { api, ApiError, type DocumentRecord, type DocumentView, type Me, type Ro
 import { ScanPanel } from '../components/ScanViewer';
 import { isOverdue, shortDateTime, urgencyColor } from '../format';
 
-/** The roles GET /registration-desk admits (functions/handlers/api/registration.ts). */
-const DESK_ROLES = ['clerk', 'confidential-clerk', 'office-director'];
-export const mayUseDesk = (me: Me | undefined): boolean => Boolean(me?.roles.some((r) => DESK_ROLES.includes(r)));
 
 interface DeskItem {
   docId: string;
