@@ -28,6 +28,7 @@ export interface NotifyResult {
 }
 
 async function deliver(mark: PendingNotification, result: NotifyResult): Promise<void> {
+  await failpoint('notification.due');
   const settings = env.branchConfig.notifications;
   if (settings) {
     const { subject, text } = messageOf(mark, consoleLink(settings.consoleUrl, mark.docId), env.branchConfig.timeZone);
