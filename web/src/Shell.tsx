@@ -11,10 +11,12 @@ import { api, type Me } from './api';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { DocumentPage } from './pages/DocumentPage';
+import { NotificationsMenuLabel, NotificationsPage } from './pages/NotificationsPage';
 
 const MENU = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
   { key: '/registers', label: '登记簿' },
+  { key: '/notifications', label: <NotificationsMenuLabel /> },
 ];
 
 export function Shell({ branch }: { branch: string }) {
@@ -88,6 +90,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             ))}
             <Route path="/registers" element={<Result status="info" title="登记簿" subTitle="登记簿页面正在建设中，请暂时使用命令行 chancery register。" />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
+            <Route path="/notifications" element={<NotificationsPage />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
         </Layout.Content>
