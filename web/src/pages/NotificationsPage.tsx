@@ -22,6 +22,7 @@ interface Notification {
   stepName?: string;
   dueAt?: string;
   note?: string;
+  from?: string;
   fromName?: string;
   holder?: string;
 }
@@ -165,7 +166,8 @@ function NotificationRow({ n }: { n: Notification }) {
         {n.holder && <Typography.Text type="secondary">现由 {n.holder} 办理</Typography.Text>}
         <Typography.Text type="secondary">
           {shortDateTime(n.at)}
-          {n.fromName ? ` · ${n.fromName}` : ''}
+          {/* A person's name (催办 by 王芳); the system's own notices need none. */}
+          {n.fromName && !n.from?.startsWith('system:') ? ` · ${n.fromName}` : ''}
           {n.dueAt ? ` · 办理期限 ${shortDateTime(n.dueAt)}` : ''}
         </Typography.Text>
       </Space>
