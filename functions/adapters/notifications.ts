@@ -16,7 +16,7 @@ import { mayTake, ROLE_NAMES, type Secrecy } from '../domain/identity.js';
 import type { Assignment } from '../domain/route-platform.js';
 import { documentClient } from './clients.js';
 import { findUser, holdersOf, type DirectoryUser } from './directory.js';
-import type { TransactItem } from './dynamo.js';
+import { decodeCursor, encodeCursor, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 import type { TaskRecord } from './tasks.js';
 
@@ -126,8 +126,8 @@ export async function newTaskNotificationItems(tasks: TaskRecord[], room: number
   return items;
 }
 
-/** Marks whose time has come, earliest first (a page: the next run takes the rest). */
-export async function dueNotifications(now: string, limit = 100): Promise<PendingNotification[]> {
+/** Marks whose time has come, earliest first, a page at a time. */
+export async function dueNotifications(now: string, cursor?: string, limit = 100): Promise<Page<PendingNotification>> {
   const res = await documentClient().send(
     new QueryCommand({
       TableName: table(),
@@ -135,19 +135,15 @@ export async function dueNotifications(now: string, limit = 100): Promise<Pendin
       ExpressionAttributeValues: { ':pk': OUTBOX, ':now': `${now}#~` },
       ConsistentRead: true,
       Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk'], { pk: OUTBOX }),
     }),
   );
-  return (res.Items ?? []).map(({ pk: _pk, sentTo, robotSent, ...rest }) => ({
+  const items = (res.Items ?? []).map(({ pk: _pk, sentTo, robotSent, ...rest }) => ({
     ...(rest as Omit<PendingNotification, 'sentTo' | 'robotSent'>),
     sentTo: sentTo instanceof Set ? [...(sentTo as Set<string>)] : [],
     robotSent: robotSent === true,
   }));
-}
-
-/** Marks still waiting (due or not), for a look from tests and operators. */
-export async function waitingNotifications(): Promise<{ sk: string; id: string; kind: string; notBefore: string }[]> {
-  const res = await documentClient().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': OUTBOX }, ConsistentRead: true }));
-  return (res.Items ?? []).map((i) => ({ sk: String(i.sk), id: String(i.id), kind: String(i.kind), notBefore: String(i.notBefore) }));
+  return { items, ...(res.LastEvaluatedKey ? { cursor: encodeCursor(res.LastEvaluatedKey) } : {}) };
 }
 
 const markKey = (sk: string) => ({ pk: OUTBOX, sk });

@@ -60,17 +60,21 @@ async function deliver(mark: PendingNotification, result: NotifyResult): Promise
 
 export async function deliverNotifications(now: Date): Promise<NotifyResult> {
   const result: NotifyResult = { due: 0, delivered: 0, emailed: 0, robotPosted: 0, unreachable: 0, failed: 0 };
-  const marks = await dueNotifications(now.toISOString());
-  result.due = marks.length;
-  for (const mark of marks) {
-    try {
-      await deliver(mark, result);
-    } catch (err) {
-      // The mark stays: the next run sends what is still unsent.
-      result.failed++;
-      logger.warn('notification not delivered yet; the next run retries it', { id: mark.id, kind: mark.kind, error: err as Error });
+  let cursor: string | undefined;
+  do {
+    const page = await dueNotifications(now.toISOString(), cursor);
+    result.due += page.items.length;
+    for (const mark of page.items) {
+      try {
+        await deliver(mark, result);
+      } catch (err) {
+        // The mark stays: the next run sends what is still unsent (one that keeps failing never holds up the rest).
+        result.failed++;
+        logger.warn('notification not delivered yet; the next run retries it', { id: mark.id, kind: mark.kind, error: err as Error });
+      }
     }
-  }
+    cursor = page.cursor;
+  } while (cursor);
   if (result.due) logger.info('notifications delivered', { ...result });
   return result;
 }
