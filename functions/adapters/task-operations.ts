@@ -384,9 +384,9 @@ export async function getDocumentsById(docIds: string[]): Promise<Map<string, Re
 
 /**
  * A new circulation of a document to its readers (传阅, or 阅知 from a decision), chased after
- * CHASE_UNREAD_AFTER_WORKING_DAYS; the readers whose item opens are notified. Commit `items` with the act's own record; then `finish()`
- * writes the read items (up to 500, beyond one transaction) and clears the mark the reconciler
- * would otherwise finish from.
+ * CHASE_UNREAD_AFTER_WORKING_DAYS; the readers whose item opens are notified. Commit `items` with
+ * the act's own record; then `finish()` writes the read items (up to 500, beyond one transaction)
+ * and clears the mark the reconciler would otherwise finish from.
  */
 export function newCirculation(
   doc: Pick<Circulation, 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'urgency'>,
