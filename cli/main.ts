@@ -31,7 +31,7 @@
  *   chancery circulate <docId> --readers u1,u2 [--rank] [--note "…"] 传阅 (all at once, or in rank order)
  *   chancery read <docId> [-o "意见"]                                 已阅
  *   chancery box <todo|toread|read|done|tracking>                    待办/待阅/已阅/已办/在办跟踪
- *   chancery notifications                                           my notifications (催办, 催阅)
+ *   chancery notifications                                           my notifications (待办, 催办, 传阅 …)
  *   chancery add-signer <taskId|next> --user <user> [--before] [--reason "…"]  加签 (after me by default)
  *   chancery remove-signer <taskId> --user <user> [--reason "…"]    减签 (office director, or who added them)
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)

@@ -68,6 +68,7 @@ export type FunctionId =
   | 'archive'
   | 'deadline-sweep'
   | 'reconcile'
+  | 'notify'
   | 'api-tasks'
   | 'api-documents'
   | 'api-registers';
@@ -103,6 +104,8 @@ export interface FunctionSpec {
   auditKey: ('GenerateMac' | 'VerifyMac')[];
   /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
   readsDirectory?: boolean;
+  /** Sends email through SES (ses:SendEmail), from the branch's configured sender only. */
+  sendsEmail?: boolean;
 }
 
 export interface FunctionFile {
@@ -149,7 +152,7 @@ export const DEFAULT_ROUTE = '$default';
 export const routeKeyOf = (r: RouteSpec): string => (r.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${r.method} ${r.path}`);
 
 export interface ScheduleSpec {
-  id: 'deadline-sweep' | 'reconcile';
+  id: 'deadline-sweep' | 'reconcile' | 'notify';
   /** EventBridge schedule expression. */
   expression: string;
   /** Interval in seconds that local mode fires it at (mirrors `expression`). */
@@ -319,6 +322,23 @@ export const functions: FunctionSpec[] = [
     auditKey: ['GenerateMac'],
   },
   {
+    id: 'notify',
+    description: '通知投递: delivers notifications still marked to send (email through SES, the branch group robot), reminders in office hours',
+    entry: 'functions/handlers/notify.ts',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    // The outbox marks and the in-app notifications live in the tasks table.
+    tables: { tasks: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+    auditKey: [],
+    // Each person's email address and name.
+    readsDirectory: true,
+    // The only function that sends mail: the event paths never wait on a mail server or a robot.
+    sendsEmail: true,
+  },
+  {
     id: 'api-tasks',
     description: 'API: my tasks (待办) and decisions, transfers, chasing, delegation, circulation and boxes',
     entry: 'functions/handlers/api/tasks.ts',
@@ -425,10 +445,16 @@ export const routes: RouteSpec[] = [
 export const schedules: ScheduleSpec[] = [
   { id: 'deadline-sweep', expression: 'rate(5 minutes)', everySeconds: 300, function: 'deadline-sweep' },
   { id: 'reconcile', expression: 'rate(5 minutes)', everySeconds: 300, function: 'reconcile' },
+  // Notifications go out within a minute of their event (or of office hours starting, for reminders).
+  { id: 'notify', expression: 'rate(1 minute)', everySeconds: 60, function: 'notify' },
 ];
 
 /** Runs once when local mode starts, before anything new arrives: the "sweep after a restart". */
-export const startupTasks: { function: FunctionId; event: unknown }[] = [{ function: 'reconcile', event: { answerGraceMs: 0 } }];
+export const startupTasks: { function: FunctionId; event: unknown }[] = [
+  { function: 'reconcile', event: { answerGraceMs: 0 } },
+  // Notifications a crash left marked "to send".
+  { function: 'notify', event: {} },
+];
 
 export const bucketNotifications: BucketNotificationSpec[] = [
   { bucket: 'inbox', event: 's3:ObjectCreated:*', prefix: SCAN_PREFIX, function: 'intake' },

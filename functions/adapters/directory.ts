@@ -17,6 +17,8 @@ const cognito = () => (client ??= new CognitoIdentityProviderClient({}));
 
 export interface DirectoryUser extends DirectoryPerson {
   name: string;
+  /** Where notifications are mailed (the user's `email` attribute), when the directory has one. */
+  email?: string;
 }
 
 const attribute = (attributes: AttributeType[] | undefined, name: string) => attributes?.find((a) => a.Name === name)?.Value;
@@ -24,6 +26,10 @@ const attribute = (attributes: AttributeType[] | undefined, name: string) => att
 const clearanceOf = (attributes: AttributeType[] | undefined): Secrecy => {
   const value = attribute(attributes, 'custom:clearance');
   return (SECRECY_LEVELS as readonly (string | undefined)[]).includes(value) ? (value as Secrecy) : '非密';
+};
+const emailOf = (attributes: AttributeType[] | undefined) => {
+  const email = attribute(attributes, 'email');
+  return email ? { email } : {};
 };
 const departmentOf = (attributes: AttributeType[] | undefined) => attribute(attributes, 'custom:department') || undefined;
 
@@ -34,6 +40,7 @@ export async function findUser(username: string): Promise<DirectoryUser | undefi
     return {
       username: user.Username ?? username,
       name: attribute(user.UserAttributes, 'name') ?? username,
+      ...emailOf(user.UserAttributes),
       roles: (groups.Groups ?? []).map((g) => g.GroupName ?? ''),
       department: departmentOf(user.UserAttributes),
       clearance: clearanceOf(user.UserAttributes),
@@ -77,6 +84,7 @@ export async function holdersOf(role: Role): Promise<DirectoryUser[]> {
       users.push({
         username: u.Username ?? '',
         name: attribute(u.Attributes, 'name') ?? u.Username ?? '',
+        ...emailOf(u.Attributes),
         roles: [role],
         department: departmentOf(u.Attributes),
         clearance: clearanceOf(u.Attributes),

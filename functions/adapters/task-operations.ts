@@ -2,7 +2,7 @@
  * Items of the task-service operations, in the tasks table (a Query or Get each, never a Scan):
  *   pk DELEGATION#<delegator>, sk DELEGATION         a person's standing delegation (委托)
  *   pk DELEGATE#<delegate>,    sk <delegator>        the same, found from the delegate's side
- *   pk NOTE#<username>,        sk <at>#<id>          a notification (催办 …), newest first
+ *   pk NOTE#<username>,        sk <at>#<id>          a notification (待办, 催办 …), newest first (delivery: adapters/notifications.ts)
  *   pk CIRC#<circId>,          sk CIRC               a circulation (传阅): readers in order, note
  *   pk READ#<docId>#<reader>,  sk CIRC#<circId>      one reader's item (待阅 → 已阅)
  *        gsi4pk BOX#toread#<reader> | BOX#read#<reader>, gsi4sk <openedAt|readAt>#<circId>
@@ -21,6 +21,7 @@ import { documentClient } from './clients.js';
 import { backoff, batchGetInOrder, decodeCursor, encodeCursor, queryAll, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 import { assignmentPartition, taskKey } from './tasks.js';
+import { deliveryMarkItems, putNotificationItem, type Notification } from './notifications.js';
 
 const table = () => env.tasksTable;
 
@@ -55,26 +56,8 @@ export function chaseTaskItem(taskId: string, at: string): TransactItem {
 
 // ---- notifications ---------------------------------------------------------------------------------
 
-export interface Notification {
-  id: string;
-  to: string;
-  kind: '催办' | '催阅' | '延期申请';
-  at: string;
-  docId: string;
-  title: string;
-  secrecy: Secrecy;
-  registerNumber: string;
-  taskId?: string;
-  stepName?: string;
-  circId?: string;
-  note: string;
-  from: string;
-  fromName: string;
-}
-
-export function putNotificationItem(n: Notification): TransactItem {
-  return { Put: { TableName: table(), Item: { pk: `NOTE#${n.to}`, sk: `${n.at}#${n.id}`, ...n } } };
-}
+// The items themselves and their delivery: adapters/notifications.ts.
+export { putNotificationItem, type Notification };
 
 const stripKeys = ({ pk: _pk, sk: _sk, gsi2pk: _a, gsi2sk: _b, gsi4pk: _c, gsi4sk: _d, ...rest }: Record<string, unknown>) => rest;
 
@@ -178,14 +161,38 @@ const openKeys = (item: Pick<ReadItem, 'reader' | 'circId'>, openedAt: string, c
   gsi2sk: `${chaseAt}#${item.circId}#${item.reader}`,
 });
 
+/** The notification of a circulation (传阅) to a reader whose item opens: `seq` for one opened later in rank order. */
+export function circulationNotice(c: CirculatedDocument & { by: string; byName: string }, at: string, seq?: number): Omit<Notification, 'to'> {
+  return {
+    id: seq === undefined ? `circ-${c.circId}` : `circ-${c.circId}-${seq}`,
+    kind: '传阅',
+    at,
+    docId: c.docId,
+    title: c.title,
+    secrecy: c.secrecy,
+    registerNumber: c.registerNumber,
+    circId: c.circId,
+    stepName: '传阅',
+    note: c.note,
+    from: c.by,
+    fromName: c.byName,
+  };
+}
+
+/** A reader's in-app notification of the circulation, beside their open read item (待阅). */
+const noteOfOpenItem = (item: ReadItem) =>
+  putNotificationItem({ ...circulationNotice({ ...item, by: item.circulatedBy, byName: item.circulatedByName }, item.circulatedAt), to: item.reader }).Put!.Item!;
+
 /**
- * Writes the read items (25 a batch, the unprocessed retried). Each is a plain Put of what the
- * circulation determines, so writing them again (a retry) changes nothing.
+ * Writes the read items (25 a batch, the unprocessed retried), and beside each one open now its
+ * reader's notification. Each is a plain Put of what the circulation determines, so writing them
+ * again (a retry) changes nothing.
  */
 export async function writeReadItems(items: ReadItem[]): Promise<void> {
-  const requests = items.map((item) => ({
-    PutRequest: { Item: { ...readKey(item.docId, item.reader, item.circId), ...item, ...(item.status === 'toread' ? openKeys(item, item.openedAt!, item.chaseAt!) : {}) } },
-  }));
+  const requests = items.flatMap((item) => [
+    { PutRequest: { Item: { ...readKey(item.docId, item.reader, item.circId), ...item, ...(item.status === 'toread' ? openKeys(item, item.openedAt!, item.chaseAt!) : {}) } } },
+    ...(item.status === 'toread' ? [{ PutRequest: { Item: noteOfOpenItem(item) } }] : []),
+  ]);
   for (let i = 0; i < requests.length; i += 25) {
     let batch: typeof requests | undefined = requests.slice(i, i + 25);
     for (let attempt = 0; batch?.length; attempt++) {
@@ -252,6 +259,7 @@ export async function finishCirculations(olderThan: string): Promise<number> {
       } catch (err) {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       }
+      if (item.status === 'toread') await documentClient().send(new PutCommand({ TableName: table(), Item: noteOfOpenItem(item) }));
     }
     await clearCirculationMark(String(mark.circId));
   }
@@ -376,9 +384,9 @@ export async function getDocumentsById(docIds: string[]): Promise<Map<string, Re
 
 /**
  * A new circulation of a document to its readers (传阅, or 阅知 from a decision), chased after
- * CHASE_UNREAD_AFTER_WORKING_DAYS. Commit `items` with the act's own record; then `finish()`
- * writes the read items (up to 500, beyond one transaction) and clears the mark the reconciler
- * would otherwise finish from.
+ * CHASE_UNREAD_AFTER_WORKING_DAYS; the readers whose item opens are notified. Commit `items` with
+ * the act's own record; then `finish()` writes the read items (up to 500, beyond one transaction)
+ * and clears the mark the reconciler would otherwise finish from.
  */
 export function newCirculation(
   doc: Pick<Circulation, 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'urgency'>,
@@ -402,9 +410,16 @@ export function newCirculation(
     at,
     chaseAfterWorkingDays: CHASE_UNREAD_AFTER_WORKING_DAYS,
   };
+  // Readers whose item opens now are told: all of them, or in rank order the first. Their in-app
+  // notifications ride with the read items; the mail's mark commits with the circulation.
+  const told = circulation.order === 'rank' ? readers.slice(0, 1) : readers;
   return {
     circulation,
-    items: [putCirculationItem(circulation), circulationMarkItem(circulation.circId, chaseAt, at)],
+    items: [
+      putCirculationItem(circulation),
+      circulationMarkItem(circulation.circId, chaseAt, at),
+      ...deliveryMarkItems(circulationNotice(circulation, at), told.map((r) => r.username)),
+    ],
     finish: async () => {
       await writeReadItems(readItemsFor(circulation, chaseAt));
       await clearCirculationMark(circulation.circId);

@@ -15,6 +15,8 @@ export const branchConfigSchema = z.object({
   timeZone: z.string().default('Asia/Shanghai'),
   /** Office hours end; a deadline of N working days falls due at this time on the Nth working day. */
   officeDayEnd: z.string().regex(/^\d{2}:\d{2}$/).default('17:30'),
+  /** Office hours start: reminders (催办, escalations) wait for officeDayStart–officeDayEnd of a working day. */
+  officeDayStart: z.string().regex(/^\d{2}:\d{2}$/).default('08:30'),
   maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
   /** How many working days past due a chased task is escalated to the supervisor. */
   escalateAfterWorkingDays: z.number().int().min(0).default(1),
@@ -44,6 +46,23 @@ export const branchConfigSchema = z.object({
       }),
     )
     .default([]),
+  /**
+   * Notifications delivered outside the console (the in-app ones need nothing here): email from
+   * `sender` through SES (its verified identity, `identity`, is the only one the stack lets the
+   * notify function send from; default the sender's domain), each message linking to the console
+   * at `consoleUrl`; optionally a group robot (企业微信 / 钉钉) that gets the same text.
+   */
+  notifications: z
+    .object({
+      sender: z.email(),
+      senderName: z.string().min(1).default('公文处理系统'),
+      identity: z.string().min(3).optional(),
+      /** The console's address as people open it (local mode sets its own). */
+      consoleUrl: z.url({ protocol: /^https?$/ }),
+      /** A group robot's webhook URL: 企业微信 qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… or 钉钉 oapi.dingtalk.com/robot/send?access_token=…. */
+      webhook: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .optional(),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });

@@ -162,7 +162,8 @@ function checkOptions(opts: DeadlineOptions): void {
   partsFormatter(opts.timeZone);
 }
 
-function nextWorkday(after: string, calendar: WorkCalendar): string {
+/** The first working day after the date `after` (YYYY-MM-DD). */
+export function nextWorkday(after: string, calendar: WorkCalendar): string {
   let d = after;
   for (let i = 0; i < MAX_SCAN_DAYS; i++) {
     d = addDays(d, 1);

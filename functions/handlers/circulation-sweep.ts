@@ -1,15 +1,16 @@
 /**
  * 催阅: the deadline sweep's part for circulations (传阅). A reader whose item has stayed unread
  * CHASE_UNREAD_AFTER_WORKING_DAYS working days after it opened is chased once: a chasing-register
- * entry (催阅), a notification to the reader and an audit event on the document, in one
- * transaction. The item leaves the sweep's list then (it stays 待阅 until read).
+ * entry (催阅), a notification to the reader (mailed in office hours) and an audit event on the
+ * document, in one transaction. The item leaves the sweep's list then (it stays 待阅 until read).
  */
 import { localDate } from '../domain/calendar.js';
 import { documentChain } from '../adapters/audit.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { env } from '../adapters/env.js';
 import { appendRegisterEntry } from '../adapters/registers.js';
-import { chaseReadItem, listUnreadDueBy, putNotificationItem, type ReadItem } from '../adapters/task-operations.js';
+import { notificationItems } from '../adapters/notifications.js';
+import { chaseReadItem, listUnreadDueBy, type ReadItem } from '../adapters/task-operations.js';
 
 async function chaseReader(item: ReadItem, at: string): Promise<boolean> {
   try {
@@ -31,21 +32,24 @@ async function chaseReader(item: ReadItem, at: string): Promise<boolean> {
       }),
       extra: (serial) => [
         chaseReadItem(item, at),
-        putNotificationItem({
-          id: `chasing-${serial}`,
-          to: item.reader,
-          kind: '催阅',
-          at,
-          docId: item.docId,
-          title: item.title,
-          secrecy: item.secrecy,
-          registerNumber: item.registerNumber,
-          circId: item.circId,
-          stepName: '传阅',
-          note: `请阅文件（${item.circulatedByName} 于 ${item.circulatedAt.slice(0, 10)} 传阅）`,
-          from: 'system:sweep',
-          fromName: '催办',
-        }),
+        // In the console at once; by mail in office hours.
+        ...notificationItems(
+          {
+            id: `chasing-${serial}`,
+            kind: '催阅',
+            at,
+            docId: item.docId,
+            title: item.title,
+            secrecy: item.secrecy,
+            registerNumber: item.registerNumber,
+            circId: item.circId,
+            stepName: '传阅',
+            note: `请阅文件（${item.circulatedByName} 于 ${item.circulatedAt.slice(0, 10)} 传阅）`,
+            from: 'system:sweep',
+            fromName: '催办',
+          },
+          [item.reader],
+        ),
       ],
       auditChain: documentChain(item.docId),
       audit: (serial) => ({ at, actor: 'system:sweep', action: 'read.chased', details: { circId: item.circId, reader: item.reader, chasingSerial: serial } }),

@@ -13,12 +13,17 @@ import { routeById } from '../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
 import { getDocument, type DocumentRecord } from '../adapters/documents.js';
 import { findUser, holdersOf } from '../adapters/directory.js';
+import { newTaskNotificationItems } from '../adapters/notifications.js';
 import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { appendRegisterEntry, chasingEntryOf } from '../adapters/registers.js';
 import { listTasksOfDocument, markUnclearedItem, putTaskItem, signerTaskId, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
+
+/** DynamoDB's limit on one transaction, and what the audit append adds to it (head and event). */
+const MAX_TRANSACTION_ITEMS = 100;
+const AUDIT_ITEMS = 2;
 
 export interface CreateTaskEvent {
   taskToken: string;
@@ -101,6 +106,11 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     }
     task.signing = plan;
   }
+  // Whoever must act now is told (待办): the step's holder, each co-handling department, each
+  // signer whose turn it is, in the same transaction as the tasks (100 items at most).
+  const taskCount = 1 + coTasks.length + signerTasks.length;
+  const toldOf = [...(task.signing ? [] : [task]), ...coTasks, ...signerTasks.filter((t) => t.status === 'open')];
+  const notes = await newTaskNotificationItems(toldOf, MAX_TRANSACTION_ITEMS - AUDIT_ITEMS - taskCount);
   const leadItem = putTaskItem(task, event.taskToken);
   if (coTasks.length) (leadItem.Put!.Item as Record<string, unknown>).coPending = new Set(coTasks.map((t) => t.assignment.department!));
   try {
@@ -122,7 +132,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
         },
       },
       // Where the document is now comes from its open tasks (by-document): no document write here.
-      [leadItem, ...[...coTasks, ...signerTasks].map((t) => putTaskItem(t, ''))],
+      [leadItem, ...[...coTasks, ...signerTasks].map((t) => putTaskItem(t, '')), ...notes],
       head,
     );
   } catch (err) {
@@ -131,7 +141,6 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     await flagUncleared(task, signerTasks, doc);
     return { taskId, dueAt: task.dueAt };
   }
-  // Email/SMS delivery is not wired yet; the task list is where people find their work.
   logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
   await flagUncleared(task, signerTasks, doc);
   return { taskId, dueAt: task.dueAt };

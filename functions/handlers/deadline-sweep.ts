@@ -2,7 +2,7 @@
  * 催办 deadline sweep, fired by the EventBridge schedule: every open task past its deadline is
  * marked overdue and gets a chasing record (催办记录); one still open a further
  * `escalateAfterWorkingDays` working days later is escalated to the supervisor, with a second
- * record. A route step may say what happens after a further delay (its `afterDeadline`):
+ * record. Each chase notifies the people concerned (adapters/notifications.ts: mailed in office hours). A route step may say what happens after a further delay (its `afterDeadline`):
  * reminded N more times before escalation, or skipped (超时跳过) — closed without its holder,
  * the route answered through the decision outbox like any decision. Each mark is conditional,
  * so overlapping sweeps never double-chase, double-remind or double-skip.
@@ -11,7 +11,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ScheduledEvent } from 'aws-lambda';
 import { localDate, workingDaysBetween } from '../domain/calendar.js';
-import { ROLE_NAMES, supervisorOf } from '../domain/identity.js';
+import { ROLE_NAMES, supervisorOf, type Role } from '../domain/identity.js';
 import type { SlipLine } from '../domain/processing-slip.js';
 import { lateAct, stepOf, type AfterDeadline } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
@@ -23,6 +23,7 @@ import { logger } from '../adapters/logger.js';
 import { putSlipLineItem } from '../adapters/documents.js';
 import { failpoint } from '../adapters/failpoint.js';
 import { deliverDecision } from '../adapters/route-answers.js';
+import { aboutTask, holderText, notificationItems, peopleTaking } from '../adapters/notifications.js';
 import { appendRegisterEntry, chasingEntryOf, listDesk, markDeskChasedItem } from '../adapters/registers.js';
 import { chaseUnreadReaders } from './circulation-sweep.js';
 import { answerMarkItem, getTask, listOpenTasksDueBy, markEscalatedItem, markOverdueItem, markRemindedItem, skipTaskItem, type TaskRecord } from '../adapters/tasks.js';
@@ -43,16 +44,39 @@ export interface SweepResult {
 }
 
 
+/**
+ * The sweep's notification of a chase: to whoever may take the task (催办), or on escalation to
+ * the supervisor's holders (超期升级). Mailed in office hours (domain/notifications.ts).
+ */
+async function sweepNotification(task: TaskRecord, at: string, how: { escalatedTo?: Role; note?: string }) {
+  const people = await peopleTaking(how.escalatedTo ? { role: how.escalatedTo } : task.assignment, task.secrecy);
+  return (serial: number) =>
+    notificationItems(
+      {
+        id: `chasing-${serial}`,
+        kind: how.escalatedTo ? '超期升级' : '催办',
+        at,
+        ...aboutTask(task),
+        note: how.note ?? '',
+        ...(how.escalatedTo ? { holder: holderText(task.assignment) } : {}),
+        from: 'system:sweep',
+        fromName: '催办',
+      },
+      people.map((p) => p.username),
+    );
+}
+
 async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string): Promise<boolean> {
   const config = env.branchConfig;
   const escalatedTo = kind === 'escalated' ? supervisorOf(task.assignment.role) : undefined;
+  const notes = await sweepNotification(task, at, escalatedTo ? { escalatedTo } : { note: '已超过办理期限，请尽快办理' });
   try {
     await appendRegisterEntry({
       register: 'chasing',
       year: Number(localDate(new Date(at), config.timeZone).slice(0, 4)),
       at,
       entry: () => chasingEntryOf(task, kind === 'overdue' ? '催办' : '超期升级', at, escalatedTo ? { escalatedTo, escalatedToName: ROLE_NAMES[escalatedTo] } : {}),
-      extra: () => [kind === 'overdue' ? markOverdueItem(task.taskId, at) : markEscalatedItem(task.taskId, at)],
+      extra: (serial) => [kind === 'overdue' ? markOverdueItem(task.taskId, at) : markEscalatedItem(task.taskId, at), ...notes(serial)],
       auditChain: documentChain(task.docId),
       audit: (serial) => ({ at, actor: 'system:sweep', action: kind === 'overdue' ? 'task.overdue' : 'task.escalated', details: { taskId: task.taskId, chasingSerial: serial, escalatedTo } }),
     });
@@ -61,7 +85,6 @@ async function chase(task: TaskRecord, kind: 'overdue' | 'escalated', at: string
     if (err instanceof TransactionConflict && err.failedIndexes.includes(2)) return false;
     throw err;
   }
-  // Email/SMS delivery is not wired yet: the chasing register is the record people act on.
   logger.info(kind === 'overdue' ? 'task overdue: chased' : 'task escalated', { taskId: task.taskId, docId: task.docId, escalatedTo });
   return true;
 }
@@ -74,13 +97,14 @@ function afterDeadlineOf(task: Pick<TaskRecord, 'route' | 'step'>): AfterDeadlin
 
 /** A further 催办 (第 n 次, of `of`): a chasing-register entry, the task's count, an audit event. */
 async function remind(task: TaskRecord, n: number, of: number, at: string): Promise<boolean> {
+  const notes = await sweepNotification(task, at, { note: `逾期再次催办（第 ${n} 次，共 ${of} 次）` });
   try {
     await appendRegisterEntry({
       register: 'chasing',
       year: Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4)),
       at,
       entry: () => chasingEntryOf(task, '催办', at, { reminder: n, reminders: of, note: `逾期再次催办（第 ${n} 次，共 ${of} 次）` }),
-      extra: () => [markRemindedItem(task.taskId, at, n)],
+      extra: (serial) => [markRemindedItem(task.taskId, at, n), ...notes(serial)],
       auditChain: documentChain(task.docId),
       audit: (serial) => ({ at, actor: 'system:sweep', action: 'task.reminded', details: { taskId: task.taskId, step: task.step, reminder: n, of, chasingSerial: serial } }),
     });

@@ -17,6 +17,8 @@ import { ConsoleHosting } from './console-hosting.js';
 import { listen, type ListeningServer } from './http-listen.js';
 import { LOCAL_CLIENT_ID, type LocalIdentityProvider } from './identity-provider.js';
 import { answerLocalAuth } from './local-auth-pages.js';
+import { LOCAL_OUTBOX_PATH, outboxPage } from './local-outbox.js';
+import { localEmailOf } from './users.js';
 import type { LocalLambdaRuntime } from './lambda-runtime.js';
 import type { LocalWiring } from './wiring.js';
 import { LOCAL_ACCOUNT } from './wiring.js';
@@ -174,6 +176,8 @@ export async function startLocalApi(options: {
   branchDisplayName: string;
   /** The S3 endpoint presigned links point to: the console fetches scans and uploads there. */
   s3Origin?: string;
+  /** The local outbox (local-outbox.ts), listed at GET /local-outbox. */
+  outboxDir?: string;
 }): Promise<LocalApi> {
   const routes = options.wiring.routes.filter((r) => r.path !== '$default').map(compile);
   const { identity, runtime } = options;
@@ -217,6 +221,22 @@ export async function startLocalApi(options: {
     // The API under /api/ for the console; un-prefixed for the CLI and other clients.
     const prefixed = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     const apiPath = prefixed ? url.pathname.slice(API_PREFIX.length) || '/' : url.pathname;
+
+    // Local mode only: the mail it filed instead of sending (本地发件箱), the caller's own.
+    if (options.outboxDir && apiPath === LOCAL_OUTBOX_PATH && method === 'GET') {
+      const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '').trim();
+      if (!token) return send(res, 401, { message: MESSAGES.noToken }, { 'www-authenticate': 'Bearer' });
+      let username: unknown;
+      try {
+        username = (await identity.verify(token))['cognito:username'];
+      } catch {
+        return send(res, 401, { message: MESSAGES.badToken }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      const user = identity.listUsers().find((u) => u.username === username);
+      if (!user) return send(res, 401, { message: MESSAGES.badToken });
+      const page = outboxPage(options.outboxDir, localEmailOf(user), url.searchParams);
+      return send(res, page.status, page.body, { 'cache-control': 'no-store' });
+    }
 
     let matched: { route: CompiledRoute; values: string[] } | undefined;
     for (const route of routes) {

@@ -7,11 +7,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type ListeningServer } from './http-listen.js';
-import type { LocalUser } from './users.js';
+import { localEmailOf, type LocalUser } from './users.js';
 
 const attributesOf = (u: LocalUser) => [
   { Name: 'sub', Value: `local-${u.username}` },
   { Name: 'name', Value: u.name },
+  { Name: 'email', Value: localEmailOf(u) },
   { Name: 'custom:department', Value: u.department },
   { Name: 'custom:clearance', Value: u.clearance },
 ];

@@ -2,7 +2,8 @@
  * Local mode: a whole branch on one machine, on loopback, with no AWS account. Everything is
  * derived from the manifest (infra/local/wiring.ts) and runs the same handler code as Lambda:
  *   DynamoDB Local · s3rver (+ bucket notifications) · the local Step Functions engine behind the
- *   Step Functions API · an HTTP API with a Cognito-like JWT authorizer · the schedules · a
+ *   Step Functions API · an HTTP API with a Cognito-like JWT authorizer · the schedules · SES (mail
+ *   filed in the local outbox) · a
  *   watched inbox folder · the web console (web/dist) and its OpenID Connect login on the API
  *   port. All data lives under one data directory, so a restart loses nothing.
  */
@@ -20,6 +21,7 @@ import { LOCAL_USERS, type LocalUser } from './users.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
 import { LocalLambdaRuntime } from './lambda-runtime.js';
 import { startLocalS3, type LocalS3 } from './s3-local.js';
+import { startLocalSes } from './local-outbox.js';
 import { scheduledEvent, startSchedules } from './scheduler.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
 import { startStepFunctionsServer } from './stepfunctions/server.js';
@@ -33,7 +35,7 @@ export interface LocalModeOptions {
   config?: BranchConfig;
   host?: string;
   /** Fixed ports; 0 or absent picks free ones. */
-  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', number>>;
+  ports?: Partial<Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms' | 'ses', number>>;
   /** The audit key file (default <dataDir>/keys/audit-mac.key): keep it where table writers cannot read. */
   auditKeyFile?: string;
   /** Watch <dataDir>/inbox for dropped scans (default true). */
@@ -54,13 +56,15 @@ export interface LocalMode {
   wiring: LocalWiring;
   dataDir: string;
   inboxDir: string;
-  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', number>;
-  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms', string>;
+  ports: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms' | 'ses', number>;
+  endpoints: Record<'dynamodb' | 's3' | 'stepfunctions' | 'api' | 'cognito' | 'kms' | 'ses', string>;
   runtime: LocalLambdaRuntime;
   engine: LocalStepFunctions;
   identity: LocalIdentityProvider;
   /** The web console, on the API port. */
   consoleUrl: string;
+  /** The local outbox: mail filed instead of sent, <outboxDir>/<date>/<notification id>.json. */
+  outboxDir: string;
   s3: S3Client;
   /** Invokes a function of the manifest as its trigger would. */
   invoke(functionId: string, event: unknown): Promise<unknown>;
@@ -95,6 +99,7 @@ export function sdkEnvironment(endpoints: LocalMode['endpoints']): Record<string
     AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito,
     AWS_ENDPOINT_URL_KMS: endpoints.kms,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
   };
 }
 
@@ -103,8 +108,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const dataDir = resolve(options.dataDir ?? '.chancery');
   const log = options.log ?? (() => undefined);
   mkdirSync(dataDir, { recursive: true });
-  const config = options.config ?? loadBranchConfig(options.branch);
-  const wiring = localWiring(config);
+  const branchConfig = options.config ?? loadBranchConfig(options.branch);
 
   const ports = {
     dynamodb: options.ports?.dynamodb || (await freePort(host)),
@@ -113,6 +117,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     api: options.ports?.api || (await freePort(host)),
     cognito: options.ports?.cognito || (await freePort(host)),
     kms: options.ports?.kms || (await freePort(host)),
+    ses: options.ports?.ses || (await freePort(host)),
   };
   const endpoints = {
     dynamodb: `http://${host}:${ports.dynamodb}`,
@@ -121,7 +126,15 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     api: `http://${host}:${ports.api}`,
     cognito: `http://${host}:${ports.cognito}`,
     kms: `http://${host}:${ports.kms}`,
+    ses: `http://${host}:${ports.ses}`,
   };
+  // Mail is filed in the local outbox (local-outbox.ts), from the branch's sender or a local one,
+  // and links to this console.
+  const config: BranchConfig = {
+    ...branchConfig,
+    notifications: { sender: `gongwen@${branchConfig.branch}.chancery.local`, senderName: '公文处理系统', ...branchConfig.notifications, consoleUrl: endpoints.api },
+  };
+  const wiring = localWiring(config);
   // Handlers read their endpoints and resource names from the environment, as on Lambda.
   Object.assign(process.env, sdkEnvironment(endpoints), wiring.environment);
 
@@ -141,6 +154,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // The audit key first: every function that writes seals an audit chain head with it.
     const kms = await startLocalKms({ keyFile: options.auditKeyFile ?? join(dataDir, 'keys', 'audit-mac.key'), keyArn: localAuditKeyArn(wiring.branch), host, port: ports.kms });
     closers.push(() => kms.close());
+
+    const outboxDir = join(dataDir, 'outbox');
+    const mail = await startLocalSes({ outboxDir, host, port: ports.ses, onFiled: (m) => log(`邮件已存入本地发件箱 ${m.date}/${m.id}.json → ${m.to.join(', ')}`) });
+    closers.push(() => mail.close());
 
     const runtime = new LocalLambdaRuntime(wiring);
     const dynamo: LocalDynamoDb = await startDynamoDbLocal({ dataDir, host, port: ports.dynamodb, wiring });
@@ -194,6 +211,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       webDist: resolve(options.webDist ?? join(repoRoot, 'web', 'dist')),
       branchDisplayName: config.displayName,
       s3Origin: endpoints.s3,
+      outboxDir,
     });
     closers.push(() => api.close());
 
@@ -257,6 +275,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       engine,
       identity,
       consoleUrl: `${endpoints.api}/`,
+      outboxDir,
       s3,
       invoke: (functionId, event) => runtime.invoke(functionId, event),
       fireSchedule: (scheduleId, time = new Date()) => {

@@ -1,6 +1,6 @@
 /**
  * `npm start`: local mode in the foreground until Ctrl-C. Data stays in ./.chancery (or
- * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB / _COGNITO / _KMS; ID tokens
+ * CHANCERY_DATA_DIR); ports can be moved with CHANCERY_PORT_API / _S3 / _SFN / _DYNAMODB / _COGNITO / _KMS / _SES; ID tokens
  * live CHANCERY_TOKEN_SECONDS (default 12 hours).
  */
 import { writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ try {
   local = await startLocalMode({
     dataDir: process.env.CHANCERY_DATA_DIR ?? '.chancery',
     branch: process.env.CHANCERY_BRANCH ?? 'hq',
-    ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229), kms: port('KMS', 9230) },
+    ports: { api: port('API', 4000), s3: port('S3', 4569), stepfunctions: port('SFN', 8083), dynamodb: port('DYNAMODB', 8000), cognito: port('COGNITO', 9229), kms: port('KMS', 9230), ses: port('SES', 9231) },
     scheduleEverySecondsOverride: process.env.CHANCERY_SWEEP_EVERY_SECONDS ? Number(process.env.CHANCERY_SWEEP_EVERY_SECONDS) : undefined,
     log: (message) => console.log(`[${stamp()}] ${message}`),
   });
@@ -54,6 +54,7 @@ Chancery 本地模式已启动 (local mode, branch "${local.wiring.branch}") —
   S3 (s3rver)               ${local.endpoints.s3}
   Cognito user directory    ${local.endpoints.cognito}  (user pool ${local.wiring.environment.USER_POOL_ID})
   KMS audit key (HMAC)      ${local.endpoints.kms}  (key file ${join(local.dataDir, 'keys', 'audit-mac.key')})
+  SES (邮件 mail)            ${local.endpoints.ses}  (本地发件箱 local outbox: ${local.outboxDir}, 控制台「通知」 shows it)
   收件文件夹 inbox folder     ${local.inboxDir}   (drop a PDF/JPEG/PNG/TIFF scan here)
   收件桶 inbox bucket         s3://${bucket('inbox')}/scans/
   归档桶 archive bucket       s3://${bucket('archive')}/

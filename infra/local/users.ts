@@ -13,7 +13,12 @@ export interface LocalUser {
   groups: Role[];
   department: string;
   clearance: Secrecy;
+  /** Where notifications are mailed (local mode files them in its outbox); default below. */
+  email?: string;
 }
+
+/** A local user's address: their own, or <username>@chancery.local. */
+export const localEmailOf = (u: Pick<LocalUser, 'username' | 'email'>): string => u.email ?? `${u.username}@chancery.local`;
 
 export const LOCAL_USERS: LocalUser[] = [
   { username: 'wangfang', name: '王芳', groups: ['clerk'], department: 'BGS', clearance: '机密' },

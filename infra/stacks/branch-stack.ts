@@ -564,6 +564,17 @@ export class BranchStack extends Stack {
     if (f.auditKey.length > 0) {
       fn.addToRolePolicy(new PolicyStatement({ actions: f.auditKey.map((action) => `kms:${action}`), resources: [this.auditKey.keyArn] }));
     }
+    const mail = this.config.notifications;
+    if (f.sendsEmail && mail) {
+      // Mail from the branch's sender only: its SES identity (the address, or its verified domain), and that From address.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: mail.identity ?? mail.sender.split('@')[1] })],
+          conditions: { StringEquals: { 'ses:FromAddress': mail.sender } },
+        }),
+      );
+    }
     for (const [id, access] of Object.entries(f.tables) as [TableSpec['id'], 'read' | 'write'][]) {
       const table = this.tables.get(id)!;
       if (access === 'write') table.grantReadWriteData(fn);

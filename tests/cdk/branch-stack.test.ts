@@ -387,6 +387,23 @@ describe('IAM (least privilege from the manifest)', () => {
     expect(granted.size).toBeGreaterThan(0);
   });
 
+  it('only the notify function may send mail, from the branch sender\'s SES identity and address only', () => {
+    const senders = new Set<FunctionId>();
+    for (const [policyId, policy] of resourcesOfType(s, 'AWS::IAM::Policy')) {
+      const statements = policy.Properties!.PolicyDocument.Statement as any[];
+      for (const st of statements.filter((x) => x.Effect === 'Allow' && actionsOf(x).some((a) => actionCovers(a, 'ses:SendEmail') || actionCovers(a, 'ses:SendRawEmail')))) {
+        expect(actionsOf(st)).toEqual(['ses:SendEmail']);
+        const resources = JSON.stringify(st.Resource);
+        expect(resources).toContain(':identity/hq.example.cn');
+        expect(resources).not.toContain('*');
+        expect(st.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'gongwen@hq.example.cn' } });
+        for (const fn of functionsOfPolicy(s, policyId)) senders.add(fn);
+      }
+    }
+    expect([...senders]).toEqual(functions.filter((f) => f.sendsEmail).map((f) => f.id));
+    expect([...senders]).toEqual(['notify']);
+  });
+
   it('directory readers may list a role\'s holders (is anyone cleared for a classified step?)', () => {
     for (const f of functions.filter((x) => x.readsDirectory)) {
       expect(statementsOf(f.id).some((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 'cognito-idp:ListUsersInGroup'))), f.id).toBe(true);

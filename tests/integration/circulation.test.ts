@@ -153,7 +153,8 @@ describe('催阅: unread readers chased by the deadline sweep', () => {
     const register = (await h.api('wangfang', 'GET', '/registers/chasing?year=2026')).body.items as any[];
     expect(register.filter((e) => e.kind === '催阅').map((e) => [e.kind, e.reader, e.docId])).toEqual([['催阅', 'zhaomin', plainDoc]]);
     const notes = (await h.api('zhaomin', 'GET', '/me/notifications')).body.items;
-    expect(notes).toEqual([expect.objectContaining({ kind: '催阅', docId: plainDoc })]);
+    // Told of the circulation when it opened, chased once since.
+    expect(notes).toEqual([expect.objectContaining({ kind: '催阅', docId: plainDoc }), expect.objectContaining({ kind: '传阅', docId: plainDoc })]);
     // Still 待阅 until read.
     expect((await box('zhaomin', 'toread')).map((i) => i.docId)).toEqual([plainDoc]);
   });

@@ -12,7 +12,7 @@ import { freePort } from '../../infra/local/local-mode.js';
 import { LOCAL_PASSWORD } from '../../infra/local/users.js';
 import { LOCAL_ACCESS_KEY, LOCAL_REGION, repoRoot } from '../../infra/local/wiring.js';
 
-const PORT_NAMES = ['API', 'S3', 'SFN', 'DYNAMODB', 'COGNITO', 'KMS'] as const;
+const PORT_NAMES = ['API', 'S3', 'SFN', 'DYNAMODB', 'COGNITO', 'KMS', 'SES'] as const;
 const STARTED = '本地模式已启动';
 
 export interface LocalProcess {

@@ -2,7 +2,7 @@
  * The frame around every page: header (branch, the signed-in person, 退出登录), the menu of boxes
  * (a side menu on a desk, a drawer on a phone) and the pages.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { App as AntApp, Button, ConfigProvider, Drawer, Grid, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import { MenuOutlined } from '@ant-design/icons';
@@ -12,6 +12,7 @@ import { loadMe } from './me';
 import { logout } from './auth';
 import { BoxPage, BOXES } from './pages/BoxPage';
 import { mayReadRegisters, mayUseDesk } from './office-roles';
+import { NotificationsMenuLabel, NotificationsPage } from './pages/NotificationsPage';
 
 // The boxes come with the first download; every other page is fetched when first opened, so 待办
 // shows sooner (a phone on a slow line most of all).
@@ -26,8 +27,9 @@ const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.r
 const desk = (me: Me | undefined) => me !== undefined && mayUseDesk(me.roles);
 
 /** The menu; `show` hides what the person's roles cannot use (the API refuses it anyway). */
-const MENU: { key: string; label: string; show?: (me: Me | undefined) => boolean }[] = [
+const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => boolean }[] = [
   ...BOXES.map((b) => ({ key: `/${b.box}`, label: b.name })),
+  { key: '/notifications', label: <NotificationsMenuLabel /> },
   { key: '/desk', label: '登记台', show: desk },
   { key: '/registers', label: '登记簿', show: office },
   { key: '/rejected-uploads', label: '拒收扫描件', show: office },
@@ -112,6 +114,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="/submit" element={<SubmitPage />} />
             <Route path="/profile" element={<ProfilePage />} />
+            <Route path="/notifications" element={<NotificationsPage />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
           </Suspense>

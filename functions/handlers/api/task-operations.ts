@@ -12,7 +12,7 @@
  * Rules live in domain/task-operations.ts; items in adapters/task-operations.ts. No route is named.
  */
 import { computeDeadline, localDate } from '../../domain/calendar.js';
-import { mayRead, mayTake, ROLE_NAMES, type Actor, type Secrecy } from '../../domain/identity.js';
+import { mayRead, ROLE_NAMES, type Actor, type Secrecy } from '../../domain/identity.js';
 import { isDocId, isTaskId } from '../../domain/ids.js';
 import { formatSlipTime, slipLineBy } from '../../domain/processing-slip.js';
 import { mayDecide, operationRefusal, type Assignment } from '../../domain/route-platform.js';
@@ -43,11 +43,12 @@ import {
 } from '../../domain/task-operations.js';
 import { documentChain, transactWithAudit } from '../../adapters/audit.js';
 import { now as clock } from '../../adapters/clock.js';
-import { findUser, holdersOf, type DirectoryUser } from '../../adapters/directory.js';
+import { findUser, type DirectoryUser } from '../../adapters/directory.js';
 import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { appendRegisterEntry, chasingEntryOf } from '../../adapters/registers.js';
+import { aboutTask, holderText, MAX_RECIPIENTS, notificationItems, peopleTaking } from '../../adapters/notifications.js';
 import {
   chaseTaskItem,
   delegationsTo,
@@ -60,10 +61,10 @@ import {
   markReadItem,
   openReadItem,
   putDelegationItems,
-  putNotificationItem,
   readItemsOf,
   transferTaskItem,
   newCirculation,
+  circulationNotice,
 } from '../../adapters/task-operations.js';
 import { getTask, listOpenTasksFor, listTasksOfDocument, partitionsFor, strip, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, pageLimit, type Request, type RouteHandler } from './http.js';
@@ -71,12 +72,7 @@ import { refuseStepWithSigners, requireOperation, routeStepOf } from './task-loo
 
 const today = () => localDate(clock(), env.branchConfig.timeZone);
 
-/** Who holds an assignment, as people read it: 吴军（wujun）, or 生产技术科科室负责人. */
-export function holderText(a: Assignment, name?: string): string {
-  if (a.username) return name ? `${name}（${a.username}）` : a.username;
-  const dept = a.department ? env.branchConfig.departments.find((d) => d.code === a.department)?.name ?? a.department : '';
-  return `${dept}${ROLE_NAMES[a.role]}`;
-}
+export { holderText };
 
 /** Is a directory person cleared for this 密级? */
 const clearedFor = (p: DirectoryUser, secrecy: Secrecy) => mayRead(p, secrecy);
@@ -218,16 +214,6 @@ async function transfer({ actor, params, body }: Request) {
 
 // ---- 催办 by hand ------------------------------------------------------------------------------------
 
-/** Who is told of a chase: the named person, or every enabled, cleared holder of the role (and department). */
-async function peopleHolding(task: TaskRecord): Promise<DirectoryUser[]> {
-  const a = task.assignment;
-  const candidates = a.username ? [await findUser(a.username)].filter((u) => u !== undefined) : await holdersOf(a.role);
-  return candidates.filter((p) => mayTake(p, a, task.secrecy));
-}
-
-/** At most this many notifications commit with a chase (a transaction holds 100 items). */
-const MAX_CHASE_NOTIFICATIONS = 90;
-
 async function chaseTask({ actor, params, body }: Request) {
   const task = await loadOpenTask(params.taskId, '催办');
   requireOperation(task, 'chase');
@@ -235,7 +221,8 @@ async function chaseTask({ actor, params, body }: Request) {
   const parsed = parseBody(chaseBody, body);
   if (!parsed.ok) refuse(400, parsed.message);
   const note = parsed.value.note || '请抓紧办理';
-  const people = (await peopleHolding(task)).slice(0, MAX_CHASE_NOTIFICATIONS);
+  // Who is told: the named person, or every cleared holder of the role (at most MAX_RECIPIENTS).
+  const people = (await peopleTaking(task.assignment, task.secrecy)).slice(0, MAX_RECIPIENTS);
   const at = clock().toISOString();
   const notified = people.map((p) => p.username);
   let serial: number;
@@ -246,22 +233,9 @@ async function chaseTask({ actor, params, body }: Request) {
       entry: () => chasingEntryOf(task, '人工催办', at, { chasedBy: actor.username, chasedByName: actor.name, note, notified }),
       extra: (n) => [
         chaseTaskItem(task.taskId, at),
-        ...people.map((p) =>
-          putNotificationItem({
-            id: `chasing-${n}`,
-            to: p.username,
-            kind: '催办',
-            at,
-            docId: task.docId,
-            title: task.title,
-            secrecy: task.secrecy,
-            registerNumber: task.registerNumber,
-            taskId: task.taskId,
-            stepName: task.stepName,
-            note,
-            from: actor.username,
-            fromName: actor.name,
-          }),
+        ...notificationItems(
+          { id: `chasing-${n}`, kind: '催办', at, ...aboutTask(task), note, from: actor.username, fromName: actor.name },
+          notified,
         ),
       ],
       auditChain: documentChain(task.docId),
@@ -382,6 +356,8 @@ async function read({ actor, params, body }: Request) {
       nextReader = next.username;
       const chaseAt = computeDeadline(now, { workingDays: CHASE_UNREAD_AFTER_WORKING_DAYS }, env.deadlineOptions).dueAt;
       items.push(openReadItem(docId, next.username, item.circId, at, chaseAt));
+      // Their turn: the next reader is told.
+      items.push(...notificationItems(circulationNotice({ ...item, by: item.circulatedBy, byName: item.circulatedByName }, at, item.seq + 1), [next.username]));
     }
   }
   const line = slipLineBy({ step: 'read', stepName: '阅' }, actor, at, opinion || '已阅', [], '阅件人');
