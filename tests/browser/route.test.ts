@@ -1,9 +1,10 @@
 /**
  * One incoming document from the scanner to the archive, every step in the console of a real
- * browser against real local mode: a scan dropped into the watched folder, the clerk registers it
- * at the registration desk (登记台), the office director proposes (拟办) at a desk, the main leader
- * approves (阅批) on a phone, the deputy reads (阅处), the department handles (阅办), and the clerk
- * files it (立卷归档) — then the archive package is there under its 档号.
+ * browser against real local mode: a scan dropped into the watched folder; the clerk registers it
+ * at the registration desk (登记台) and chases (催办) it from the register; the office director
+ * sees the chase in 通知 and proposes (拟办) at a desk; the main leader approves (阅批) on a phone;
+ * the deputy reads (阅处); the department reports progress (办理反馈) and handles it (阅办); the
+ * clerk files it (立卷归档) — and the archive catalogue has it under its 档号.
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ const TITLE = '关于开展冬季消防安全检查的通知';
 let h: Harness;
 let browser: Browser;
 let origin: string;
+let docId: string;
 
 beforeAll(async () => {
   [h, browser] = await Promise.all([startHarness({ watchInbox: true }), launchChromium()]);
@@ -29,6 +31,12 @@ afterAll(async () => {
   await h?.close();
   expect(pageErrors).toEqual([]);
 });
+
+/** The open task of a step of this test's document (the API, as the page's test ids carry it). */
+async function openTaskId(stepName: string): Promise<string> {
+  const view = (await h.api('wangfang', 'GET', `/documents/${docId}`)).body;
+  return view.tasks.find((t: any) => t.status === 'open' && t.stepName === stepName).taskId;
+}
 
 /** Open the document from 待办 and submit the step's form after `fill`. */
 async function decideFromTodo(page: Page, stepName: string, fill: (form: ReturnType<Page['getByTestId']>) => Promise<void>, shot?: string) {
@@ -46,22 +54,33 @@ async function decideFromTodo(page: Page, stepName: string, fill: (form: ReturnT
 }
 
 describe('an incoming document through the console, scanner to archive', () => {
-  let docId: string;
 
   it('the scan dropped into the watched folder waits on the registration desk, and the clerk registers it', async () => {
     copyFileSync('examples/sample-scan.pdf', join(h.dataDir, 'inbox', `【加急】${TITLE}.pdf`));
     await h.local.settle();
     const { context, page } = await openAs(browser, `${origin}/desk`, 'wangfang');
     await registerAtDesk(page);
-    await context.close();
 
     const [entry] = (await h.api('wangfang', 'GET', '/registers/incoming')).body.items;
     docId = entry.docId;
     expect(entry).toMatchObject({ title: TITLE, sender: '市应急管理局', sourceNumber: '市应急〔2026〕45号', urgency: '加急' });
+
+    // From the register to the document, and 催办 on its open step (拟办), as a clerk may on any.
+    await page.getByRole('menuitem', { name: '登记簿' }).click();
+    await page.getByTestId('registers').getByRole('link', { name: TITLE }).click();
+    await page.getByTestId('action-chase-' + (await openTaskId('拟办'))).click();
+    await page.getByTestId('action-form').getByLabel('催办说明').fill('加急件，请今天拟办');
+    await page.getByTestId('action-submit').click();
+    await page.getByText('已催办拟办，办理人已收到通知').waitFor();
+    await context.close();
+    const [chased] = (await h.api('wangfang', 'GET', '/registers/chasing')).body.items;
+    expect(chased).toMatchObject({ docId, note: '加急件，请今天拟办', chasedBy: 'wangfang' });
   }, 120_000);
 
-  it('the office director proposes (拟办) at a desk', async () => {
-    const { context, page } = await openAs(browser, `${origin}/todo`, 'liqiang');
+  it('the office director sees the chase in 通知 and proposes (拟办) at a desk', async () => {
+    const { context, page } = await openAs(browser, `${origin}/notifications`, 'liqiang');
+    await page.getByTestId('notification').filter({ hasText: '加急件，请今天拟办' }).waitFor();
+    await page.getByRole('menuitem', { name: '待办' }).click();
     await decideFromTodo(page, '拟办', async (form) => {
       await form.getByLabel('意见').fill('请赵总阅批，建议由生产技术科牵头落实');
       await form.getByLabel('承办科室').click();
@@ -89,6 +108,14 @@ describe('an incoming document through the console, scanner to archive', () => {
 
     await h.local.settle();
     const head = await openAs(browser, `${origin}/todo`, 'zhoujie', PHONE);
+    // 办理反馈 while handling: a line on the slip, the task stays open.
+    await head.page.getByTestId('box-todo').getByRole('link', { name: TITLE }).click();
+    await head.page.getByTestId('op-progress').click();
+    await head.page.getByTestId('op-form-progress').getByLabel('办理情况').fill('已完成一、二车间检查');
+    await head.page.getByTestId('op-submit').click();
+    await head.page.getByText('办理反馈已提交').waitFor();
+    await head.page.getByTestId('timeline').getByText('已完成一、二车间检查').waitFor();
+    await head.page.getByRole('link', { name: '‹ 返回待办' }).click();
     await decideFromTodo(head.page, '阅办', (form) => form.getByLabel('意见').fill('已组织全科检查，整改三项'), 'phone-handle.png');
     await head.context.close();
   }, 90_000);

@@ -3,7 +3,8 @@
  * apply (the API decides and its Chinese refusal stands by the button):
  *   撤回 — take back my last decision while the next step has not acted (POST /tasks/{id}/recall);
  *   撤销 — the requester withdraws an internal document nobody has decided yet (POST /documents/{id}/withdraw);
- *   减签 — the office director, or whoever added them, takes a signer off (POST /tasks/{id}/signers/remove).
+ *   减签 — the office director, or whoever added them, takes a signer off (POST /tasks/{id}/signers/remove);
+ *   催办 — a clerk or the office director chases any open step (POST /tasks/{id}/chase).
  */
 import { useState } from 'react';
 import { Alert, Button, Form, Input, Modal, Space, Tag, Typography } from 'antd';
@@ -17,7 +18,7 @@ interface Signer {
   agree?: boolean;
   addedBy?: string;
 }
-type ViewTask = TaskItem & { decidedBy?: string; signOf?: string; coOf?: string; signing?: { mode: string; signers: Signer[] } };
+type ViewTask = TaskItem & { assignment?: { role: string; username?: string }; decidedBy?: string; signOf?: string; coOf?: string; signing?: { mode: string; signers: Signer[] } };
 
 interface Action {
   id: string;
@@ -30,6 +31,11 @@ interface Action {
   done: string;
 }
 
+/** An open task I hold myself: no 催办 of my own work. */
+const mineToDo = (t: ViewTask, me: Me) => (t.assignment?.username ? t.assignment.username === me.username : me.roles.includes(t.assignment?.role ?? ''));
+
+/** Who may chase (催办): functions/domain/task-operations.ts mayChase. */
+const CHASERS = ['clerk', 'confidential-clerk', 'office-director'];
 const SIGNER_STATUS: Record<Signer['status'], string> = { waiting: '等候', pending: '待签', signed: '已签', removed: '已减签', closed: '已关闭' };
 const STATUS_NAMES: Record<string, string> = { filed: '已归档', withdrawn: '已撤销', 'returned-to-sender': '已退文', failed: '流程异常，请联系办公室' };
 const MODE_NAMES: Record<string, string> = { all: '会签', any: '或签', ratio: '票签', sequence: '依次审批' };
@@ -51,6 +57,12 @@ export function DocumentActions({ view, me, onDone }: { view: DocumentView; me: 
   const requester = (doc as { requester?: { username: string } }).requester;
   if (requester?.username === me.username && anyOpen && doc.status !== 'withdrawn') {
     actions.push({ id: 'withdraw', name: '撤销', title: '撤销本件', call: `/documents/${encodeURIComponent(doc.docId)}/withdraw`, body: (reason) => (reason ? { reason } : {}), reasonLabel: '撤销理由', reasonRequired: false, done: '已撤销' });
+  }
+  // 催办 on any open step, by the clerks and the office director (the API checks the step allows it).
+  if (me.roles.some((r) => CHASERS.includes(r))) {
+    for (const t of tasks.filter((x) => x.status === 'open' && !x.signOf && !x.coOf && !mineToDo(x, me))) {
+      actions.push({ id: `chase-${t.taskId}`, name: `催办 ${t.stepName}`, title: `催办：${t.stepName}`, call: `/tasks/${encodeURIComponent(t.taskId)}/chase`, body: (note) => (note ? { note } : {}), reasonLabel: '催办说明', reasonRequired: false, done: `已催办${t.stepName}，办理人已收到通知` });
+    }
   }
   const signingSteps = tasks.filter((t) => t.status === 'open' && t.signing);
   const mayRemove = (s: Signer) => (s.status === 'pending' || s.status === 'waiting') && (me.roles.includes('office-director') || s.addedBy === me.username);

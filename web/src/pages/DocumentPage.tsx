@@ -135,7 +135,7 @@ export function DocumentPage({ phone }: { phone: boolean }) {
         <Slip view={view} routeName={route?.name} />
       </Card>
 
-      <Card title="办理过程">
+      <Card title="办理过程" data-testid="timeline">
         <Timeline
           items={(view.timeline ?? []).map((e) => ({
             key: e.seq,
@@ -153,6 +153,7 @@ function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: M
   const step = typeof details.step === 'string' ? stepNames.get(details.step) ?? details.step : undefined;
   const decision = details.decision as { byName?: string; opinion?: string } | undefined;
   const who = decision?.byName ?? event.actorName ?? actorLabel(event.actor);
+  const words = [details.note, details.reason].find((w): w is string => typeof w === 'string' && w.length > 0);
   return (
     <Space orientation="vertical" size={0}>
       <Typography.Text>
@@ -164,6 +165,8 @@ function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: M
         {who} · {shortDateTime(event.at)}
       </Typography.Text>
       {decision?.opinion && <Typography.Text type="secondary">“{decision.opinion}”</Typography.Text>}
+      {/* 办理反馈, 催办, 退回, 撤回 … say what was said with them. */}
+      {!decision?.opinion && words && <Typography.Text type="secondary">“{words}”</Typography.Text>}
     </Space>
   );
 }
