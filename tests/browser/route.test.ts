@@ -75,6 +75,9 @@ describe('an incoming document through the console, scanner to archive', () => {
     await context.close();
     const [chased] = (await h.api('wangfang', 'GET', '/registers/chasing')).body.items;
     expect(chased).toMatchObject({ docId, note: '加急件，请今天拟办', chasedBy: 'wangfang' });
+    // The timeline names the clerk (from the directory: no slip line of hers records it).
+    const timeline = (await h.api('liqiang', 'GET', `/documents/${docId}`)).body.timeline;
+    expect(timeline.find((e: any) => e.action === 'task.chased')).toMatchObject({ actor: 'wangfang', actorName: '王芳' });
   }, 120_000);
 
   it('the office director sees the chase in 通知 and proposes (拟办) at a desk', async () => {

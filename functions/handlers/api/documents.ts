@@ -8,6 +8,7 @@
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
 import { verifyDocumentTrail } from '../../adapters/audit.js';
+import { findUserCached } from '../../adapters/directory.js';
 import { getDocument, listSlipLines, type DocumentRecord } from '../../adapters/documents.js';
 import { presignedGetUrl } from '../../adapters/storage.js';
 import { listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
@@ -35,10 +36,23 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
   return { doc, tasks };
 }
 
+/**
+ * The people behind a timeline's usernames: from what the document records first, the rest (a
+ * clerk who registered or chased it …) from the directory, remembered per container — a handful
+ * of distinct people per document, never a lookup per event.
+ */
+async function actorNames(actors: string[], known: (readonly [string, string])[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>(known);
+  const rest = [...new Set(actors)].filter((a) => !names.has(a) && !a.startsWith('system:'));
+  const found = await Promise.all(rest.map((a) => findUserCached(a).catch(() => undefined)));
+  found.forEach((user, i) => user && names.set(rest[i], user.name));
+  return names;
+}
+
 export async function showDocument({ actor, params }: Request) {
   const { doc, tasks } = await loadVisible(actor, params.docId);
   const [slip, audit, attachments] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId), attachmentLinks(doc)]);
-  const names = new Map<string, string>([
+  const names = await actorNames(audit.events.map((e) => e.actor), [
     ...(doc.requester ? [[doc.requester.username, doc.requester.name] as const] : []),
     ...tasks.flatMap((t) => (t.decidedBy && t.decidedByName ? [[t.decidedBy, t.decidedByName] as const] : [])),
     ...slip.flatMap((l) => (l.actorUsername && l.actorName ? [[l.actorUsername, l.actorName] as const] : [])),
@@ -49,8 +63,7 @@ export async function showDocument({ actor, params }: Request) {
     attachments,
     tasks: tasks.map(({ decision: _decision, ...t }) => t),
     audit: { events: audit.events.length, verification: audit.verification },
-    // The timeline: every audited act on the document, oldest first, with the actor's name where
-    // the document itself records it (no directory lookups on a read).
+    // The timeline: every audited act on the document, oldest first, with the actor's name.
     timeline: audit.events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, ...(names.has(e.actor) ? { actorName: names.get(e.actor) } : {}), action: e.action, details: e.details })),
   };
 }
