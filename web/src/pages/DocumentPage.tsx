@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { Alert, App, Button, Card, Result, Space, Spin, Tag, Timeline, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Result, Row, Space, Spin, Tag, Timeline, Typography } from 'antd';
 import { api, ApiError, type BoxPage, type DocumentView, type RouteDescription, type TaskItem, type TimelineEvent } from '../api';
 import { DecisionForm, type Department } from '../components/DecisionForm';
 import { StepOperations } from '../components/StepOperations';
@@ -58,9 +58,8 @@ export function DocumentPage({ phone }: { phone: boolean }) {
   const step = myTask && route?.steps.find((s) => s.id === myTask.step);
   const stepNames = new Map(route?.steps.map((s) => [s.id, s.name]) ?? []);
 
-  return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
-      <Link to="/todo">‹ 返回待办</Link>
+  const header = (
+    <>
       <Card>
         <Typography.Title level={phone ? 5 : 4} style={{ marginTop: 0 }} data-testid="doc-title">
           {doc.title || '（无标题）'}
@@ -85,6 +84,10 @@ export function DocumentPage({ phone }: { phone: boolean }) {
         )}
       </Card>
 
+    </>
+  );
+  const rest = (
+    <>
       {(doc.content || (view.attachments ?? []).length > 0) && (
         <Card title={doc.content ? '正文' : '附件'} size="small" data-testid="doc-content">
           {doc.content && <div className="doc-body">{doc.content}</div>}
@@ -103,8 +106,6 @@ export function DocumentPage({ phone }: { phone: boolean }) {
           )}
         </Card>
       )}
-      {doc.scan?.fileName && <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} />}
-
       {myTask && step && (
         <Card title={`${step.name}（请您办理）`} extra={myTask.dueAt ? <Typography.Text type="secondary">期限 {shortDateTime(myTask.dueAt)}</Typography.Text> : undefined}>
           {step.ask && <Alert type="info" title={step.ask} style={{ marginBottom: 16 }} />}
@@ -144,6 +145,32 @@ export function DocumentPage({ phone }: { phone: boolean }) {
           }))}
         />
       </Card>
+    </>
+  );
+  const scan = doc.scan?.fileName ? <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} /> : null;
+
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
+      <Link to="/todo">‹ 返回待办</Link>
+      {header}
+      {scan && !phone ? (
+        // At a desk the scan stays in view beside the form, the slip and the timeline, as on paper.
+        <Row gutter={16} wrap={false}>
+          <Col flex="1 1 50%" style={{ minWidth: 0 }}>
+            <div style={{ position: 'sticky', top: 16 }}>{scan}</div>
+          </Col>
+          <Col flex="1 1 50%" style={{ minWidth: 0 }}>
+            <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+              {rest}
+            </Space>
+          </Col>
+        </Row>
+      ) : (
+        <>
+          {scan}
+          {rest}
+        </>
+      )}
     </Space>
   );
 }
