@@ -126,6 +126,20 @@ export async function newTaskNotificationItems(tasks: TaskRecord[], room: number
   return items;
 }
 
+/**
+ * 待办 for a task that opens for one named person after its step began — a signer whose turn comes
+ * (依次, after 前加签), a signer added (加签), the new holder after 转办 — written with the change.
+ */
+export function openedTaskNotificationItems(
+  t: Pick<TaskRecord, 'docId' | 'title' | 'secrecy' | 'registerNumber' | 'taskId' | 'stepName' | 'dueAt'>,
+  to: string,
+  at: string,
+  note: string,
+  from: { username: string; name: string } = { username: 'system:route', name: '流程' },
+): TransactItem[] {
+  return notificationItems({ id: `task-${t.taskId}-${at}`, kind: '待办', at, ...aboutTask(t), note, from: from.username, fromName: from.name }, [to]);
+}
+
 /** Marks whose time has come, earliest first, a page at a time. */
 export async function dueNotifications(now: string, cursor?: string, limit = 100): Promise<Page<PendingNotification>> {
   const res = await documentClient().send(

@@ -138,8 +138,13 @@ describe('或签, 票签, 依次', () => {
     const early = await h.api('sunwei', 'POST', `/tasks/${waiting.taskId}/decision`, { opinion: '同意' });
     expect(early.status).toBe(409);
     expect(early.body.message).toContain('还未轮到');
+    const toldOf = async (who: string) => (await h.api(who, 'GET', '/me/notifications')).body.items.filter((n: any) => n.docId === docId && n.kind === '待办');
+    // Told when the turn comes (待办), not before.
+    expect(await toldOf('sunwei')).toEqual([]);
     await sign('gaofeng', docId, { opinion: '同意' });
-    expect(await taskOf('sunwei', docId)).toMatchObject({ stepName: '分管领导阅示（依次审批）' });
+    const turn = await taskOf('sunwei', docId);
+    expect(turn).toMatchObject({ stepName: '分管领导阅示（依次审批）' });
+    expect(await toldOf('sunwei')).toEqual([expect.objectContaining({ taskId: turn.taskId, stepName: '分管领导阅示（依次审批）' })]);
     const last = await sign('sunwei', docId, { opinion: '同意' });
     expect(last.body).toMatchObject({ stepSettled: true, passed: true });
   });
@@ -152,7 +157,11 @@ describe('加签 and 减签', () => {
     const added = await h.api('sunwei', 'POST', `/tasks/${mine.taskId}/signers`, { username: 'hexin', position: 'before', reason: '涉及何欣同志分管的安全工作' });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     expect(await taskOf('sunwei', docId)).toBeUndefined();
-    expect(await taskOf('hexin', docId)).toMatchObject({ stepName: '分管领导阅示（会签）' });
+    const hexin = await taskOf('hexin', docId);
+    expect(hexin).toMatchObject({ stepName: '分管领导阅示（会签）' });
+    // The added signer is told, by whom and why.
+    const told = (await h.api('hexin', 'GET', '/me/notifications')).body.items.filter((n: any) => n.docId === docId);
+    expect(told).toEqual([expect.objectContaining({ kind: '待办', taskId: hexin.taskId, from: 'sunwei', note: '孙伟加签，请签署：涉及何欣同志分管的安全工作' })]);
     // Twice the same person is refused.
     const again = await h.api('gaofeng', 'POST', `/tasks/${(await taskOf('gaofeng', docId)).taskId}/signers`, { username: 'hexin' });
     expect(again.status).toBe(409);

@@ -67,6 +67,9 @@ describe('转办', () => {
     expect((await h.api('heping', 'GET', '/tasks')).body.items.map((t: any) => t.taskId)).not.toContain(plain.taskId);
     const mine = (await h.api('wujun', 'GET', '/tasks')).body.items.find((t: any) => t.taskId === plain.taskId);
     expect(mine).toMatchObject({ assignee: 'wujun', step: 'propose' });
+    // The new holder is told (待办), by whom and why (besides the 待办 he had as one of the role's holders).
+    const told = (await h.api('wujun', 'GET', '/me/notifications')).body.items.filter((n: any) => n.taskId === plain.taskId && n.from === 'liqiang');
+    expect(told).toEqual([expect.objectContaining({ kind: '待办', from: 'liqiang', fromName: '李强', note: '李强转办给您：本人出差，请吴军同志办理' })]);
 
     // The former holder may no longer decide it.
     const late = await h.api('liqiang', 'POST', `/tasks/${plain.taskId}/decision`, { opinion: '请财务科办理', department: 'CWK' });

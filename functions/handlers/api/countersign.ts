@@ -21,6 +21,7 @@ import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js
 import { env } from '../../adapters/env.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { failpoint } from '../../adapters/failpoint.js';
+import { openedTaskNotificationItems } from '../../adapters/notifications.js';
 import { trackItem } from '../../adapters/task-operations.js';
 import {
   answerMarkItem,
@@ -83,9 +84,12 @@ function settledDecision(plan: SigningPlan, actor: Actor, at: string) {
 function signerEffects(stepTask: StepTask, change: Extract<PlanChange, { ok: true }>, at: string, skip: string[] = []): TransactItem[] {
   const { step } = routeStepOf(stepTask);
   const dueAt = computeDeadline(new Date(at), step.deadline(stepTask.urgency), env.deadlineOptions).dueAt;
+  const activated = change.activated.filter((s) => !skip.includes(s.taskId));
   return [
-    ...change.activated.filter((s) => !skip.includes(s.taskId)).map((s) => openSignerItem({ taskId: s.taskId, assignment: { role: stepTask.assignment.role, username: s.username } }, dueAt)),
+    ...activated.map((s) => openSignerItem({ taskId: s.taskId, assignment: { role: stepTask.assignment.role, username: s.username } }, dueAt)),
     ...change.closed.filter((s) => !skip.includes(s.taskId)).map((s) => closeSignerItem(s.taskId, 'closed', at)),
+    // Whose turn has come is told (待办), as the first signers were when the step began.
+    ...activated.flatMap((s) => openedTaskNotificationItems({ ...stepTask, taskId: s.taskId, stepName: `${step.name}（${SIGN_MODE_NAMES[change.plan.mode]}）`, dueAt }, s.username, at, step.ask ?? '请签署')),
   ];
 }
 
@@ -299,7 +303,12 @@ export async function addSignerOperation({ actor, params, body }: Request) {
       };
       const detail = addedDetail(person.name, before);
       return {
-        items: [putTaskItem(addedTask, ''), ...(before ? [holdSignerItem(mine.taskId)] : []), putSlipLineItem(mine.docId, { ...slipLineFor(mine, actor, at, input.reason ?? '', [detail]) }, `${addedTaskId}-added`)],
+        items: [
+          putTaskItem(addedTask, ''),
+          ...(before ? [holdSignerItem(mine.taskId)] : []),
+          putSlipLineItem(mine.docId, { ...slipLineFor(mine, actor, at, input.reason ?? '', [detail]) }, `${addedTaskId}-added`),
+          ...(addedTask.status === 'open' ? openedTaskNotificationItems(addedTask, person.username, at, `${actor.name}加签，请签署${input.reason ? `：${input.reason}` : ''}`, actor) : []),
+        ],
         skip: [addedTaskId, mine.taskId],
         audit: { action: 'task.signer-added', details: { taskId: mine.taskId, added: person.username, addedTaskId, position: input.position, reason: input.reason } },
       };

@@ -48,7 +48,7 @@ import { getDocument, putSlipLineItem } from '../../adapters/documents.js';
 import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { appendRegisterEntry, chasingEntryOf } from '../../adapters/registers.js';
-import { aboutTask, holderText, MAX_RECIPIENTS, notificationItems, peopleTaking } from '../../adapters/notifications.js';
+import { aboutTask, holderText, MAX_RECIPIENTS, notificationItems, openedTaskNotificationItems, peopleTaking } from '../../adapters/notifications.js';
 import {
   chaseTaskItem,
   delegationsTo,
@@ -203,7 +203,11 @@ async function transfer({ actor, params, body }: Request) {
     await transactWithAudit(
       documentChain(task.docId),
       { at, actor: actor.username, action: 'task.transferred', details: { taskId: task.taskId, step: task.step, from: a, to: next, toName: person.name, reason } },
-      [transferTaskItem(task.taskId, a, next, at), putSlipLineItem(task.docId, line, `${task.taskId}-transfer`)],
+      [
+        transferTaskItem(task.taskId, a, next, at),
+        putSlipLineItem(task.docId, line, `${task.taskId}-transfer`),
+        ...openedTaskNotificationItems(task, person.username, at, `${actor.name}转办给您：${reason}`, actor),
+      ],
     );
   } catch (err) {
     if (err instanceof TransactionConflict && err.failedIndexes.includes(0)) refuse(409, '该待办刚被办理或转办，请刷新后再试');
