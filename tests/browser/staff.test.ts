@@ -87,6 +87,8 @@ describe('staff and leaders in the console', () => {
     const { context, page } = await openAs(browser, `${origin}/documents/${docId}`, 'sunwei');
     const form = page.getByTestId('decision-form');
     await form.waitFor();
+    // 委托 is one click away from the task: the profile page sets it.
+    await expect(page.getByRole('link', { name: '设置委托' }).getAttribute('href')).resolves.toBe('/profile');
     await form.getByLabel('意见').fill('同意购置');
     await form.getByText('同意', { exact: true }).click();
     await page.screenshot({ path: `${ARTIFACTS}/desktop-decide.png`, fullPage: true });

@@ -129,6 +129,10 @@ export function DocumentPage({ phone }: { phone: boolean }) {
               else void load();
             }}
           />
+          {/* 委托 is per person and date range (请假、出差): set where one's profile is. */}
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+            外出期间请他人代办：<Link to="/profile">设置委托</Link>
+          </Typography.Paragraph>
         </Card>
       )}
 
