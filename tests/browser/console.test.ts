@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { makePdf, startHarness, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, launchChromium, logIn, newPage, noHorizontalScroll, pageErrors } from './kit.js';
+import { makePdf, type Harness } from '../integration/harness.js';
+import { DESK, PHONE, artifactsDir, logIn, newPage, noHorizontalScroll } from './kit.js';
+import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('console');
 const TITLE = '关于开展安全生产大检查的通知';
@@ -18,18 +19,13 @@ let origin: string;
 let docId: string;
 
 beforeAll(async () => {
-  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
-  origin = h.local.consoleUrl.replace(/\/$/, ''); // what `npm start` prints as 控制台
+  ({ h, browser, origin } = await startConsole({ watchInbox: false }));
   await h.upload(`【加急】${TITLE}.pdf`, await makePdf('browser test'));
   await h.local.settle();
   docId = (await h.api('liqiang', 'GET', '/tasks')).body.items[0].docId;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => stopConsole({ h, browser }));
 
 describe('console', () => {
   it('the office director logs in, opens 待办 and proposes (拟办) at a desk', async () => {

@@ -9,9 +9,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
-import { makePdf, startHarness, type Harness } from '../integration/harness.js';
+import { makePdf, type Harness } from '../integration/harness.js';
 import { realPng } from '../fixtures/scans.js';
-import { DESK as DESKTOP, PHONE, artifactsDir, launchChromium, logIn, newPage as newKitPage, noHorizontalScroll, pageErrors } from './kit.js';
+import { DESK as DESKTOP, PHONE, artifactsDir, logIn, newPage as newKitPage, noHorizontalScroll } from './kit.js';
+import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('desk');
 const FIRST = '关于开展安全生产大检查的通知';
@@ -56,8 +57,7 @@ const failedFiles: string[] = [];
 const cmapsFetched: string[] = [];
 
 beforeAll(async () => {
-  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
-  origin = h.local.consoleUrl.replace(/\/$/, '');
+  ({ h, browser, origin } = await startConsole({ watchInbox: false }));
   // The first scan arrived two weeks ago (the handlers' clock pinned while it is taken in): its half
   // working day is past even across the longest holiday, so the desk shows it late.
   process.env.CHANCERY_FIXED_TIME = new Date(Date.now() - 14 * 24 * 3600_000).toISOString();
@@ -75,9 +75,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  expect(pageErrors).toEqual([]);
+  await stopConsole({ h, browser });
   expect(failedFiles).toEqual([]);
 });
 
@@ -162,7 +160,7 @@ describe('registration desk', () => {
     const form = page.getByTestId('desk-form');
     await expect(form.getByLabel('标题').inputValue()).resolves.toBe(FIRST);
     await expect(form.getByRole('radio', { name: '加急' }).isChecked()).resolves.toBe(true);
-    await expect.poll(() => form.getByLabel('页数').inputValue(), { timeout: 10_000 }).toBe('2');
+    await expect.poll(() => form.getByLabel('页数').inputValue(), { timeout: 30_000 }).toBe('2');
 
     // The form's own refusal: no 来文单位.
     await page.getByTestId('desk-save').click();

@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { makePdf, startHarness, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, launchChromium, logIn, newPage, noHorizontalScroll, pageErrors } from './kit.js';
+import { makePdf, type Harness } from '../integration/harness.js';
+import { DESK, PHONE, artifactsDir, logIn, newPage, noHorizontalScroll } from './kit.js';
+import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('notifications');
 const TITLE = '关于做好年终安全检查工作的通知';
@@ -18,8 +19,7 @@ let origin: string;
 let docId: string;
 
 beforeAll(async () => {
-  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
-  origin = h.local.consoleUrl.replace(/\/$/, '');
+  ({ h, browser, origin } = await startConsole({ watchInbox: false }));
   await h.local.startupReconciled;
   await h.upload(`${TITLE}.pdf`, await makePdf('notifications page'));
   await h.local.settle();
@@ -29,11 +29,7 @@ beforeAll(async () => {
   expect(await h.local.fireSchedule('notify', new Date(Date.now() + 1000))).toMatchObject({ delivered: 1, emailed: 1 });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => stopConsole({ h, browser }));
 
 async function open(context: BrowserContext, path: string, username: string) {
   const page = await newPage(context);

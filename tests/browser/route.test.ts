@@ -10,8 +10,9 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startHarness, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, launchChromium, noHorizontalScroll, openAs, pageErrors } from './kit.js';
+import { type Harness } from '../integration/harness.js';
+import { DESK, PHONE, artifactsDir, noHorizontalScroll, openAs } from './kit.js';
+import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('route');
 const TITLE = '关于开展冬季消防安全检查的通知';
@@ -22,15 +23,10 @@ let origin: string;
 let docId: string;
 
 beforeAll(async () => {
-  [h, browser] = await Promise.all([startHarness({ watchInbox: true }), launchChromium()]);
-  origin = h.local.consoleUrl.replace(/\/$/, '');
+  ({ h, browser, origin } = await startConsole({ watchInbox: true }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => stopConsole({ h, browser }));
 
 /** The open task of a step of this test's document (the API, as the page's test ids carry it). */
 async function openTaskId(stepName: string): Promise<string> {

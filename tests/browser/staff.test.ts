@@ -8,8 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startHarness, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, launchChromium, logIn, noHorizontalScroll, openAs, pageErrors } from './kit.js';
+import { type Harness } from '../integration/harness.js';
+import { DESK, PHONE, artifactsDir, logIn, noHorizontalScroll, openAs } from './kit.js';
+import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('staff');
 const TITLE = '关于购置安全检测设备的请示';
@@ -19,15 +20,10 @@ let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  [h, browser] = await Promise.all([startHarness({ watchInbox: false }), launchChromium()]);
-  origin = h.local.consoleUrl.replace(/\/$/, '');
+  ({ h, browser, origin } = await startConsole({ watchInbox: false }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => stopConsole({ h, browser }));
 
 describe('staff and leaders in the console', () => {
   let docId: string;
