@@ -63,6 +63,21 @@ export const branchConfigSchema = z.object({
       webhook: z.url({ protocol: /^https?$/ }).optional(),
     })
     .optional(),
+  /**
+   * The branch's own licensed font files for printed documents (GB/T 9704 发文), per face: 小标宋
+   * `xbs`, 宋 `song`, 仿宋 `fangsong`, 楷 `kai`, 黑 `hei` — TrueType/OpenType (.ttf/.otf), WOFF2, or a
+   * CSS file of WOFF2 pieces by unicode-range. Faces not named use the free npm faces.
+   */
+  fonts: z
+    .object({
+      xbs: z.string().min(1).optional(),
+      song: z.string().min(1).optional(),
+      fangsong: z.string().min(1).optional(),
+      kai: z.string().min(1).optional(),
+      hei: z.string().min(1).optional(),
+    })
+    .strict()
+    .optional(),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });

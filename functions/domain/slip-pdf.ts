@@ -111,7 +111,19 @@ interface TextLine {
 
 /** Embeds the CJK font (a subset: only the glyphs drawn) in a new PDF; shared by every printed form. */
 export async function embedCjkFont(doc: PDFDocument, fontPath?: string): Promise<PDFFont> {
-  const fontBytes = await loadFont(fontPath ?? defaultSlipFontPath());
+  return embedFontBytes(doc, await loadFont(fontPath ?? defaultSlipFontPath()));
+}
+
+/** Font file bytes, read once per process and path (CJK fonts are 10–15 MB). */
+export function loadFontFile(path: string): Promise<Uint8Array> {
+  return loadFont(path);
+}
+
+/**
+ * Embeds TrueType/OpenType bytes as a subset through the padded fontkit. Pass the same Uint8Array
+ * each time (as loadFontFile gives): its parse is cached on the object.
+ */
+export function embedFontBytes(doc: PDFDocument, fontBytes: Uint8Array): Promise<PDFFont> {
   doc.registerFontkit(paddedFontkit);
   return doc.embedFont(fontBytes, { subset: true });
 }

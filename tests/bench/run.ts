@@ -8,6 +8,8 @@
  *   console                     the web console's first-visit download (gzip) beside React alone,
  *                               and its time to first render of 待办 in Chromium beside a blank
  *                               page from the same server (tests/bench/console.ts)
+ *   layout                      GB/T 9704 发文 PDF, ms per page for ~1 and ~10 pages, cold and warm,
+ *                               beside the processing slip PDF (tests/bench/layout.ts)
  *   ratios, memory, environment
  * Prints exactly one JSON document on stdout (progress goes to stderr) and writes it to
  * bench-results/bench-<ISO timestamp>.json.
@@ -41,6 +43,7 @@ const { ROUTES } = await import('../../functions/routes/index.js');
 const { happyPath } = await import('../../functions/domain/route-platform.js');
 const { ensureWebBuilt, WEB_DIST } = await import('../../infra/local/build-web.js');
 const { consoleDownload, consoleFirstRender } = await import('./console.js');
+const { layoutBench } = await import('./layout.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -700,6 +703,8 @@ async function main() {
   await ensureWebBuilt(progress);
   const consoleBytes = await consoleDownload(WEB_DIST);
   progress(`console download: ${consoleBytes.firstVisit.gzipBytes} bytes gzip (React alone ${consoleBytes.baselineReactOnly.gzipBytes})`);
+  const layout = await layoutBench();
+  progress(`layout: ${layout.outgoing10.warmMsPerPage} ms/page warm (slip ${layout.slip10.warmMsPerPage})`);
   progress(`starting local mode in ${dataDir}`);
   const t0 = performance.now();
   harness = await startHarness({ dataDir, runSchedules: false, watchInbox: false, log: (m) => {
@@ -897,6 +902,7 @@ async function main() {
       rawDynamoDbLocal,
       apiGetMe,
       console: { download: consoleBytes, firstRender: consoleRender },
+      layout,
       dynamoDbWritesPerDocument: {
         note: 'counted on the handlers\' DynamoDB client for one document from upload to archive; transactions count each item in items',
         intake: warmIntakeWrites,
