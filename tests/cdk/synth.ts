@@ -9,7 +9,7 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app.js';
-import type { BranchConfig } from '../../infra/branch-config.js';
+import { loadBranchConfig, type BranchConfig } from '../../infra/branch-config.js';
 import type { FunctionId } from '../../infra/manifest.js';
 import { FUNCTION_ENTRY_KEY, FUNCTION_ID_KEY, STATE_MACHINE_ID_KEY, type BranchStack } from '../../infra/stacks/branch-stack.js';
 
@@ -30,10 +30,33 @@ export interface Synth {
   outdir: string;
 }
 
-export function synthBranch(options: { branch?: string; bundling?: boolean } = {}): Synth {
+/**
+ * A branch in AWS China, as an admin there would write it: the hq branch's offices, its region,
+ * an OIDC issuer (Keycloak-style claim names) and the console served from an ICP-filed domain.
+ */
+export function chinaBranchConfig(region: 'cn-north-1' | 'cn-northwest-1', branch = region === 'cn-north-1' ? 'bj' : 'nx'): BranchConfig {
+  return {
+    ...loadBranchConfig('hq'),
+    branch,
+    displayName: region === 'cn-north-1' ? '北京分公司' : '宁夏分公司',
+    region,
+    identity: {
+      kind: 'oidc',
+      issuer: 'https://sso.example.cn/realms/chancery',
+      clientId: 'chancery-console',
+      claims: { username: 'preferred_username', name: 'name', roles: 'chancery_roles', department: 'department', clearance: 'clearance' },
+    },
+    console: { hosting: 'none', origin: 'https://gongwen.example.cn' },
+    alarms: { email: ['ops@example.cn'] },
+  };
+}
+
+export function synthBranch(options: { branch?: string; bundling?: boolean; config?: BranchConfig; nag?: boolean } = {}): Synth {
   const outdir = mkdtempSync(join(tmpdir(), 'chancery-cdk-'));
   const { app, stack, config } = buildApp({
     branch: options.branch ?? 'hq',
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.nag !== undefined ? { nag: options.nag } : {}),
     outdir,
     context: options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
