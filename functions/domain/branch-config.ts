@@ -53,6 +53,27 @@ export const branchConfigSchema = z.object({
   maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
   /** How many working days past due a chased task is escalated to the supervisor. */
   escalateAfterWorkingDays: z.number().int().min(0).default(1),
+  /**
+   * The AWS region the branch's stack deploys to, when the admin fixes it here rather than in the
+   * CLI profile. cn-north-1 / cn-northwest-1 (AWS China) have no Cognito user pools and no
+   * CloudFront Functions: such a branch needs an `oidc` identity and `console.hosting: "none"`.
+   */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region is written like cn-north-1').optional(),
+  /** Who signs people in: the branch's own Cognito user pool, or any OIDC issuer. */
+  identity: identitySchema.default({ kind: 'cognito', threatProtection: false }),
+  /**
+   * Where the web console is served. `cloudfront` (default outside China): S3 + CloudFront in the
+   * stack. `none`: the admin serves web/dist elsewhere (in China: on an ICP-filed domain) at
+   * `origin`; the stack then allows that origin (CORS) and prints the console's config.json.
+   */
+  console: z
+    .object({
+      hosting: z.enum(['cloudfront', 'none']).optional(),
+      origin: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .default({}),
+  /** Who is mailed when an alarm fires (SNS email subscriptions, each confirmed by its recipient). */
+  alarms: z.object({ email: z.array(z.email()).default([]) }).default({ email: [] }),
   calendar: z
     .object({
       /** Branch-specific days off (e.g. a local holiday) on top of the national calendar. */
@@ -96,27 +117,6 @@ export const branchConfigSchema = z.object({
       webhook: z.url({ protocol: /^https?$/ }).optional(),
     })
     .optional(),
-  /**
-   * The AWS region the branch's stack deploys to, when the admin fixes it here rather than in the
-   * CLI profile. cn-north-1 / cn-northwest-1 (AWS China) have no Cognito user pools and no
-   * CloudFront Functions: such a branch needs an `oidc` identity and `console.hosting: "none"`.
-   */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region is written like cn-north-1').optional(),
-  /** Who signs people in: the branch's own Cognito user pool, or any OIDC issuer. */
-  identity: identitySchema.default({ kind: 'cognito', threatProtection: false }),
-  /**
-   * Where the web console is served. `cloudfront` (default outside China): S3 + CloudFront in the
-   * stack. `none`: the admin serves web/dist elsewhere (in China: on an ICP-filed domain) at
-   * `origin`; the stack then allows that origin (CORS) and prints the console's config.json.
-   */
-  console: z
-    .object({
-      hosting: z.enum(['cloudfront', 'none']).optional(),
-      origin: z.url({ protocol: /^https?$/ }).optional(),
-    })
-    .default({}),
-  /** Who is mailed when an alarm fires (SNS email subscriptions, each confirmed by its recipient). */
-  alarms: z.object({ email: z.array(z.email()).default([]) }).default({ email: [] }),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });
