@@ -44,8 +44,11 @@ export function buildBranchStack(app: App, config: BranchConfig): BranchStack {
     description: `Chancery document suite, branch ${config.branch} (${config.displayName})`,
     // Environment-agnostic unless the CLI knows the target account/region: synth needs neither
     // credentials nor network; `cdk deploy` fills them in from the profile.
-    env:
-      process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+    // A branch config naming its region (a China branch, typically) fixes the region whatever
+    // the profile says, so ARNs are built for its partition at synth.
+    env: config.region
+      ? { region: config.region, ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}) }
+      : process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
         ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
         : undefined,
     terminationProtection: true,

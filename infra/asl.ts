@@ -1,6 +1,6 @@
 /**
  * Generates each route's state machine (statemachines/<route>.asl.json) from its route module, so
- * the shared Task block (payload, retries, the 90-day backstop) is written once, here, and each
+ * the shared Task block (payload, retries, the step backstop) is written once, here, and each
  * file stays a plain ASL graph readable in the Step Functions console. `npm run asl` rewrites the
  * files; tests/stepfunctions/asl-generation.test.ts fails when a committed file is out of date.
  *
@@ -11,9 +11,27 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowSteps, GOTO_ERROR, GOTO_WITHDRAWN, type FlowDetour, type FlowNode, type RouteDefinition } from '../functions/domain/route-platform.js';
 import { ROUTES } from '../functions/routes/index.js';
+import { SERVICE_INTEGRATIONS } from './manifest.js';
 
-/** A human step waits at most this long for its token; deadlines are chased long before. */
-export const STEP_BACKSTOP_SECONDS = 90 * 24 * 3600;
+/** A Standard execution ends after one year, whatever it is doing. */
+export const STANDARD_EXECUTION_LIMIT_SECONDS = 365 * 24 * 3600;
+/**
+ * A human step waits at most this long for its token; deadlines are chased long before. Every
+ * route's longest path of human steps times this stays within Standard's one-year limit (six steps
+ * × 60 days = 360 days; tests/stepfunctions/asl-generation.test.ts checks each route), so a stalled
+ * route ends in Expired, on the record, rather than being cut off by the service.
+ */
+export const STEP_BACKSTOP_DAYS = 60;
+export const STEP_BACKSTOP_SECONDS = STEP_BACKSTOP_DAYS * 24 * 3600;
+
+/**
+ * Service integration ARNs depend on the partition (aws, aws-cn): the definition names them by
+ * placeholder, filled by DefinitionSubstitutions in the stack (infra/manifest.ts) and by local mode.
+ */
+const serviceIntegration = (name: keyof typeof SERVICE_INTEGRATIONS) => `\${${name}}`;
+
+/** The most human steps one pass through a route can take (every detour taken, no 退回). */
+export const longestPathSteps = (route: RouteDefinition): number => flowSteps(route.flow).length;
 
 const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const retryLambdaService = { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
@@ -34,7 +52,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
     states[stateName(id)] = {
       Type: 'Task',
       Comment: step.comment,
-      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Resource: serviceIntegration('LambdaInvokeWaitForTaskToken'),
       Parameters: {
         FunctionName: '${CreateTaskFunctionArn}',
         Payload: {
@@ -63,7 +81,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       states.Archive = {
         Type: 'Task',
         Comment: 'Writes the archive package under its 档号 in the archive bucket',
-        Resource: 'arn:aws:states:::lambda:invoke',
+        Resource: serviceIntegration('LambdaInvoke'),
         Parameters: {
           FunctionName: '${ArchiveFunctionArn}',
           Payload: { 'executionArn.$': '$$.Execution.Id', route: route.id, 'docId.$': '$.docId', 'decisions.$': '$.decisions' },
@@ -107,7 +125,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
   states.Expired = {
     Type: 'Fail',
     Error: 'Chancery.StepExpired',
-    Cause: 'A step waited past the 90-day backstop without a decision; see the chasing register (催办记录).',
+    Cause: `A step waited past the ${STEP_BACKSTOP_DAYS}-day backstop without a decision; see the chasing register (催办记录).`,
   };
   const describe = (node: FlowNode): string => {
     if (node === 'archive') return '归档 archive';
@@ -116,7 +134,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
   };
   const start = route.kind === 'incoming' ? '登记 register' : '提交 submit';
   return {
-    Comment: `${route.name} (${route.id}): ${start} → ${route.flow.map(describe).join(' → ')}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a 90-day backstop.`,
+    Comment: `${route.name} (${route.id}): ${start} → ${route.flow.map(describe).join(' → ')}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a ${STEP_BACKSTOP_DAYS}-day backstop.`,
     StartAt: firstStateOf(route.flow[0]),
     States: states,
   };

@@ -88,6 +88,11 @@ export interface FunctionSpec {
    * no delete), for a function that otherwise only reads the bucket.
    */
   putsUnder?: Partial<Record<BucketSpec['id'], string[]>>;
+  /**
+   * Objects this function may delete, under these key prefixes only (intake removes a processed
+   * scan from the upload queue); never anything holding a record (originals/, the archive).
+   */
+  deletesUnder?: Partial<Record<BucketSpec['id'], string[]>>;
   /** State machines this function may start executions of. */
   startsStateMachines: StateMachineId[];
   /** State machines whose task tokens this function may answer (SendTaskSuccess/Failure/Heartbeat). */
@@ -124,14 +129,28 @@ export const SLIP_FONT: FunctionFile = {
   env: 'SLIP_FONT_PATH',
 };
 
+/** A function's ARN, or a Step Functions service integration's (arn:<partition>:states:::<action>). */
+export type Substitution = { functionArnOf: FunctionId } | { serviceIntegration: string };
+
+/**
+ * Service integrations the route definitions use, each a whole `${Name}` placeholder: the ARN
+ * depends on the partition (aws, aws-cn), and cfn-lint checks a Resource only when it is not
+ * entirely a substitution (its pattern knows arn:aws: alone).
+ */
+export const SERVICE_INTEGRATIONS = {
+  LambdaInvokeWaitForTaskToken: 'lambda:invoke.waitForTaskToken',
+  LambdaInvoke: 'lambda:invoke',
+} as const;
+export const serviceIntegrationArn = (partition: string, action: string): string => `arn:${partition}:states:::${action}`;
+
 /** A state machine per route: its id is the route's (functions/routes/index.ts). */
 export type StateMachineId = string;
 export interface StateMachineSpec {
   id: StateMachineId;
   /** Path from the repository root to the ASL file (generated from the route module, infra/asl.ts). */
   definitionFile: string;
-  /** `${Name}` placeholders in the ASL, each resolved to a function's ARN. */
-  substitutions: Record<string, { functionArnOf: FunctionId }>;
+  /** `${Name}` placeholders in the ASL, each resolved to a function's ARN or the stack's partition (aws, aws-cn). */
+  substitutions: Record<string, Substitution>;
 }
 
 export interface RouteSpec {
@@ -256,6 +275,10 @@ export const buckets: BucketSpec[] = [
   { id: 'archive', env: ENV.archiveBucket, objectLock: true },
 ];
 
+/** API Gateway's HTTP API gives up on an integration after 30 s; an API function must end first, with its own answer. */
+export const HTTP_API_INTEGRATION_TIMEOUT_SECONDS = 30;
+export const API_TIMEOUT_SECONDS = 25;
+
 export const functions: FunctionSpec[] = [
   {
     id: 'intake',
@@ -264,7 +287,11 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
     memoryMb: 512,
     tables: { documents: 'write', registers: 'write', audit: 'write' },
-    buckets: { inbox: 'write' },
+    // Reads the scan, pins it under originals/ or sets it aside under rejected/, then takes it off
+    // the upload queue (scans/): it may delete there and nowhere else.
+    buckets: { inbox: 'read' },
+    putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
+    deletesUnder: { inbox: [SCAN_PREFIX] },
     startsStateMachines: ROUTE_IDS,
     answersStateMachines: [],
     auditKey: ['GenerateMac'],
@@ -316,7 +343,10 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 300,
     memoryMb: 512,
     tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
-    buckets: { inbox: 'write' },
+    // Takes in missed scans as intake does (the same code), with the same narrow grants.
+    buckets: { inbox: 'read' },
+    putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
+    deletesUnder: { inbox: [SCAN_PREFIX] },
     startsStateMachines: ROUTE_IDS,
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
@@ -342,7 +372,7 @@ export const functions: FunctionSpec[] = [
     id: 'api-tasks',
     description: 'API: my tasks (待办) and decisions, transfers, chasing, delegation, circulation and boxes',
     entry: 'functions/handlers/api/tasks.ts',
-    timeoutSeconds: 30,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
     // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed.
     memoryMb: 512,
     // registers: 催办 by hand writes the chasing register.
@@ -359,11 +389,12 @@ export const functions: FunctionSpec[] = [
     id: 'api-documents',
     description: 'API: uploads, internal documents submitted (内部来文) with attachments, a document with its processing slip, short-lived links to its files',
     entry: 'functions/handlers/api/documents.ts',
-    timeoutSeconds: 30,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
     // Uploads (up to maxUploadBytes, 50 MB, each) are read whole and parsed, one at a time.
     memoryMb: 1024,
     tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
-    buckets: { inbox: 'read', archive: 'read' },
+    // The archive is not read here: a filed document's links still point at its pinned original.
+    buckets: { inbox: 'read' },
     // Signs upload links (uploads/), pins uploads to their document (originals/), sets bad ones aside (rejected/).
     putsUnder: { inbox: [UPLOADS_PREFIX, ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: ROUTE_IDS,
@@ -377,7 +408,7 @@ export const functions: FunctionSpec[] = [
     id: 'api-registers',
     description: 'API: registers (登记簿), their exports (XLSX, CSV, PDF) and rejected uploads',
     entry: 'functions/handlers/api/registers.ts',
-    timeoutSeconds: 30,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
     // A PDF export parses the 10 MB CJK font and lays out hundreds of pages.
     memoryMb: 1024,
     tables: { registers: 'read', documents: 'read' },
@@ -397,6 +428,7 @@ export const stateMachines: StateMachineSpec[] = ROUTE_IDS.map((id) => ({
   substitutions: {
     CreateTaskFunctionArn: { functionArnOf: 'create-task' },
     ArchiveFunctionArn: { functionArnOf: 'archive' },
+    ...Object.fromEntries(Object.entries(SERVICE_INTEGRATIONS).map(([name, action]) => [name, { serviceIntegration: action }])),
   },
 }));
 
@@ -462,3 +494,29 @@ export const bucketNotifications: BucketNotificationSpec[] = [
 
 /** Physical names, the same rule in the cloud and locally. */
 export const physicalName = (branch: string, id: string): string => `chancery-${branch}-${id}`;
+
+/**
+ * Bucket names in the cloud carry the account and region too (bucket names are global: the same
+ * branch name may be deployed by another organisation); local mode keeps physicalName.
+ */
+export const bucketPhysicalName = (branch: string, id: string, account: string, region: string): string => `${physicalName(branch, id)}-${account}-${region}`;
+
+/**
+ * Business figures the functions emit (CloudWatch embedded metric format, functions/adapters/metrics.ts)
+ * and the branch dashboard graphs, per day: namespace Chancery, dimension service = chancery-<branch>.
+ */
+export const METRICS_NAMESPACE = 'Chancery';
+export const BUSINESS_METRICS = {
+  /** A document numbered into a register: a scan at intake, an internal submission. */
+  registered: 'DocumentsRegistered',
+  /** A human task (待办) opened for a step. */
+  taskOpened: 'TasksOpened',
+  /** A step decided (办理, 批示 …). */
+  decided: 'Decisions',
+  /** A task the deadline sweep found past due. */
+  overdue: 'TasksOverdue',
+  /** An archive package written under its 档号. */
+  archived: 'DocumentsArchived',
+} as const;
+export type BusinessMetric = keyof typeof BUSINESS_METRICS;
+export const metricsService = (branch: string): string => `chancery-${branch}`;

@@ -19,10 +19,18 @@ export function documentClient(): DynamoDBDocumentClient {
   return ddb;
 }
 
+/**
+ * Path-style addressing only against an endpoint of our own (local mode's S3 on a port has no
+ * bucket subdomains); real S3 is addressed virtual-hosted (bucket.s3.<region>.<suffix>), the only
+ * style AWS keeps for new buckets and the origin the cloud console's CSP allows.
+ */
+export const s3PathStyle = (environment: NodeJS.ProcessEnv = process.env): boolean =>
+  Boolean(environment.AWS_ENDPOINT_URL_S3 || environment.AWS_ENDPOINT_URL);
+
 export function s3Client(): S3Client {
-  // Path-style works against AWS and the local S3 alike; checksums only where S3 requires them.
+  // Checksums only where S3 requires them.
   s3 ??= new S3Client({
-    forcePathStyle: true,
+    forcePathStyle: s3PathStyle(),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -1,6 +1,11 @@
 /**
  * The user directory (the branch's Cognito user pool): who a username is, and which roles
  * (groups) they hold. Local mode answers the same API from its seeded users.
+ *
+ * A branch signing in through another OIDC issuer has no pool (USER_POOL_ID unset): until
+ * Chancery's own directory table exists, the caller's roles, department and clearance come from
+ * the token only, and a lookup of anyone else finds nobody (a step naming a person is refused,
+ * mail has no address; role-assigned steps work).
  */
 import {
   AdminGetUserCommand,
@@ -10,6 +15,7 @@ import {
   type AttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SECRECY_LEVELS, type DirectoryPerson, type Role, type Secrecy } from '../domain/identity.js';
+import { ENV } from '../../infra/manifest.js';
 import { env } from './env.js';
 
 let client: CognitoIdentityProviderClient | undefined;
@@ -33,7 +39,11 @@ const emailOf = (attributes: AttributeType[] | undefined) => {
 };
 const departmentOf = (attributes: AttributeType[] | undefined) => attribute(attributes, 'custom:department') || undefined;
 
+/** Is there a directory to ask (a Cognito pool, or local mode's)? */
+export const directoryAvailable = (): boolean => Boolean(process.env[ENV.userPoolId]);
+
 export async function findUser(username: string): Promise<DirectoryUser | undefined> {
+  if (!directoryAvailable()) return undefined;
   try {
     const user = await cognito().send(new AdminGetUserCommand({ UserPoolId: env.userPoolId, Username: username }));
     const groups = await cognito().send(new AdminListGroupsForUserCommand({ UserPoolId: env.userPoolId, Username: username }));
@@ -77,6 +87,7 @@ export async function holdsRole(username: string, role: Role): Promise<Directory
 /** Everyone holding a role (a Cognito group), page by page. */
 export async function holdersOf(role: Role): Promise<DirectoryUser[]> {
   const users: DirectoryUser[] = [];
+  if (!directoryAvailable()) return users;
   let token: string | undefined;
   do {
     const page = await cognito().send(new ListUsersInGroupCommand({ UserPoolId: env.userPoolId, GroupName: role, Limit: 60, NextToken: token }));

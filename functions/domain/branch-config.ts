@@ -3,8 +3,41 @@
  * file per branch in infra/branches/; functions receive it serialized in CHANCERY_BRANCH_CONFIG.
  */
 import { z } from 'zod';
+import { COGNITO_CLAIMS, type ClaimNames } from './identity.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');
+
+/**
+ * Claim names the API reads the caller from (functions/domain/identity.ts). Cognito's are fixed;
+ * an OIDC issuer names its own (Keycloak: preferred_username and a mapper for roles; Authing;
+ * 企业微信 through an OIDC bridge). Roles hold Chancery role ids (clerk, office-director …).
+ */
+export const claimNamesSchema = z.object({
+  username: z.string().min(1).default('preferred_username'),
+  name: z.string().min(1).default('name'),
+  roles: z.string().min(1).optional(),
+  department: z.string().min(1).optional(),
+  clearance: z.string().min(1).optional(),
+});
+
+const identitySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('cognito'),
+    /** Cognito's Plus plan (threat protection) costs per monthly active user with no free tier: only when asked. */
+    threatProtection: z.boolean().default(false),
+  }),
+  z.object({
+    kind: z.literal('oidc'),
+    /** The issuer exactly as its tokens name it (iss); its discovery document lives under it. */
+    issuer: z.url({ protocol: /^https$/ }),
+    /** The console's public client (authorization code + PKCE); ID tokens carry it as aud. */
+    clientId: z.string().min(1),
+    claims: claimNamesSchema.default({ username: 'preferred_username', name: 'name' }),
+    /** Where 退出登录 goes when the issuer's discovery names no end_session_endpoint. */
+    endSessionEndpoint: z.url({ protocol: /^https$/ }).optional(),
+  }),
+]);
+export type IdentityConfig = z.infer<typeof identitySchema>;
 
 export const branchConfigSchema = z.object({
   /** Lower-case name used in resource names: chancery-<branch>-… */
@@ -20,6 +53,27 @@ export const branchConfigSchema = z.object({
   maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
   /** How many working days past due a chased task is escalated to the supervisor. */
   escalateAfterWorkingDays: z.number().int().min(0).default(1),
+  /**
+   * The AWS region the branch's stack deploys to, when the admin fixes it here rather than in the
+   * CLI profile. cn-north-1 / cn-northwest-1 (AWS China) have no Cognito user pools and no
+   * CloudFront Functions: such a branch needs an `oidc` identity and `console.hosting: "none"`.
+   */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region is written like cn-north-1').optional(),
+  /** Who signs people in: the branch's own Cognito user pool, or any OIDC issuer. */
+  identity: identitySchema.default({ kind: 'cognito', threatProtection: false }),
+  /**
+   * Where the web console is served. `cloudfront` (default outside China): S3 + CloudFront in the
+   * stack. `none`: the admin serves web/dist elsewhere (in China: on an ICP-filed domain) at
+   * `origin`; the stack then allows that origin (CORS) and prints the console's config.json.
+   */
+  console: z
+    .object({
+      hosting: z.enum(['cloudfront', 'none']).optional(),
+      origin: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .default({}),
+  /** Who is mailed when an alarm fires (SNS email subscriptions, each confirmed by its recipient). */
+  alarms: z.object({ email: z.array(z.email()).default([]) }).default({ email: [] }),
   calendar: z
     .object({
       /** Branch-specific days off (e.g. a local holiday) on top of the national calendar. */
@@ -89,3 +143,11 @@ export function parseBranchConfig(raw: unknown, source: string): BranchConfig {
   if (!parsed.success) throw new Error(`${source} is not a valid branch configuration: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
+
+/** The claim names of a branch's ID tokens. */
+export function claimNamesOf(identity: IdentityConfig): ClaimNames {
+  return identity.kind === 'cognito' ? COGNITO_CLAIMS : identity.claims;
+}
+
+/** AWS China (the aws-cn partition): no Cognito user pools, no CloudFront Functions or OAC. */
+export const isChinaRegion = (region: string | undefined): boolean => region !== undefined && region.startsWith('cn-');

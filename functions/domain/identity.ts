@@ -1,5 +1,6 @@
 /**
- * Who acts: roles (Cognito groups), clearance (密级) and department (Cognito custom attributes).
+ * Who acts: roles, clearance (密级) and department, read from the ID token's claims — Cognito
+ * groups and custom attributes, or the claims a branch's OIDC issuer is configured to carry.
  */
 
 export const ROLES = [
@@ -95,8 +96,13 @@ function numericDate(value: unknown): number | undefined {
  * exp when present): an ID token (access tokens carry no department or clearance), with an expiry,
  * issued in the past, for at most a day. Throws ClaimsError with a message for the user (zh-CN).
  */
-export function checkClaims(claims: Record<string, unknown>, nowSeconds: number): void {
-  if (claims.token_use !== 'id') {
+export function checkClaims(claims: Record<string, unknown>, nowSeconds: number, issuer: 'cognito' | 'oidc' = 'cognito'): void {
+  // Cognito marks every token (token_use); other issuers may not, but Keycloak's typ says the same.
+  const notId =
+    issuer === 'cognito'
+      ? claims.token_use !== 'id'
+      : (claims.token_use !== undefined && claims.token_use !== 'id') || (claims.typ !== undefined && String(claims.typ).toUpperCase() !== 'ID');
+  if (notId) {
     throw new ClaimsError('请使用登录得到的身份令牌（ID token）访问；访问令牌（access token）不含科室和密级，不能使用');
   }
   const exp = numericDate(claims.exp);
@@ -108,15 +114,34 @@ export function checkClaims(claims: Record<string, unknown>, nowSeconds: number)
   if (exp - iat > MAX_TOKEN_LIFETIME_SECONDS) throw new ClaimsError('登录凭证有效期超过 24 小时，不予接受，请重新登录');
 }
 
-export function actorFromClaims(claims: Record<string, unknown>): Actor {
-  const username = String(claims['cognito:username'] ?? claims.username ?? claims.sub ?? '');
+/** Which claims carry the caller: absent ones give no roles, no department, 非密. */
+export interface ClaimNames {
+  username: string;
+  name: string;
+  roles?: string;
+  department?: string;
+  clearance?: string;
+}
+
+/** The claims the branch's Cognito pool (and local mode's identity provider) put in ID tokens. */
+export const COGNITO_CLAIMS: Required<ClaimNames> = {
+  username: 'cognito:username',
+  name: 'name',
+  roles: 'cognito:groups',
+  department: 'custom:department',
+  clearance: 'custom:clearance',
+};
+
+export function actorFromClaims(claims: Record<string, unknown>, names: ClaimNames = COGNITO_CLAIMS): Actor {
+  const claim = (name: string | undefined) => (name === undefined ? undefined : claims[name]);
+  const username = String(claim(names.username) ?? claims.username ?? claims.sub ?? '');
   if (!username) throw new Error('token carries no user name');
-  const clearance = String(claims['custom:clearance'] ?? '非密');
-  const department = claims['custom:department'] ? String(claims['custom:department']) : undefined;
+  const clearance = String(claim(names.clearance) ?? '非密');
+  const department = claim(names.department) ? String(claim(names.department)) : undefined;
   return {
     username,
-    name: String(claims.name ?? username),
-    roles: claimList(claims['cognito:groups']).filter(isRole),
+    name: String(claim(names.name) ?? username),
+    roles: claimList(claim(names.roles)).filter(isRole),
     ...(department ? { department } : {}),
     clearance: (SECRECY_LEVELS as readonly string[]).includes(clearance) ? (clearance as Secrecy) : '非密',
   };

@@ -20,6 +20,7 @@ import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
+import { countBusiness } from '../adapters/metrics.js';
 import { appendRegisterEntry, counterBumpItem, lastSerial, registerPartition, setEntryFieldsItem } from '../adapters/registers.js';
 import { getObject, putArchiveObjectOnce, sha256Hex } from '../adapters/storage.js';
 import { tarOf, untar } from '../domain/tar.js';
@@ -184,6 +185,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
         { at, actor: 'system:archive', action: 'document.filed', details: { archiveCode, prefix, packageSha256: sha256(stored), manifestSha256: sha256(storedManifest), originalSha256: sha256(original.bytes) } },
         [markFiledItem(doc.docId)],
       );
+      countBusiness('archived');
     } catch (err) {
       if (!(err instanceof TransactionConflict)) throw err; // already filed by an earlier run
     }

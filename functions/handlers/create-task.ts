@@ -18,6 +18,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
+import { countBusiness } from '../adapters/metrics.js';
 import { appendRegisterEntry, chasingEntryOf } from '../adapters/registers.js';
 import { listTasksOfDocument, markUnclearedItem, putTaskItem, signerTaskId, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
@@ -141,6 +142,7 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
     await flagUncleared(task, signerTasks, doc);
     return { taskId, dueAt: task.dueAt };
   }
+  countBusiness('taskOpened');
   logger.info('task created', { taskId, step: step.id, assignee: task.assignment, roleName: ROLE_NAMES[task.assignment.role], dueAt: task.dueAt });
   await flagUncleared(task, signerTasks, doc);
   return { taskId, dueAt: task.dueAt };

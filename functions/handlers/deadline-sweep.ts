@@ -20,6 +20,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
+import { countBusiness } from '../adapters/metrics.js';
 import { putSlipLineItem } from '../adapters/documents.js';
 import { failpoint } from '../adapters/failpoint.js';
 import { deliverDecision } from '../adapters/route-answers.js';
@@ -190,6 +191,7 @@ export async function sweep(now: Date): Promise<SweepResult> {
   } while (cursor);
   result.readersChased = await chaseUnreadReaders(now);
   result.registrationsChased = await chaseLateRegistrations(at);
+  countBusiness('overdue', result.markedOverdue);
   return result;
 }
 

@@ -29,6 +29,7 @@ import { TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
 import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
+import { countBusiness } from '../adapters/metrics.js';
 import {
   appendRegisterEntry,
   getIntake,
@@ -219,6 +220,7 @@ export async function intakeObject(object: ScanObject, now = clock()): Promise<I
     throw err;
   }
   await ensureRouteStarted(docId);
+  countBusiness('registered');
   await removeProcessed(bucket, key, processed);
   logger.info('document registered', { key, docId });
   return { key, outcome: 'registered', docId };

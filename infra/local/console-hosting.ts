@@ -40,10 +40,13 @@ export type ConsoleAnswer = 'served' | 'not-found' | 'refused';
  * The console's CSP. antd writes its styles into <style> elements at run time (CSS-in-JS), so
  * styles must allow inline; pdf.js may compile WebAssembly decoders; presigned S3 links (scans,
  * attachments, uploads; images too) go to the S3 endpoint, which local mode serves on its own port
- * and the cloud at https://s3.<region>.<suffix> (CloudFront's response headers policy, infra/stacks/console-hosting.ts).
+ * and the cloud at each bucket's https://<bucket>.s3.<region>.<suffix> (CloudFront's response
+ * headers policy, infra/stacks/console-hosting.ts). The login talks to the issuer (discovery,
+ * token endpoint) from the page: `identityOrigins` (none locally: the issuer is this origin).
  */
-export function consoleContentSecurityPolicy(s3Origin?: string): string {
-  const s3 = s3Origin ? ` ${s3Origin}` : '';
+export function consoleContentSecurityPolicy(s3Origins: string | string[] = [], identityOrigins: string[] = []): string {
+  const list = (origins: string[]) => origins.map((o) => ` ${o}`).join('');
+  const s3 = list([s3Origins].flat());
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
@@ -51,7 +54,7 @@ export function consoleContentSecurityPolicy(s3Origin?: string): string {
     `img-src 'self' data: blob:${s3}`,
     "font-src 'self' data:",
     "worker-src 'self' blob:",
-    `connect-src 'self'${s3}`,
+    `connect-src 'self'${s3}${list(identityOrigins)}`,
     `frame-src 'self' blob:${s3}`,
     "object-src 'none'",
     "base-uri 'self'",

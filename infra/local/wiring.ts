@@ -15,6 +15,7 @@ import {
   routeKeyOf,
   routes,
   schedules,
+  serviceIntegrationArn,
   stateMachines,
   tables,
   type EnvName,
@@ -24,6 +25,7 @@ import {
 } from '../manifest.js';
 
 export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_PARTITION = 'aws';
 export const LOCAL_ACCOUNT = '000000000000';
 /** s3rver knows one key pair, S3RVER/S3RVER; DynamoDB Local (sharedDb) and the local engine take any. */
 export const LOCAL_ACCESS_KEY = 'S3RVER';
@@ -72,9 +74,12 @@ export function substituteDefinition(definition: string, values: Record<string, 
 export function localWiring(config: BranchConfig): LocalWiring {
   const { branch } = config;
   const bucketName = (id: string) => physicalName(branch, id);
+  // Local mode keeps its own issuer, whatever the branch uses in the cloud: its identity provider
+  // issues Cognito-shaped tokens from the seeded users (infra/local/identity-provider.ts).
+  const localConfig: BranchConfig = config.identity.kind === 'cognito' ? config : { ...config, identity: { kind: 'cognito', threatProtection: false } };
   const environment = {
     [ENV.branch]: branch,
-    [ENV.branchConfig]: JSON.stringify(config),
+    [ENV.branchConfig]: JSON.stringify(localConfig),
   } as Record<EnvName, string>;
   for (const t of tables) environment[t.env] = physicalName(branch, t.id);
   for (const b of buckets) environment[b.env] = bucketName(b.id);
@@ -94,7 +99,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
     })),
     stateMachines: stateMachines.map((m) => {
       const values = Object.fromEntries(
-        Object.entries(m.substitutions).map(([name, s]) => [name, functionArn(branch, s.functionArnOf)]),
+        Object.entries(m.substitutions).map(([name, s]) => [name, 'functionArnOf' in s ? functionArn(branch, s.functionArnOf) : serviceIntegrationArn(LOCAL_PARTITION, s.serviceIntegration)]),
       );
       return {
         id: m.id,

@@ -1,20 +1,26 @@
 /**
  * One Chancery branch on AWS, generated from infra/manifest.ts: every table, bucket, function,
  * state machine, route, schedule and bucket notification of the manifest, and nothing else that
- * local mode would not know about (the Cognito pool, log groups and the access-log bucket are
- * the cloud's own plumbing).
+ * local mode would not know about (the Cognito pool, log groups, the access-log bucket, alarms and
+ * the dashboard are the cloud's own plumbing).
+ *
+ * Any partition: ARNs come from the stack's partition (aws, aws-cn). A branch in AWS China
+ * (cn-north-1, cn-northwest-1) has no Cognito user pool (there are none there): it signs people in
+ * through its OIDC issuer, and serves the console itself (console.hosting "none").
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { ArnFormat, Aws, CfnDeletionPolicy, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   ClientAttributes,
   FeaturePlan,
+  ManagedLoginVersion,
   Mfa,
   StandardThreatProtectionMode,
   StringAttribute,
@@ -34,12 +40,13 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AnyPrincipal, Effect } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ROLES } from '../../functions/domain/identity.js';
+import { isChinaRegion } from '../../functions/domain/branch-config.js';
 import type { BranchConfig } from '../branch-config.js';
 import {
   ENV,
@@ -52,8 +59,11 @@ import {
   buckets as bucketSpecs,
   functions as functionSpecs,
   DEFAULT_ROUTE,
+  HTTP_API_INTEGRATION_TIMEOUT_SECONDS,
+  bucketPhysicalName,
   physicalName,
   routes as routeSpecs,
+  serviceIntegrationArn,
   schedules as scheduleSpecs,
   stateMachines as stateMachineSpecs,
   tables as tableSpecs,
@@ -66,7 +76,9 @@ import {
   type StateMachineId,
   type TableSpec,
 } from '../manifest.js';
-import { ConsoleHosting } from './console-hosting.js';
+import { allowConsoleOrigin, ConsoleHosting, consoleConfig, consoleOAuth, s3OriginsOf, type ConsoleLogin } from './console-hosting.js';
+import { consoleContentSecurityPolicy } from '../local/console-hosting.js';
+import { BranchMonitoring } from './monitoring.js';
 
 /** Repository root: manifest paths (entries, ASL files, bundled files) are relative to it. */
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -82,6 +94,16 @@ export const FUNCTION_ID_KEY = 'chancery:function';
 /** Construct metadata holding the manifest entry (repository-relative) a function was bundled from. */
 export const FUNCTION_ENTRY_KEY = 'chancery:entry';
 export const STATE_MACHINE_ID_KEY = 'chancery:state-machine';
+/** Construct metadata naming the bucket (manifest id, or access-logs / console / console-logs). */
+export const BUCKET_ID_KEY = 'chancery:bucket';
+
+/**
+ * Everything that keeps records (tables, buckets, the user pool, log groups, the audit key) is
+ * retained when the stack is deleted or replaces it, but removed when the very first create fails
+ * (CloudFormation's RetainExceptOnCreate): a failed first deploy leaves nothing behind that would
+ * make the retry fail with "already exists".
+ */
+export const KEEP_RECORDS = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** Where a file listed in `FunctionSpec.files` lands inside the Lambda sandbox. */
 export const LAMBDA_TASK_ROOT = '/var/task';
@@ -119,14 +141,20 @@ export class BranchStack extends Stack {
   readonly buckets = new Map<BucketSpec['id'], Bucket>();
   readonly functions = new Map<FunctionId, NodejsFunction>();
   readonly stateMachines = new Map<StateMachineId, StateMachine>();
-  readonly userPool: UserPool;
-  readonly userPoolClient: UserPoolClient;
+  /** The branch's Cognito user pool and console client; absent for an OIDC branch. */
+  readonly userPool?: UserPool;
+  readonly userPoolClient?: UserPoolClient;
+  /** The issuer and client the API accepts tokens of, and the console signs in through. */
+  readonly login: ConsoleLogin;
+  /** Is the stack in AWS China (aws-cn)? From the branch config's region or the CDK environment. */
+  readonly china: boolean;
   /** Seals audit chain heads (HMAC-SHA-256); functions may only ask KMS for or about a MAC. */
   readonly auditKey: Key;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  /** The web console: S3 + CloudFront, the API under /api/*, Cognito managed login. */
-  readonly console: ConsoleHosting;
+  /** The web console: S3 + CloudFront, the API under /api/*; absent with console.hosting "none". */
+  readonly console?: ConsoleHosting;
+  readonly monitoring: BranchMonitoring;
 
   constructor(scope: Construct, id: string, props: BranchStackProps) {
     super(scope, id, props);
@@ -134,7 +162,34 @@ export class BranchStack extends Stack {
     this.config = config;
     const { branch } = config;
     const name = (suffix: string) => physicalName(branch, suffix);
-    Tags.of(this).add('chancery:branch', branch);
+    // Not on dashboards: CloudFormation takes their tags in some regions only (cfn-lint E3002).
+    Tags.of(this).add('chancery:branch', branch, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+    const region = config.region ?? (Token.isUnresolved(this.region) ? undefined : this.region);
+    this.china = isChinaRegion(region);
+    const hosting = config.console.hosting ?? (this.china ? 'none' : 'cloudfront');
+    if (this.china && config.identity.kind === 'cognito') {
+      throw new Error(
+        `分支 ${branch} 部署在 ${region}（AWS 中国区），该区域没有 Cognito 用户池：请在 infra/branches/${branch}.json 中设置 "identity": { "kind": "oidc", "issuer": "https://…", "clientId": "…" }（见 infra/DEPLOY.md）`,
+      );
+    }
+    if (this.china && hosting === 'cloudfront') {
+      throw new Error(
+        `分支 ${branch} 部署在 ${region}（AWS 中国区）：那里的 CloudFront 没有 CloudFront Functions 和源访问控制（OAC），且只服务已 ICP 备案的域名。请设置 "console": { "hosting": "none", "origin": "https://<已备案域名>" }，自行托管 web/dist（见 infra/DEPLOY.md）`,
+      );
+    }
+    if (hosting === 'none' && config.identity.kind === 'cognito' && !config.console.origin) {
+      throw new Error(`分支 ${branch} 不在本栈托管控制台（console.hosting "none"）：请在 console.origin 中写明控制台的地址，Cognito 登录完成后要回到那里`);
+    }
+    // Globally unique bucket names: the branch, the account and the region (a branch name may
+    // recur in another account or region); S3 allows 63 characters.
+    const bucketName = (suffix: string) => {
+      const longest = bucketPhysicalName(branch, suffix, '000000000000', Token.isUnresolved(this.region) ? 'cn-northwest-1' : this.region);
+      if (longest.length > 63) {
+        throw new Error(`分支名 ${branch} 太长：存储桶名 ${longest} 超过 S3 允许的 63 个字符，请缩短分支名`);
+      }
+      return bucketPhysicalName(branch, suffix, this.account, this.region);
+    };
+    const tagBucket = (bucket: Bucket, id: string) => (bucket.node.defaultChild as CfnResource).addMetadata(BUCKET_ID_KEY, id);
 
     // ---- DynamoDB registers ------------------------------------------------------------------
     for (const t of tableSpecs) {
@@ -145,7 +200,7 @@ export class BranchStack extends Stack {
         billing: Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: KEEP_RECORDS,
         timeToLiveAttribute: t.timeToLiveAttribute,
         globalSecondaryIndexes: t.globalSecondaryIndexes.map((g) => ({
           indexName: g.indexName,
@@ -160,16 +215,17 @@ export class BranchStack extends Stack {
 
     // ---- S3: server access logs, inbox (scans), archive (Object Lock) ----------------------------
     const accessLogs = new Bucket(this, 'AccessLogsBucket', {
-      bucketName: name('access-logs'),
+      bucketName: bucketName('access-logs'),
       // S3 server access logging only delivers to SSE-S3 buckets.
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       versioned: false,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_RECORDS,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(400) }],
     });
+    tagBucket(accessLogs, 'access-logs');
     Validations.of(accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the server-access-log target of the inbox and archive buckets; logging it into itself would loop.',
@@ -177,14 +233,14 @@ export class BranchStack extends Stack {
 
     for (const b of bucketSpecs) {
       const bucket = new Bucket(this, `Bucket-${b.id}`, {
-        bucketName: name(b.id),
+        bucketName: bucketName(b.id),
         encryption: BucketEncryption.S3_MANAGED,
         blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
         objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
         enforceSSL: true,
         minimumTLSVersion: 1.2,
         versioned: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: KEEP_RECORDS,
         serverAccessLogsBucket: accessLogs,
         serverAccessLogsPrefix: `${b.id}/`,
         objectLockEnabled: b.objectLock || undefined,
@@ -214,73 +270,127 @@ export class BranchStack extends Stack {
           }),
         );
       }
+      tagBucket(bucket, b.id);
       this.buckets.set(b.id, bucket);
     }
+    const browserBuckets = [...this.buckets.values()];
+    const browserBucketNames = bucketSpecs.map((b) => bucketName(b.id));
+    const uploadBucket = this.buckets.get('inbox')!;
 
-    // ---- Cognito ---------------------------------------------------------------------------------
-    this.userPool = new UserPool(this, 'UserPool', {
-      userPoolName: name('users'),
-      selfSignUpEnabled: false,
-      signInAliases: { username: true },
-      signInCaseSensitive: false,
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
-      mfa: Mfa.OPTIONAL,
-      mfaSecondFactor: { sms: false, otp: true },
-      // Plus tier: threat protection (compromised credentials, adaptive authentication) per cdk-nag COG8.
-      featurePlan: FeaturePlan.PLUS,
-      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
-      accountRecovery: AccountRecovery.NONE,
-      standardAttributes: { fullname: { required: false, mutable: true } },
-      customAttributes: {
-        // 密级: 非密 / 秘密 / 机密 / 绝密 — set by administrators only (see the client's writeAttributes).
-        clearance: new StringAttribute({ minLen: 1, maxLen: 16, mutable: true }),
-        // 科室 code from the branch configuration, e.g. BGS.
-        department: new StringAttribute({ minLen: 1, maxLen: 10, mutable: true }),
-      },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG2',
-      reason:
-        'MFA is OPTIONAL by design (brief for this deployment): office staff enrol TOTP at their own pace and an admin can require it per user (admin-set-user-mfa-preference); passwords are 12+ characters with all classes and the Plus-tier threat protection runs in full-function mode.',
-    });
-    for (const role of ROLES) {
-      new CfnUserPoolGroup(this, `Group-${role}`, {
-        userPoolId: this.userPool.userPoolId,
-        groupName: role,
+    // ---- Identity: the branch's Cognito pool, or its OIDC issuer ------------------------------
+    let cognito: { pool: UserPool; loginDomain: string; origins: string[] } | undefined;
+    if (config.identity.kind === 'cognito') {
+      const pool = new UserPool(this, 'UserPool', {
+        userPoolName: name('users'),
+        selfSignUpEnabled: false,
+        signInAliases: { username: true },
+        signInCaseSensitive: false,
+        passwordPolicy: {
+          minLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireDigits: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
+        mfa: Mfa.OPTIONAL,
+        mfaSecondFactor: { sms: false, otp: true },
+        // Essentials unless the branch asks for threat protection: Plus costs per monthly active
+        // user with no free tier.
+        ...(config.identity.threatProtection
+          ? { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }
+          : { featurePlan: FeaturePlan.ESSENTIALS }),
+        accountRecovery: AccountRecovery.NONE,
+        standardAttributes: { fullname: { required: false, mutable: true } },
+        customAttributes: {
+          // 密级: 非密 / 秘密 / 机密 / 绝密 — set by administrators only (see the client's writeAttributes).
+          clearance: new StringAttribute({ minLen: 1, maxLen: 16, mutable: true }),
+          // 科室 code from the branch configuration, e.g. BGS.
+          department: new StringAttribute({ minLen: 1, maxLen: 10, mutable: true }),
+        },
+        deletionProtection: true,
+        removalPolicy: KEEP_RECORDS,
+      });
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL by design (brief for this deployment): office staff enrol TOTP at their own pace and an admin can require it per user (admin-set-user-mfa-preference); passwords are 12+ characters with all classes.',
+      });
+      if (!config.identity.threatProtection) {
+        const reason = 'Threat protection needs the Plus plan ($0.02 per monthly active user, no free tier); a branch turns it on with identity.threatProtection in its config.';
+        Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG3', reason }, { id: 'AwsSolutions-COG8', reason });
+      }
+      for (const role of ROLES) {
+        new CfnUserPoolGroup(this, `Group-${role}`, { userPoolId: pool.userPoolId, groupName: role });
+      }
+      // Managed login: the prefix must be unique in the region across all accounts.
+      const domain = pool.addDomain('ManagedLogin', {
+        cognitoDomain: { domainPrefix: `chancery-${branch}-${Aws.ACCOUNT_ID}` },
+        managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+      });
+      cognito = {
+        pool,
+        loginDomain: domain.baseUrl(),
+        // The browser fetches discovery and JWKS from the issuer, and the token from the login domain.
+        origins: [`https://cognito-idp.${this.region}.amazonaws.com`, domain.baseUrl()],
+      };
+      this.userPool = pool;
+      new CfnOutput(this, 'LoginDomain', { value: domain.baseUrl(), description: 'Cognito managed login' });
+    }
+    const identityOrigins = cognito?.origins ?? (config.identity.kind === 'oidc' ? [new URL(config.identity.issuer).origin] : []);
+
+    // ---- Console hosting --------------------------------------------------------------------------
+    if (hosting === 'cloudfront') {
+      this.console = new ConsoleHosting(this, 'Console', {
+        branch,
+        bucketName,
+        tagBucket,
+        webDist: join(repoRoot, 'web', 'dist'),
+        accessLogsBucket: accessLogs,
+        browserBucketNames,
+        identityOrigins,
+        removalPolicy: KEEP_RECORDS,
       });
     }
-    this.console = new ConsoleHosting(this, 'Console', {
-      branch,
-      bucketName: name,
-      webDist: join(repoRoot, 'web', 'dist'),
-      accessLogsBucket: accessLogs,
-      userPool: this.userPool,
-    });
-    this.userPoolClient = this.userPool.addClient('WebClient', {
-      userPoolClientName: name('web'),
-      generateSecret: false,
-      authFlows: { userPassword: true, userSrp: true },
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.hours(12),
-      // Users may change presentation preferences only; name, department (科室) and clearance (密级)
-      // are set by administrators with AdminUpdateUserAttributes.
-      writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
-      // The console: authorization code + PKCE through managed login, back to the distribution.
-      oAuth: this.console.oAuth(),
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-    });
+    const consoleOrigin = this.console?.origin ?? config.console.origin;
+
+    if (cognito) {
+      const client = cognito.pool.addClient('WebClient', {
+        userPoolClientName: name('web'),
+        generateSecret: false,
+        authFlows: { userPassword: true, userSrp: true },
+        preventUserExistenceErrors: true,
+        enableTokenRevocation: true,
+        accessTokenValidity: Duration.hours(1),
+        idTokenValidity: Duration.hours(1),
+        refreshTokenValidity: Duration.hours(12),
+        // Users may change presentation preferences only; name, department (科室) and clearance (密级)
+        // are set by administrators with AdminUpdateUserAttributes.
+        writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+        // The console: authorization code + PKCE through managed login, back to the console.
+        oAuth: consoleOAuth(consoleOrigin!),
+        supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      });
+      // Managed login shows its pages for a client only with a style; Cognito's own defaults.
+      const branding = new CfnManagedLoginBranding(this, 'LoginBranding', {
+        userPoolId: cognito.pool.userPoolId,
+        clientId: client.userPoolClientId,
+        useCognitoProvidedValues: true,
+      });
+      branding.node.addDependency(cognito.pool.node.findChild('ManagedLogin'));
+      this.userPoolClient = client;
+      this.login = {
+        // As HttpUserPoolAuthorizer writes it.
+        issuer: `https://cognito-idp.${this.region}.amazonaws.com/${cognito.pool.userPoolId}`,
+        clientId: client.userPoolClientId,
+        // Cognito's discovery names no end_session_endpoint: without this, 退出登录 would leave
+        // the managed-login session behind and the next login would pass without a password.
+        endSessionEndpoint: `${cognito.loginDomain}/logout?client_id=${client.userPoolClientId}&logout_uri=${consoleOrigin}/`,
+      };
+    } else {
+      const oidc = config.identity as Extract<BranchConfig['identity'], { kind: 'oidc' }>;
+      this.login = { issuer: oidc.issuer, clientId: oidc.clientId, ...(oidc.endSessionEndpoint ? { endSessionEndpoint: oidc.endSessionEndpoint } : {}) };
+    }
 
     // ---- Audit key (KMS HMAC) ----------------------------------------------------------------------
     // Outside the tables, so a table writer cannot reseal a rewritten audit chain. Retained: without
@@ -289,7 +399,7 @@ export class BranchStack extends Stack {
       description: `Chancery ${branch}: seals audit chain heads (HMAC-SHA-256)`,
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_RECORDS,
     });
     Validations.of(this.auditKey).acknowledge({
       id: 'AwsSolutions-KMS5',
@@ -297,10 +407,10 @@ export class BranchStack extends Stack {
     });
 
     // ---- Lambda functions ------------------------------------------------------------------------
-    const environment: Record<EnvName, string> = {
+    const environment: Partial<Record<EnvName, string>> = {
       [ENV.branch]: branch,
       [ENV.branchConfig]: JSON.stringify(config),
-    } as Record<EnvName, string>;
+    };
     for (const t of tableSpecs) environment[t.env] = this.tables.get(t.id)!.tableName;
     for (const b of bucketSpecs) environment[b.env] = this.buckets.get(b.id)!.bucketName;
     // State machine ARNs are built from their fixed names, not referenced: the machines reference
@@ -311,7 +421,8 @@ export class BranchStack extends Stack {
       resourceName: physicalName(branch, ''),
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    environment[ENV.userPoolId] = this.userPool.userPoolId;
+    // Without a pool the functions take people from their tokens (functions/adapters/directory.ts).
+    if (this.userPool) environment[ENV.userPoolId] = this.userPool.userPoolId;
     environment[ENV.auditMacKeyId] = this.auditKey.keyArn;
 
     for (const f of functionSpecs) this.functions.set(f.id, this.makeFunction(f, environment));
@@ -321,9 +432,9 @@ export class BranchStack extends Stack {
       const logGroup = new LogGroup(this, `StateMachineLogs-${m.id}`, {
         logGroupName: `/aws/vendedlogs/states/${name(m.id)}`,
         retention: RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: KEEP_RECORDS,
       });
-      const invoked = [...new Set(Object.values(m.substitutions).map((s) => s.functionArnOf))];
+      const invoked = [...new Set(Object.values(m.substitutions).flatMap((s) => ('functionArnOf' in s ? [s.functionArnOf] : [])))];
       const machine = new StateMachine(this, `StateMachine-${m.id}`, {
         stateMachineName: name(m.id),
         stateMachineType: StateMachineType.STANDARD,
@@ -331,9 +442,11 @@ export class BranchStack extends Stack {
         // route itself, readable in review and checked by tests/cdk against the ASL file.
         definitionBody: DefinitionBody.fromString(readFileSync(join(repoRoot, m.definitionFile), 'utf8')),
         definitionSubstitutions: Object.fromEntries(
-          Object.entries(m.substitutions).map(([placeholder, s]) => [placeholder, this.fn(s.functionArnOf).functionArn]),
+          Object.entries(m.substitutions).map(([placeholder, s]) => [placeholder, 'functionArnOf' in s ? this.fn(s.functionArnOf).functionArn : serviceIntegrationArn(this.partition, s.serviceIntegration)]),
         ),
-        logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+        // Errors only, without execution data: inputs and outputs carry task tokens, opinions and
+        // classified titles. A document's history lives in its audit trail.
+        logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
         tracingEnabled: true,
       });
       // Exactly the functions the definition names, by their unqualified ARN (as the ASL uses it).
@@ -344,6 +457,10 @@ export class BranchStack extends Stack {
         }),
       );
       (machine.node.defaultChild as CfnResource).addMetadata(STATE_MACHINE_ID_KEY, m.id);
+      Validations.of(machine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason: 'Logging ALL events would write task tokens, opinions and classified titles into CloudWatch; errors are logged, and each document keeps its history in its audit trail.',
+      });
       Validations.of(machine).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -356,19 +473,37 @@ export class BranchStack extends Stack {
     for (const f of functionSpecs) this.grant(f);
 
     // ---- HTTP API --------------------------------------------------------------------------------
-    const authorizer: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
-      userPoolClients: [this.userPoolClient],
-      identitySource: ['$request.header.Authorization'],
-    });
+    const authorizer: IHttpRouteAuthorizer =
+      this.userPool && this.userPoolClient
+        ? new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
+            userPoolClients: [this.userPoolClient],
+            identitySource: ['$request.header.Authorization'],
+          })
+        : // Any OIDC issuer: API Gateway fetches its JWKS from the discovery under the issuer URL.
+          new HttpJwtAuthorizer('OidcAuthorizer', this.login.issuer, {
+            jwtAudience: [this.login.clientId],
+            identitySource: ['$request.header.Authorization'],
+          });
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: name('api'),
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
+      // A console served from elsewhere (console.hosting "none") calls the API across origins.
+      ...(hosting === 'none' && config.console.origin
+        ? {
+            corsPreflight: {
+              allowOrigins: [config.console.origin],
+              allowMethods: [CorsHttpMethod.ANY],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/apigateway/${name('api')}`,
       retention: RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_RECORDS,
     });
     this.stage = new HttpStage(this, 'HttpApiStage', {
       httpApi: this.api,
@@ -397,6 +532,10 @@ export class BranchStack extends Stack {
     for (const r of routeSpecs) {
       let integration = integrations.get(r.function);
       if (!integration) {
+        const spec = functionSpecs.find((f) => f.id === r.function)!;
+        if (spec.timeoutSeconds >= HTTP_API_INTEGRATION_TIMEOUT_SECONDS) {
+          throw new Error(`manifest: ${r.function} serves the API but may run ${spec.timeoutSeconds} s; API Gateway gives up at ${HTTP_API_INTEGRATION_TIMEOUT_SECONDS} s`);
+        }
         integration = new HttpLambdaIntegration(`Integration-${r.function}`, this.fn(r.function));
         integrations.set(r.function, integration);
       }
@@ -410,21 +549,36 @@ export class BranchStack extends Stack {
         if (r.authorization === 'none') {
           Validations.of(route).acknowledge(
             { id: 'AwsSolutions-APIG4', reason: 'The $default route only answers unmatched requests with a 404 and reads no data; behind the authorizer, a caller without a token would get an English 401 instead.' },
-            { id: 'AwsSolutions-COG4', reason: 'As AwsSolutions-APIG4: the catch-all 404 route needs no Cognito authorizer; every data route has it.' },
+            { id: 'AwsSolutions-COG4', reason: "As AwsSolutions-APIG4: the catch-all 404 route needs no authorizer; every data route has the branch's JWT authorizer." },
           );
         }
       } else {
-        this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method as keyof typeof HttpMethod]], integration });
+        const added = this.api.addRoutes({ path: r.path, methods: [HttpMethod[r.method as keyof typeof HttpMethod]], integration });
+        if (!this.userPool) {
+          for (const route of added) {
+            Validations.of(route).acknowledge({
+              id: 'AwsSolutions-COG4',
+              reason: "The branch signs people in through its own OIDC issuer (identity.kind oidc; AWS China has no Cognito user pools): every data route has a JWT authorizer for that issuer and the console's client.",
+            });
+          }
+        }
       }
     }
 
-    this.console.finish({
-      api: this.api,
-      client: this.userPoolClient,
-      displayName: config.displayName,
-      browserBuckets: [...this.buckets.values()],
-      uploadBucket: this.buckets.get('inbox')!,
-    });
+    if (this.console) {
+      this.console.finish({ api: this.api, login: this.login, displayName: config.displayName, browserBuckets, uploadBucket });
+    } else {
+      // The admin serves web/dist elsewhere: the stack allows that origin and prints what to serve with it.
+      if (config.console.origin) allowConsoleOrigin(config.console.origin, browserBuckets, uploadBucket);
+      new CfnOutput(this, 'ConsoleConfig', {
+        value: this.toJsonString(consoleConfig(this.login, this.stage.url.replace(/\/$/, ''), config.displayName)),
+        description: '控制台的 config.json：与 web/dist 一起放到控制台网站根目录 (serve as /config.json with web/dist)',
+      });
+      new CfnOutput(this, 'ConsoleContentSecurityPolicy', {
+        value: consoleContentSecurityPolicy([...s3OriginsOf(browserBucketNames), this.apiOrigin()], identityOrigins),
+        description: '控制台网站应答的 Content-Security-Policy 头 (the header the console site should send)',
+      });
+    }
 
     // ---- Failed asynchronous events -------------------------------------------------------------
     // An S3 notification or schedule event that fails every retry lands here instead of vanishing,
@@ -443,7 +597,7 @@ export class BranchStack extends Stack {
     for (const id of asyncTargets) {
       this.fn(id).configureAsyncInvoke({ onFailure: new SqsDestination(failedEvents), retryAttempts: 2 });
     }
-    new Alarm(this, 'FailedEventsAlarm', {
+    const failedEventsAlarm = new Alarm(this, 'FailedEventsAlarm', {
       alarmName: name('failed-events'),
       alarmDescription: '有事件处理失败（扫描件登记或定时任务），已存入失败队列；补偿任务会自动重试，请检查日志。An intake or schedule event failed every retry.',
       metric: failedEvents.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
@@ -471,10 +625,30 @@ export class BranchStack extends Stack {
     }
     this.acknowledgeNotificationHandler();
 
+    // ---- Alarms (to an SNS topic to subscribe to) and the branch's dashboard ---------------------
+    this.monitoring = new BranchMonitoring(this, 'Monitoring', {
+      branch,
+      alarmEmails: config.alarms.email,
+      functions: this.functions,
+      stateMachines: this.stateMachines,
+      api: this.api,
+      failedEvents,
+      failedEventsAlarm,
+    });
+
+    // Log groups CDK adds itself (the console deployment's handler) are kept like ours.
+    for (const c of this.node.findAll()) {
+      if (c instanceof CfnLogGroup && c.cfnOptions.deletionPolicy === CfnDeletionPolicy.RETAIN) c.applyRemovalPolicy(KEEP_RECORDS);
+    }
+
     // ---- Outputs ---------------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'HTTP API base URL' });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    if (this.userPool && this.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    } else {
+      new CfnOutput(this, 'Issuer', { value: this.login.issuer, description: 'OIDC issuer the API accepts ID tokens of' });
+    }
     for (const b of bucketSpecs) {
       new CfnOutput(this, `${b.id === 'inbox' ? 'Inbox' : 'Archive'}BucketName`, {
         value: this.buckets.get(b.id)!.bucketName,
@@ -487,18 +661,23 @@ export class BranchStack extends Stack {
     }
   }
 
+  /** https://<api id>.execute-api.<region>.<suffix>: the API's origin, for a console served elsewhere. */
+  apiOrigin(): string {
+    return `https://${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+  }
+
   fn(id: FunctionId): NodejsFunction {
     const f = this.functions.get(id);
     if (!f) throw new Error(`manifest names unknown function ${id}`);
     return f;
   }
 
-  private makeFunction(f: FunctionSpec, shared: Record<EnvName, string>): NodejsFunction {
+  private makeFunction(f: FunctionSpec, shared: Partial<Record<EnvName, string>>): NodejsFunction {
     const files = f.files ?? [];
     const logGroup = new LogGroup(this, `FunctionLogs-${f.id}`, {
       logGroupName: `/aws/lambda/${physicalName(this.config.branch, f.id)}`,
       retention: RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_RECORDS,
     });
     // Own role instead of AWSLambdaBasicExecutionRole: logs only to this function's log group.
     const role = new Role(this, `FunctionRole-${f.id}`, {
@@ -553,7 +732,7 @@ export class BranchStack extends Stack {
 
   private grant(f: FunctionSpec): void {
     const fn = this.fn(f.id);
-    if (f.readsDirectory) {
+    if (f.readsDirectory && this.userPool) {
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:ListUsersInGroup'],
@@ -627,6 +806,20 @@ export class BranchStack extends Stack {
         });
       }
     }
+    for (const [id, prefixes] of Object.entries(f.deletesUnder ?? {}) as [BucketSpec['id'], string[]][]) {
+      const bucket = this.buckets.get(id)!;
+      const arn = `<${this.getLogicalId(bucket.node.defaultChild as never)}.Arn>`;
+      // A processed upload (and the version processed) off the queue; nothing outside these prefixes.
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }),
+      );
+      for (const prefix of prefixes) {
+        Validations.of(fn.role!).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${arn}/${prefix}*]`,
+          reason: `The function removes processed uploads under ${prefix} in the ${id} bucket only (keys are the scanners' file names).`,
+        });
+      }
+    }
     // By the machine's fixed-name ARN (see stateMachineArnOf), exactly the actions the manifest names.
     if (f.startsStateMachines.length > 0) {
       fn.addToRolePolicy(
@@ -652,11 +845,17 @@ export class BranchStack extends Stack {
       );
       for (const m of f.answersStateMachines) {
         Validations.of(fn.role!).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${physicalName(this.config.branch, m)}:*]`,
+          // As cdk-nag prints the ARN: pseudo parameters the stack knows (a China branch's region) are literal.
+          id: `AwsSolutions-IAM5[Resource::arn:${this.nagValue(this.partition, 'AWS::Partition')}:states:${this.nagValue(this.region, 'AWS::Region')}:<AWS::AccountId>:execution:${physicalName(this.config.branch, m)}:*]`,
           reason: 'Executions are named per document at run time; the grant covers the executions of this one state machine only.',
         });
       }
     }
+  }
+
+  /** A pseudo parameter's value as cdk-nag writes it in a finding id: literal when known at synth. */
+  private nagValue(value: string, pseudo: string): string {
+    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
   }
 
   /** The ARN of a manifest state machine, from its fixed physical name. */

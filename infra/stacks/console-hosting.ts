@@ -1,9 +1,13 @@
 /**
  * The web console in the cloud: web/dist in a private bucket behind CloudFront (origin access
  * control), the HTTP API under the same origin at /api/* (so the console needs no CORS for it),
- * /config.json naming the issuer and client, and the Cognito managed-login domain the console
- * signs in through. Local mode does the same on its API port (infra/local/console-hosting.ts,
- * infra/local/api-gateway.ts); the CSP is shared with it.
+ * /config.json naming the issuer and client the console signs in through (Cognito managed login
+ * or the branch's OIDC issuer). Local mode does the same on its API port
+ * (infra/local/console-hosting.ts, infra/local/api-gateway.ts); the CSP is shared with it.
+ *
+ * Not in AWS China: CloudFront there has no Functions and no origin access control, and serves
+ * only ICP-filed domains. A China branch sets `console.hosting: "none"` and serves web/dist itself
+ * (infra/DEPLOY.md); `allowConsoleOrigin` and `consoleConfig` are what such a branch still needs.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +31,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { CfnManagedLoginBranding, ManagedLoginVersion, OAuthScope, type OAuthSettings, type UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { OAuthScope, type OAuthSettings } from 'aws-cdk-lib/aws-cognito';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -58,15 +62,77 @@ export const API_PREFIX_STRIP_CODE = `function handler(event) {
   return request;
 }`;
 
+/** What the console's /config.json tells it: where to sign in and where the API is. */
+export interface ConsoleLogin {
+  /** The issuer the API's JWT authorizer accepts. */
+  issuer: string;
+  clientId: string;
+  /** For an issuer whose discovery names none (Cognito: its /logout with client_id and logout_uri). */
+  endSessionEndpoint?: string;
+}
+
+/** The console's config.json (web/src/config.ts). */
+export function consoleConfig(login: ConsoleLogin, apiBase: string, displayName: string): Record<string, string> {
+  return {
+    issuer: login.issuer,
+    clientId: login.clientId,
+    apiBase,
+    branch: displayName,
+    ...(login.endSessionEndpoint ? { endSessionEndpoint: login.endSessionEndpoint } : {}),
+  };
+}
+
+/** The console's client at an issuer: authorization code + PKCE only, back to the console. */
+export function consoleOAuth(origin: string): OAuthSettings {
+  return {
+    flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+    scopes: [OAuthScope.OPENID, OAuthScope.PROFILE, OAuthScope.EMAIL],
+    callbackUrls: [`${origin}${CONSOLE_CALLBACK_PATH}`],
+    logoutUrls: [`${origin}/`],
+  };
+}
+
+/**
+ * Presigned links (scans, attachments, exports) are fetched by pdf.js and the browser from the
+ * console's origin; uploads are PUT to the upload bucket. CORS rules cannot name a key prefix:
+ * the PUT is bound to its key by the presigned signature.
+ */
+export function allowConsoleOrigin(origin: string, browserBuckets: Bucket[], uploadBucket: Bucket): void {
+  for (const bucket of browserBuckets) {
+    bucket.addCorsRule({
+      allowedOrigins: [origin],
+      allowedMethods: bucket === uploadBucket ? [HttpMethods.GET, HttpMethods.HEAD, HttpMethods.PUT] : [HttpMethods.GET, HttpMethods.HEAD],
+      allowedHeaders: ['*'],
+      exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Accept-Ranges'],
+      maxAge: 3000,
+    });
+  }
+}
+
+/**
+ * The S3 origins presigned links point at: virtual-hosted, <bucket>.s3.<region>.<suffix>
+ * (functions/adapters/clients.ts addresses real S3 so), one per bucket the browser reads. Built
+ * from the names, not the buckets' attributes: the buckets' CORS rules name the distribution,
+ * whose headers carry this CSP.
+ */
+export const s3OriginsOf = (bucketNames: string[]): string[] => bucketNames.map((name) => `https://${name}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`);
+
 export interface ConsoleHostingProps {
   branch: string;
-  /** Physical bucket names follow the stack's scheme (chancery-<branch>-…). */
+  /** Physical bucket names follow the stack's scheme (chancery-<branch>-…-<account>-<region>). */
   bucketName: (suffix: string) => string;
+  /** Metadata naming a bucket's role, so tests and readers find it by more than its name. */
+  tagBucket: (bucket: Bucket, id: string) => void;
   /** The built console (web/dist). */
   webDist: string;
   /** Where the console buckets' own S3 server access logs go. */
   accessLogsBucket: Bucket;
-  userPool: UserPool;
+  /** Names of the buckets whose presigned links the browser opens (the CSP's S3 origins). */
+  browserBucketNames: string[];
+  /** Origins the browser talks to besides this one: the issuer (discovery, JWKS) and its token endpoint. */
+  identityOrigins: string[];
+  /** Tables, buckets, log groups: kept on delete, but not after a failed first create. */
+  removalPolicy: RemovalPolicy;
 }
 
 export class ConsoleHosting extends Construct {
@@ -74,8 +140,6 @@ export class ConsoleHosting extends Construct {
   readonly distribution: Distribution;
   /** https://<distribution domain> — the console's origin, no trailing slash. */
   readonly origin: string;
-  /** The S3 endpoint presigned links point at (path-style, functions/adapters/clients.ts). */
-  readonly s3Origin = `https://s3.${Aws.REGION}.${Aws.URL_SUFFIX}`;
   private readonly props: ConsoleHostingProps;
   private readonly headers: ResponseHeadersPolicy;
 
@@ -93,11 +157,12 @@ export class ConsoleHosting extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      // Build output only: a deploy writes it again. Retained like the other buckets (fixed names).
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Build output only: a deploy writes it again. Retained like the other buckets.
+      removalPolicy: props.removalPolicy,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'console/',
     });
+    props.tagBucket(this.bucket, 'console');
     // CloudFront standard logs are delivered with a bucket ACL: this bucket needs ACLs enabled,
     // which the shared access-log bucket (owner-enforced) does not allow.
     const viewerLogs = new Bucket(this, 'ViewerLogs', {
@@ -107,16 +172,20 @@ export class ConsoleHosting extends Construct {
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'console-logs/',
       lifecycleRules: [{ id: 'expire-viewer-logs', expiration: Duration.days(400) }],
     });
+    props.tagBucket(viewerLogs, 'console-logs');
 
     this.headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: `Chancery ${props.branch} console: CSP, nosniff, HSTS`,
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: consoleContentSecurityPolicy(this.s3Origin), override: true },
+        contentSecurityPolicy: {
+          contentSecurityPolicy: consoleContentSecurityPolicy(s3OriginsOf(props.browserBucketNames), props.identityOrigins),
+          override: true,
+        },
         contentTypeOptions: { override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
@@ -149,41 +218,23 @@ export class ConsoleHosting extends Construct {
     this.origin = `https://${this.distribution.distributionDomainName}`;
     Validations.of(this.distribution).acknowledge(
       { id: 'AwsSolutions-CFR1', reason: 'Staff sign in from wherever they work (branches, travel); every page of data needs a Cognito login, so no country is blocked.' },
-      { id: 'AwsSolutions-CFR2', reason: 'A CloudFront WAF web ACL must live in us-east-1 while the branch stack may be in any region; the API behind /api/* is throttled at its stage and needs a Cognito JWT, and the user pool runs Plus-tier threat protection.' },
+      { id: 'AwsSolutions-CFR2', reason: "A CloudFront WAF web ACL must live in us-east-1 while the branch stack may be in any region; the API behind /api/* is throttled at its stage and needs a JWT of the branch's issuer." },
       { id: 'AwsSolutions-CFR4', reason: "The default *.cloudfront.net certificate's security policy is fixed by CloudFront (TLSv1); a branch that adds its own domain and ACM certificate sets TLSv1.2_2021 with it." },
     );
   }
 
-  /** Managed login (zh-CN pages) for the console's client; the OAuth settings the client needs. */
+  /** The console's client at its issuer: back to this distribution. */
   oAuth(): OAuthSettings {
-    return {
-      flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
-      scopes: [OAuthScope.OPENID, OAuthScope.PROFILE, OAuthScope.EMAIL],
-      callbackUrls: [`${this.origin}${CONSOLE_CALLBACK_PATH}`],
-      logoutUrls: [`${this.origin}/`],
-    };
+    return consoleOAuth(this.origin);
   }
 
   /**
-   * The rest, once the client and the API exist: the login domain, /api/* to the HTTP API,
-   * the files and /config.json, CORS for the buckets whose presigned links the browser opens.
+   * The rest, once the login and the API exist: /api/* to the HTTP API, the files and
+   * /config.json, CORS for the buckets whose presigned links the browser opens.
    */
-  finish(options: { api: HttpApi; client: UserPoolClient; displayName: string; browserBuckets: Bucket[]; uploadBucket: Bucket }): void {
-    const { api, client } = options;
+  finish(options: { api: HttpApi; login: ConsoleLogin; displayName: string; browserBuckets: Bucket[]; uploadBucket: Bucket }): void {
+    const { api } = options;
     const stack = Stack.of(this);
-
-    // Managed login: the prefix must be unique in the region across all accounts.
-    const domain = this.props.userPool.addDomain('ManagedLogin', {
-      cognitoDomain: { domainPrefix: `chancery-${this.props.branch}-${Aws.ACCOUNT_ID}` },
-      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
-    });
-    // Managed login shows its pages for a client only with a style; Cognito's own defaults.
-    const branding = new CfnManagedLoginBranding(this, 'LoginBranding', {
-      userPoolId: this.props.userPool.userPoolId,
-      clientId: client.userPoolClientId,
-      useCognitoProvidedValues: true,
-    });
-    branding.node.addDependency(domain);
 
     const apiPrefixStrip = new CloudFrontFunction(this, 'ApiPrefixStrip', {
       comment: 'The API routes have no /api prefix',
@@ -222,16 +273,7 @@ export class ConsoleHosting extends Construct {
     const pages = new BucketDeployment(this, 'DeployPages', {
       sources: [
         Source.asset(this.props.webDist, { exclude: ['assets', 'assets/**'] }),
-        Source.jsonData('config.json', {
-          // The issuer the API's JWT authorizer accepts (as HttpUserPoolAuthorizer writes it).
-          issuer: `https://cognito-idp.${stack.region}.amazonaws.com/${this.props.userPool.userPoolId}`,
-          clientId: client.userPoolClientId,
-          apiBase: API_PREFIX,
-          branch: options.displayName,
-          // Cognito's discovery names no end_session_endpoint: without this, 退出登录 would leave
-          // the managed-login session behind and the next login would pass without a password.
-          endSessionEndpoint: `${domain.baseUrl()}/logout?client_id=${client.userPoolClientId}&logout_uri=${this.origin}/`,
-        }),
+        Source.jsonData('config.json', consoleConfig(options.login, API_PREFIX, options.displayName)),
       ],
       destinationBucket: this.bucket,
       prune: false,
@@ -242,21 +284,8 @@ export class ConsoleHosting extends Construct {
     pages.node.addDependency(assets);
     this.acknowledgeDeploymentHandler();
 
-    // Presigned links (scans, attachments, exports) are fetched by pdf.js and the browser from
-    // this origin; uploads are PUT to the upload bucket. CORS rules cannot name a key prefix:
-    // the PUT is bound to its key by the presigned signature.
-    for (const bucket of options.browserBuckets) {
-      bucket.addCorsRule({
-        allowedOrigins: [this.origin],
-        allowedMethods: bucket === options.uploadBucket ? [HttpMethods.GET, HttpMethods.HEAD, HttpMethods.PUT] : [HttpMethods.GET, HttpMethods.HEAD],
-        allowedHeaders: ['*'],
-        exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Accept-Ranges'],
-        maxAge: 3000,
-      });
-    }
-
+    allowConsoleOrigin(this.origin, options.browserBuckets, options.uploadBucket);
     new CfnOutput(stack, 'ConsoleUrl', { value: `${this.origin}/`, description: '网页控制台地址 (web console)' });
-    new CfnOutput(stack, 'LoginDomain', { value: domain.baseUrl(), description: 'Cognito managed login' });
   }
 
   /** The singleton Lambda CDK adds to copy the files into the bucket (deploy time only). */

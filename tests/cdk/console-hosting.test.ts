@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { physicalName } from '../../infra/manifest.js';
 import { API_PREFIX_STRIP_CODE, CONSOLE_CALLBACK_PATH, SPA_REWRITE_CODE } from '../../infra/stacks/console-hosting.js';
-import { resourcesOfType, synthBranch, type CfnResourceJson, type Synth } from './synth.js';
+import { bucketLogicalIdOf, resolvePseudo, resourcesOfType, synthBranch, type CfnResourceJson, type Synth } from './synth.js';
 
 let s: Synth;
 beforeAll(() => {
@@ -25,7 +24,7 @@ const single = (type: string): [string, CfnResourceJson] => {
 };
 const distribution = () => single('AWS::CloudFront::Distribution');
 const distributionConfig = () => distribution()[1].Properties!.DistributionConfig;
-const bucketId = (suffix: string) => resourcesOfType(s, 'AWS::S3::Bucket').find(([, b]) => b.Properties!.BucketName === physicalName(branch, suffix))![0];
+const bucketId = (suffix: string) => bucketLogicalIdOf(s, suffix);
 /** `https://<distribution domain>` as the template writes it. */
 const consoleOrigin = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution()[0], 'DomainName'] }]] });
 
@@ -37,12 +36,10 @@ function runViewerRequest(code: string, uri: string): string {
 
 describe('console files', () => {
   it('live in a private bucket that only this distribution may read, through origin access control', () => {
-    s.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: physicalName(branch, 'console'),
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      WebsiteConfiguration: Match.absent(),
-      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
-    });
+    const bucket = s.json.Resources[bucketId('console')].Properties!;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.WebsiteConfiguration).toBeUndefined();
+    expect(bucket.LoggingConfiguration.DestinationBucketName).toBeDefined();
     const [oacId, oac] = single('AWS::CloudFront::OriginAccessControl');
     expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
     const s3Origin = (distributionConfig().Origins as any[]).find((o) => o.S3OriginConfig);
@@ -142,17 +139,18 @@ describe('the API under the same origin', () => {
 });
 
 describe('security headers', () => {
-  it('every answer carries the CSP (with the S3 endpoint of presigned links), nosniff and HSTS', () => {
+  it('every answer carries the CSP (with the S3 endpoints of presigned links and the login), nosniff and HSTS', () => {
     const [policyId, policy] = single('AWS::CloudFront::ResponseHeadersPolicy');
     const headers = policy.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
     expect(headers.ContentTypeOptions).toEqual({ Override: true });
     expect(headers.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true });
     expect(headers.FrameOptions).toMatchObject({ FrameOption: 'DENY' });
-    const csp = (headers.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'][1] as unknown[])
-      .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
-      .join('');
-    const s3 = 'https://s3.<AWS::Region>.<AWS::URLSuffix>';
-    for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", `connect-src 'self' ${s3}`, `img-src 'self' data: blob: ${s3}`, "frame-ancestors 'none'", "object-src 'none'"]) {
+    const csp = resolvePseudo(headers.ContentSecurityPolicy.ContentSecurityPolicy, {});
+    // Presigned links are virtual-hosted (functions/adapters/clients.ts): one origin per bucket the browser reads.
+    const s3 = ['inbox', 'archive'].map((id) => `https://chancery-hq-${id}-<AWS::AccountId>-<AWS::Region>.s3.<AWS::Region>.<AWS::URLSuffix>`).join(' ');
+    // The login fetches discovery from the issuer and the token from the managed-login domain.
+    const login = `https://cognito-idp.<AWS::Region>.amazonaws.com https://<${single('AWS::Cognito::UserPoolDomain')[0]}>.auth.<AWS::Region>.amazoncognito.com`;
+    for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", `connect-src 'self' ${s3} ${login}`, `img-src 'self' data: blob: ${s3}`, "frame-ancestors 'none'", "object-src 'none'"]) {
       expect(csp).toContain(directive);
     }
     const config = distributionConfig();

@@ -9,9 +9,9 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app.js';
-import type { BranchConfig } from '../../infra/branch-config.js';
+import { loadBranchConfig, type BranchConfig } from '../../infra/branch-config.js';
 import type { FunctionId } from '../../infra/manifest.js';
-import { FUNCTION_ENTRY_KEY, FUNCTION_ID_KEY, STATE_MACHINE_ID_KEY, type BranchStack } from '../../infra/stacks/branch-stack.js';
+import { BUCKET_ID_KEY, FUNCTION_ENTRY_KEY, FUNCTION_ID_KEY, STATE_MACHINE_ID_KEY, type BranchStack } from '../../infra/stacks/branch-stack.js';
 
 export interface CfnResourceJson {
   Type: string;
@@ -30,10 +30,33 @@ export interface Synth {
   outdir: string;
 }
 
-export function synthBranch(options: { branch?: string; bundling?: boolean } = {}): Synth {
+/**
+ * A branch in AWS China, as an admin there would write it: the hq branch's offices, its region,
+ * an OIDC issuer (Keycloak-style claim names) and the console served from an ICP-filed domain.
+ */
+export function chinaBranchConfig(region: 'cn-north-1' | 'cn-northwest-1', branch = region === 'cn-north-1' ? 'bj' : 'nx'): BranchConfig {
+  return {
+    ...loadBranchConfig('hq'),
+    branch,
+    displayName: region === 'cn-north-1' ? '北京分公司' : '宁夏分公司',
+    region,
+    identity: {
+      kind: 'oidc',
+      issuer: 'https://sso.example.cn/realms/chancery',
+      clientId: 'chancery-console',
+      claims: { username: 'preferred_username', name: 'name', roles: 'chancery_roles', department: 'department', clearance: 'clearance' },
+    },
+    console: { hosting: 'none', origin: 'https://gongwen.example.cn' },
+    alarms: { email: ['ops@example.cn'] },
+  };
+}
+
+export function synthBranch(options: { branch?: string; bundling?: boolean; config?: BranchConfig; nag?: boolean } = {}): Synth {
   const outdir = mkdtempSync(join(tmpdir(), 'chancery-cdk-'));
   const { app, stack, config } = buildApp({
     branch: options.branch ?? 'hq',
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.nag !== undefined ? { nag: options.nag } : {}),
     outdir,
     context: options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
@@ -63,6 +86,33 @@ export function logicalIdOfFunction(s: Synth, fn: FunctionId): string {
 
 export function functionEntry(s: Synth, logicalId: string): string {
   return s.json.Resources[logicalId].Metadata?.[FUNCTION_ENTRY_KEY] as string;
+}
+
+/** The bucket carrying `chancery:bucket` = id (a manifest bucket, access-logs, console, console-logs). */
+export function bucketLogicalIdOf(s: Synth, id: string): string {
+  const found = resourcesOfType(s, 'AWS::S3::Bucket').find(([, r]) => r.Metadata?.[BUCKET_ID_KEY] === id);
+  if (!found) throw new Error(`no bucket carries ${BUCKET_ID_KEY}=${id}`);
+  return found[0];
+}
+
+/**
+ * A template value with the pseudo parameters resolved (partition, region, account, URL suffix)
+ * and other references left as `<LogicalId>`: enough to read what ARNs a template builds.
+ */
+export function resolvePseudo(value: unknown, pseudo: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map((v) => resolvePseudo(v, pseudo)).join(',');
+  const v = value as Record<string, any>;
+  if (v && typeof v === 'object') {
+    if (typeof v.Ref === 'string') return pseudo[v.Ref] ?? `<${v.Ref}>`;
+    if (v['Fn::GetAtt']) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+    if (v['Fn::Join']) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map((p) => resolvePseudo(p, pseudo)).join(sep);
+    }
+    return `{${Object.entries(v).map(([k, x]) => `${k}:${resolvePseudo(x, pseudo)}`).join(',')}}`;
+  }
+  return String(value);
 }
 
 export function stateMachineResource(s: Synth, id: string): [string, CfnResourceJson] {

@@ -8,7 +8,8 @@
  */
 import { relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, functions as functionSpecs, type FunctionId } from '../../infra/manifest.js';
+import { bucketPhysicalName, ENV, functions as functionSpecs, physicalName, type FunctionId } from '../../infra/manifest.js';
+import { BUCKET_ID_KEY } from '../../infra/stacks/branch-stack.js';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -27,6 +28,8 @@ import {
   manifestFunctionByLogicalId,
   resourcesOfType,
   stateMachineResource,
+  bucketLogicalIdOf,
+  resolvePseudo,
   synthBranch,
   type Synth,
 } from './synth.js';
@@ -52,7 +55,8 @@ function resolveLocally(value: unknown): string {
     if (pseudo[v.Ref]) return pseudo[v.Ref];
     const r = s.json.Resources[v.Ref];
     if (r?.Type === 'AWS::DynamoDB::GlobalTable') return r.Properties!.TableName;
-    if (r?.Type === 'AWS::S3::Bucket') return r.Properties!.BucketName;
+    // A manifest bucket: its cloud name carries account and region (checked below); local mode's is the plain one.
+    if (r?.Type === 'AWS::S3::Bucket') return physicalName(s.config.branch, r.Metadata![BUCKET_ID_KEY]);
     if (r?.Type === 'AWS::Cognito::UserPool') return localUserPoolId(s.config.branch);
     throw new Error(`cannot resolve Ref ${v.Ref} (${r?.Type})`);
   }
@@ -117,12 +121,13 @@ describe('local wiring agrees with the synthesized template', () => {
     }
   });
 
-  it('buckets: the same names, and Object Lock where local mode expects it', () => {
-    const cloud = resourcesOfType(s, 'AWS::S3::Bucket').map(([, r]) => r.Properties!);
+  it('buckets: the same names (in the cloud with account and region), and Object Lock where local mode expects it', () => {
     for (const b of local.buckets) {
-      const c = cloud.find((x) => x.BucketName === b.bucketName);
-      expect(c, b.bucketName).toBeDefined();
-      expect(c!.ObjectLockEnabled === true).toBe(b.objectLock);
+      const c = s.json.Resources[bucketLogicalIdOf(s, b.id)].Properties!;
+      const pseudo = { 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Region': LOCAL_REGION };
+      expect(resolvePseudo(c.BucketName, pseudo)).toBe(bucketPhysicalName(s.config.branch, b.id, LOCAL_ACCOUNT, LOCAL_REGION));
+      expect(b.bucketName).toBe(physicalName(s.config.branch, b.id));
+      expect(c.ObjectLockEnabled === true).toBe(b.objectLock);
     }
   });
 

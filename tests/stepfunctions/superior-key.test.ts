@@ -13,6 +13,8 @@ afterEach(async () => {
 const definition = substituteDefinition(readFileSync(join(repoRoot, 'statemachines/superior-key.asl.json'), 'utf8'), {
   CreateTaskFunctionArn: functionArn('test', 'create-task'),
   ArchiveFunctionArn: functionArn('test', 'archive'),
+  LambdaInvokeWaitForTaskToken: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  LambdaInvoke: 'arn:aws:states:::lambda:invoke',
 });
 const STEPS = ['propose', 'instruct', 'deputyHandle', 'departmentHandle', 'file'];
 

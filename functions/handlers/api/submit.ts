@@ -17,6 +17,7 @@ import { putDocumentItem, type DocumentRecord } from '../../adapters/documents.j
 import { env } from '../../adapters/env.js';
 import { appendRegisterEntry, routeStartMarkItem } from '../../adapters/registers.js';
 import { ensureRouteStarted } from '../../adapters/route-starts.js';
+import { countBusiness } from '../../adapters/metrics.js';
 import { ROUTES, routeById } from '../../routes/index.js';
 import { attachmentsField, uploadIdField, uploadRaceOr } from './attachment-fields.js';
 import { attachmentOf, takeUploads } from './attachments.js';
@@ -103,5 +104,6 @@ export async function submitInternalDocument({ actor, body }: Request) {
     throw uploadRaceOr(err, 4, uploads.items.length);
   }
   await ensureRouteStarted(docId);
+  countBusiness('registered');
   return { docId, registerNumber: docFor(serial).registerNumber, route: route.id, routeName: route.name, status: 'in-progress' };
 }

@@ -21,6 +21,7 @@ import { failpoint } from '../../adapters/failpoint.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { holdsRole } from '../../adapters/directory.js';
 import { trackItem } from '../../adapters/task-operations.js';
+import { countBusiness } from '../../adapters/metrics.js';
 import { apiHandler, HttpError, pageLimit, type Request } from './http.js';
 import { recallTask, returnTask } from './route-moves.js';
 import { alreadyDecided, decidedReply, refuseStepWithSigners, routeStepOf, taskOr404 } from './task-lookup.js';
@@ -89,7 +90,9 @@ export async function decide({ actor, params, body }: Request) {
   if (!mayRead(actor, task.secrecy)) {
     throw new HttpError(403, `该文件密级为${task.secrecy}，您的密级（${actor.clearance}）不足，请交机要人员或有权限的领导办理`);
   }
-  return decideTask(task, actor, body, { onBehalf });
+  const answer = await decideTask(task, actor, body, { onBehalf });
+  countBusiness('decided');
+  return answer;
 }
 
 /**
