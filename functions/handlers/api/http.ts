@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { actorFromClaims, checkClaims, ClaimsError, type Actor } from '../../domain/identity.js';
 import { findUserCached } from '../../adapters/directory.js';
 import { BadCursorError } from '../../adapters/dynamo.js';
+import { Refusal } from '../../domain/refusal.js';
 import { logger } from '../../adapters/logger.js';
 
 export class HttpError extends Error {
@@ -114,6 +115,7 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
     } catch (err) {
       if (err instanceof HttpError) return json(err.statusCode, { message: err.message, ...err.details });
       if (err instanceof BadCursorError) return json(400, { message: err.message });
+      if (err instanceof Refusal) return json(err.status, { message: err.message, ...err.details });
       logger.error('request failed', { routeKey: event.routeKey, error: err as Error });
       return json(500, { message: '系统内部错误，请稍后重试；如仍失败请联系管理员' });
     }
