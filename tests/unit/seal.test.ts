@@ -52,7 +52,7 @@ describe.each([
     const doc = await PDFDocument.load(pdf);
     const res = doc.getPage(1).node.get(PDFName.of('Resources')) as PDFDict;
     const xobjects = doc.context.lookup(res.get(PDFName.of('XObject')), PDFDict);
-    const image = doc.context.lookup(xobjects.get(PDFName.of('ChancerySeal1')), PDFRawStream);
+    const image = doc.context.lookup(xobjects.get(PDFName.of('ChancerySeal1'))) as PDFRawStream;
     expect(String(image.dict.get(PDFName.of('Subtype')))).toBe('/Image');
     // The image's matrix puts it exactly into the box: w 0 0 h x y cm.
     const drawing = lastStream(doc, 1);
@@ -67,7 +67,7 @@ describe.each([
     // Metadata: document information and XMP.
     const info = doc.context.lookup(doc.context.trailerInfo.Info, PDFDict);
     expect((info.get(PDFName.of('ChancerySignedSha256')) as any).decodeText()).toBe(signedSha256);
-    const xmp = Buffer.from((doc.context.lookup(doc.catalog.get(PDFName.of('Metadata')), PDFRawStream)).contents).toString('utf8');
+    const xmp = Buffer.from((doc.context.lookup(doc.catalog.get(PDFName.of('Metadata'))) as PDFRawStream).contents).toString('utf8');
     expect(xmp).toContain(`<chancery:signedSha256>${signedSha256}</chancery:signedSha256>`);
     expect(xmp).toContain('<chancery:number>管司发〔2026〕7号</chancery:number>');
 
