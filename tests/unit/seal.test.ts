@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { loadBranchConfig } from '../../infra/branch-config.js';
 import type { Actor } from '../../functions/domain/identity.js';
 import { embedCjkFont } from '../../functions/domain/slip-pdf.js';
+import { renderOutgoingPdf } from '../../functions/domain/gbt9704-pdf.js';
+import { notice } from './gbt9704-samples.js';
 import { Refusal } from '../../functions/domain/refusal.js';
 import { checkReason, checkSealApplication, sealOf, sha256Hex, stampSeal, verifySealed, type SealApplication, type SealBox } from '../../functions/domain/seal.js';
 
@@ -85,6 +87,18 @@ describe.each([
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 });
+
+it('seals the GB/T 9704 layout’s own PDF at the box it returns over 成文日期', async () => {
+  const rendered = await renderOutgoingPdf(notice);
+  const { pdf, signedSha256 } = await stampSeal({ signedPdf: rendered.pdf, box: rendered.sealBox, sealImage, sealName: '公司印章', number: notice.documentNumber!, sealedAt: '2026-05-20T03:00:00.000Z' });
+  expect(await verifySealed(pdf, signedSha256)).toMatchObject({ ok: true, page: rendered.sealBox.page + 1 });
+  const dir = 'test-artifacts/seal';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'layout-notice-sealed.pdf'), pdf);
+  const page = String(rendered.sealBox.page + 1);
+  execFileSync('pdftoppm', ['-png', '-r', '72', '-f', page, '-l', page, '-singlefile', join(dir, 'layout-notice-sealed.pdf'), join(dir, 'layout-notice-sealed')]);
+  expect(readFileSync(join(dir, 'layout-notice-sealed.png')).subarray(1, 4).toString()).toBe('PNG');
+}, 60_000);
 
 describe('verifying a sealed copy', () => {
   const sealedOf = async (useObjectStreams = false) => {
