@@ -29,6 +29,7 @@ export const REGISTERS = {
   archive: '归档目录',
   internal: '内部来文登记簿',
   returns: '退文登记簿',
+  seal: '用印登记簿',
 } as const;
 export type RegisterId = keyof typeof REGISTERS;
 
@@ -90,6 +91,29 @@ export async function appendRegisterEntry(options: {
 }): Promise<number> {
   const partition = registerPartition(options.register, options.year);
   const month = localDate(options.at ? new Date(options.at) : clock(), env.branchConfig.timeZone).slice(0, 7);
+  return inTurn(partition, () => appendInTurn(partition, month, options));
+}
+
+/**
+ * Writers of one register in one process take turns: they would only lose the counter to each
+ * other and back off (200 documents signed at once in local mode, where every handler shares one
+ * process). Across processes (Lambda containers) the conditional write and the retry still decide.
+ */
+const turns = new Map<string, Promise<unknown>>();
+function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const run = (turns.get(key) ?? Promise.resolve()).then(work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  turns.set(key, settled);
+  void settled.then(() => {
+    if (turns.get(key) === settled) turns.delete(key);
+  });
+  return run;
+}
+
+async function appendInTurn(partition: string, month: string, options: Parameters<typeof appendRegisterEntry>[0]): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     const previous = await lastSerial(partition);
     const serial = previous + 1;

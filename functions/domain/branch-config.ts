@@ -3,7 +3,7 @@
  * file per branch in infra/branches/; functions receive it serialized in CHANCERY_BRANCH_CONFIG.
  */
 import { z } from 'zod';
-import { COGNITO_CLAIMS, type ClaimNames } from './identity.js';
+import { COGNITO_CLAIMS, ROLES, type ClaimNames } from './identity.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');
 
@@ -132,6 +132,39 @@ export const branchConfigSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * 发文字号 series (GB/T 9704): one per 代字, numbered 代字〔2026〕N号 per year, each its own 发文登记簿
+   * (`outgoing-<id>`). `direction` is the 行文方向 the code is for (seed 000 §三(三)4: 上行文 管报字,
+   * 平行文 管函字, 下行文 管司发; 办公室版头 管办发 / 管党办发); an upward document prints 签发人.
+   */
+  issuingCodes: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z][a-z0-9]{1,20}$/),
+        /** 代字 as printed before 〔year〕: 管司发, 发, 会纪 … */
+        code: z.string().min(1).max(8).regex(/^[^\s〔〕[\]()（）【】［］{}<>《》〈〉]*[^\s\d〔〕[\]()（）【】［］{}<>《》〈〉]$/u, '代字 must not contain brackets or spaces nor end with a digit'),
+        name: z.string().min(1),
+        direction: z.enum(['upward', 'parallel', 'downward', 'office', 'minutes']),
+      }),
+    )
+    .default([])
+    .refine((codes) => new Set(codes.map((c) => c.id)).size === codes.length && new Set(codes.map((c) => c.code)).size === codes.length, 'issuingCodes: every id and every code (代字) must be unique'),
+  /**
+   * The branch's seals (印章) for 用印: `image` is the seal's picture (PNG, transparent around the
+   * seal) relative to infra/branches/, applied over 成文日期 by someone holding one of `keeperRoles`
+   * (监印人; seed 000 §一(八) lets the 文书 seal general documents).
+   */
+  seals: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z][a-z0-9]{1,20}$/),
+        name: z.string().min(1),
+        image: z.string().regex(/^seals\/[A-Za-z0-9._-]+\.png$/, 'a seal image is a PNG under seals/, e.g. seals/hq-company.png'),
+        keeperRoles: z.array(z.enum(ROLES)).min(1).default(['seal-keeper']),
+      }),
+    )
+    .default([])
+    .refine((seals) => new Set(seals.map((s) => s.id)).size === seals.length, 'seals: every id must be unique'),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });

@@ -26,6 +26,7 @@ const day = (field: string) => (e: Entry, tz: string) => {
   const t = new Date(String(e[field] ?? ''));
   return Number.isNaN(t.getTime()) ? '' : localDate(t, tz);
 };
+const list = (field: string) => (e: Entry) => (Array.isArray(e[field]) ? (e[field] as unknown[]).map(String).join('、') : text(field)(e));
 const time = (field: string) => (e: Entry) => (typeof e[field] === 'string' ? formatSlipTime(e[field]) : '');
 
 function assigneeText(e: Entry): string {
@@ -76,6 +77,31 @@ export const REGISTER_COLUMNS: Record<string, Column[]> = {
     { header: '机构代码', width: 10, value: text('orgCode') },
     { header: '归档日期', width: 12, kind: 'date', value: day('filedAt') },
   ],
+  // 发文登记簿 (one per 代字): a voided number stays, its 备注 says who voided it and why.
+  outgoing: [
+    { header: '发文字号', width: 18, value: text('number') },
+    { header: '标题', width: 40, value: text('title') },
+    { header: '文种', width: 8, value: text('docType') },
+    { header: '密级', width: 6, value: text('secrecy') },
+    { header: '签发人', width: 10, value: text('signerName') },
+    { header: '签发日期', width: 12, kind: 'date', value: day('signedAt') },
+    { header: '用印时间', width: 18, value: time('sealedAt') },
+    { header: '份数', width: 6, value: text('copies') },
+    { header: '主送', width: 24, value: list('mainRecipients') },
+    { header: '抄送', width: 24, value: list('copyRecipients') },
+    { header: '备注', width: 24, value: (e) => (e.voidedAt ? `作废：${text('voidReason')(e)}（${text('voidedByName')(e)}，${formatSlipTime(String(e.voidedAt))}）` : '') },
+  ],
+  // 用印登记簿 (seed 000 §(五)2: 日期、内容、印别、份数、批准人、经办人)
+  seal: [
+    { header: '序号', width: 6, value: text('serial') },
+    { header: '用印日期', width: 12, kind: 'date', value: day('sealedAt') },
+    { header: '用印内容', width: 40, value: (e) => [text('number')(e), text('content')(e)].filter(Boolean).join(' ') },
+    { header: '印别', width: 10, value: text('sealName') },
+    { header: '份数', width: 6, value: text('copies') },
+    { header: '批准人', width: 10, value: text('approverName') },
+    { header: '经办人', width: 10, value: text('applicantName') },
+    { header: '监印人', width: 10, value: text('keeperName') },
+  ],
 };
 
 /** A register added later without its own columns still exports: number, date, title, level. */
@@ -87,9 +113,15 @@ const GENERIC_COLUMNS: Column[] = [
   { header: '密级', width: 6, value: text('secrecy') },
 ];
 
-/** A series of the incoming register (incoming-<id>) has the incoming register's columns. */
+/** A series of the incoming register (incoming-<id>) has the incoming register's columns; each 代字's 发文登记簿 (outgoing-<id>) the outgoing one's. */
 export const columnsOf = (register: string): Column[] =>
-  Object.hasOwn(REGISTER_COLUMNS, register) ? REGISTER_COLUMNS[register] : register.startsWith('incoming-') ? REGISTER_COLUMNS.incoming : GENERIC_COLUMNS;
+  Object.hasOwn(REGISTER_COLUMNS, register)
+    ? REGISTER_COLUMNS[register]
+    : register.startsWith('incoming-')
+      ? REGISTER_COLUMNS.incoming
+      : register.startsWith('outgoing-')
+        ? REGISTER_COLUMNS.outgoing
+        : GENERIC_COLUMNS;
 
 export interface RegisterSheet {
   /** 收文登记簿 … */

@@ -5,6 +5,8 @@
  *   decisionToNextTask          POST /tasks/{id}/decision until the next assignee sees the next task
  *   stateTransitionsPerDocument StateEntered / history events of one execution driven to the end
  *   rawDynamoDbLocal            K sequential PutItem calls against the same DynamoDB Local
+ *   numbering                   200 发文字号 at once (tests/bench/numbering.ts) beside 200 conditional
+ *                               PutItems on fresh keys at once
  *   console                     the web console's first-visit download (gzip) beside React alone,
  *                               and its time to first render of 待办 in Chromium beside a blank
  *                               page from the same server (tests/bench/console.ts)
@@ -44,6 +46,7 @@ const { happyPath } = await import('../../functions/domain/route-platform.js');
 const { ensureWebBuilt, WEB_DIST } = await import('../../infra/local/build-web.js');
 const { consoleDownload, consoleFirstRender } = await import('./console.js');
 const { layoutBench } = await import('./layout.js');
+const { benchNumbering } = await import('./numbering.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 type LocalMode = Harness['local'];
@@ -864,6 +867,11 @@ async function main() {
     };
     progress(`raw: ${rawDynamoDbLocal.writesPerSecond} writes/s, p50 ${rawStats.p50Ms} ms`);
 
+    // --- 发文字号: 200 numbered at once beside 200 conditional PutItems at once
+    progress('numbering: 200 发文字号 at once beside 200 conditional PutItems');
+    const numbering = await benchNumbering(local.endpoints.dynamodb, intEnv('BENCH_NUMBERING', 200));
+    progress(`numbering: ${numbering.numbersPerSecond} numbers/s (raw ${numbering.rawConditionalPutsPerSecond} puts/s), gap-free ${numbering.gapFree}`);
+
     // --- 6. Pages at 1k and at the large size (last: the seeded entries would slow every listing above)
     progress(`pages at ${parameters.pageSizes.join(' and ')} entries`);
     const pages = await pagesAtScale(parameters.pageSizes, parameters.pageSamples);
@@ -900,6 +908,7 @@ async function main() {
       cost,
       pages,
       rawDynamoDbLocal,
+      numbering,
       apiGetMe,
       console: { download: consoleBytes, firstRender: consoleRender },
       layout,

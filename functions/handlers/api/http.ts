@@ -12,6 +12,7 @@ import { directoryAvailable, findUserCached } from '../../adapters/directory.js'
 import { env } from '../../adapters/env.js';
 import { claimNamesOf } from '../../domain/branch-config.js';
 import { BadCursorError } from '../../adapters/dynamo.js';
+import { Refusal } from '../../domain/refusal.js';
 import { logger } from '../../adapters/logger.js';
 
 export class HttpError extends Error {
@@ -119,6 +120,7 @@ export function apiHandler(routes: Record<string, RouteHandler>) {
     } catch (err) {
       if (err instanceof HttpError) return json(err.statusCode, { message: err.message, ...err.details });
       if (err instanceof BadCursorError) return json(400, { message: err.message });
+      if (err instanceof Refusal) return json(err.status, { message: err.message, ...err.details });
       logger.error('request failed', { routeKey: event.routeKey, error: err as Error });
       return json(500, { message: '系统内部错误，请稍后重试；如仍失败请联系管理员' });
     }

@@ -1,7 +1,7 @@
 /**
  * API: registers (登记簿) and rejected uploads.
  *   GET /registers                     the branch's registers, what each is filtered by, the departments
- *   GET /registers/{register}          ?year=2026[&month=11][&status=open][&department=SCJSK]&limit=50&cursor=…&order=desc
+ *   GET /registers/{register}          (incoming, incoming-<series>, outgoing-<代字 id>, seal, …) ?year=2026[&month=11][&status=open][&department=SCJSK]&limit=50&cursor=…&order=desc
  *   GET /registers/{register}/export   ?year=2026[&month=11][&status=…][&department=…]&format=xlsx|csv|pdf[&delivery=link]
  *   GET /rejected-uploads              ?year=2026  uploads set aside with their reason (newest first)
  */
@@ -18,6 +18,7 @@ import { listRegister, listRejectedUploads, listWholeRegister, REGISTERS, type R
 import { putDownload } from '../../adapters/storage.js';
 import { listRegistrationDesk } from './registration.js';
 import { incomingRegisterName } from '../../domain/incoming-series.js';
+import { outgoingRegister, outgoingRegisterName } from '../../domain/outgoing-numbering.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit } from './http.js';
 
 /**
@@ -53,9 +54,9 @@ function registerOf(params: Record<string, string>): { register: string; name: s
   const register = params.register;
   // Own keys only: `in` also finds __proto__, constructor, toString …
   if (Object.hasOwn(REGISTERS, register)) return { register, name: REGISTERS[register as RegisterId] };
-  const series = incomingRegisterName(env.branchConfig, register);
+  const series = incomingRegisterName(env.branchConfig, register) ?? outgoingRegisterName(env.branchConfig, register);
   if (series) return { register, name: series };
-  const known = [...Object.entries(REGISTERS), ...env.branchConfig.incomingSeries.map((s) => [`incoming-${s.id}`, s.name])];
+  const known = [...Object.entries(REGISTERS), ...env.branchConfig.incomingSeries.map((s) => [`incoming-${s.id}`, s.name]), ...env.branchConfig.issuingCodes.map((c) => [outgoingRegister(c), `发文登记簿（${c.code}）`])];
   throw new HttpError(404, `没有这个登记簿，可选：${known.map(([id, name]) => `${id}（${name}）`).join('、')}`);
 }
 
@@ -90,7 +91,7 @@ export const handler = apiHandler({
   'GET /registers': async ({ actor }) => {
     requireOffice(actor);
     const config = env.branchConfig;
-    const ids = [...Object.keys(REGISTERS), ...config.incomingSeries.map((s) => `incoming-${s.id}`)];
+    const ids = [...Object.keys(REGISTERS), ...config.incomingSeries.map((s) => `incoming-${s.id}`), ...config.issuingCodes.map(outgoingRegister)];
     return {
       items: ids.map((id) => ({ id, name: registerOf({ register: id }).name, ...registerFilters(id) })),
       statuses: Object.entries(REGISTER_STATUSES).map(([id, name]) => ({ id, name })),
