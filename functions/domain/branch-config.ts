@@ -20,6 +20,12 @@ export const claimNamesSchema = z.object({
   clearance: z.string().min(1).optional(),
 });
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const issuerUrl = z.url().refine((u) => {
+  const url = new URL(u);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}, 'the issuer must be an https URL (http only on 127.0.0.1 or localhost)');
+
 const identitySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('cognito'),
@@ -28,8 +34,11 @@ const identitySchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('oidc'),
-    /** The issuer exactly as its tokens name it (iss); its discovery document lives under it. */
-    issuer: z.url({ protocol: /^https$/ }),
+    /**
+     * The issuer exactly as its tokens name it (iss); its discovery document lives under it.
+     * https, or http on this machine only (a Keycloak beside local mode, the tests' issuer).
+     */
+    issuer: issuerUrl,
     /** The console's public client (authorization code + PKCE); ID tokens carry it as aud. */
     clientId: z.string().min(1),
     claims: claimNamesSchema.default({ username: 'preferred_username', name: 'name' }),

@@ -15,7 +15,8 @@ import { errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { ConsoleHosting } from './console-hosting.js';
 import { listen, type ListeningServer } from './http-listen.js';
-import { LOCAL_CLIENT_ID, type LocalIdentityProvider } from './identity-provider.js';
+import type { LocalIdentityProvider } from './identity-provider.js';
+import { localIssuer, type TokenIssuer } from './token-issuer.js';
 import { answerLocalAuth } from './local-auth-pages.js';
 import { LOCAL_OUTBOX_PATH, outboxPage } from './local-outbox.js';
 import { localEmailOf } from './users.js';
@@ -178,11 +179,23 @@ export async function startLocalApi(options: {
   s3Origin?: string;
   /** The local outbox (local-outbox.ts), listed at GET /local-outbox. */
   outboxDir?: string;
+  /** Whose tokens the JWT authorizer takes: the local identity provider unless the branch names an OIDC issuer. */
+  authorizer?: TokenIssuer;
+  /** The claim naming the caller in the authorizer's tokens. */
+  usernameClaim?: string;
 }): Promise<LocalApi> {
   const routes = options.wiring.routes.filter((r) => r.path !== '$default').map(compile);
   const { identity, runtime } = options;
   const consoleHosting = new ConsoleHosting(options.webDist, { s3Origin: options.s3Origin });
-  const consoleConfig = { issuer: identity.issuer, clientId: LOCAL_CLIENT_ID, apiBase: API_PREFIX, branch: options.branchDisplayName };
+  const authorizer = options.authorizer ?? localIssuer(identity);
+  const usernameClaim = options.usernameClaim ?? 'cognito:username';
+  const consoleConfig = {
+    issuer: authorizer.issuer,
+    clientId: authorizer.clientId,
+    ...(authorizer.endSessionEndpoint ? { endSessionEndpoint: authorizer.endSessionEndpoint } : {}),
+    apiBase: API_PREFIX,
+    branch: options.branchDisplayName,
+  };
 
   const defaultRoute = options.wiring.routes.find((r) => r.path === '$default');
 
@@ -228,7 +241,7 @@ export async function startLocalApi(options: {
       if (!token) return send(res, 401, { message: MESSAGES.noToken }, { 'www-authenticate': 'Bearer' });
       let username: unknown;
       try {
-        username = (await identity.verify(token))['cognito:username'];
+        username = (await authorizer.verify(token))[usernameClaim];
       } catch {
         return send(res, 401, { message: MESSAGES.badToken }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }
@@ -273,7 +286,7 @@ export async function startLocalApi(options: {
       const token = header.replace(/^Bearer\s+/i, '').trim();
       if (!token) return send(res, 401, { message: MESSAGES.noToken }, { 'www-authenticate': 'Bearer' });
       try {
-        claims = claimsAsApiGatewayPassesThem((await identity.verify(token)) as Record<string, unknown>);
+        claims = claimsAsApiGatewayPassesThem((await authorizer.verify(token)) as Record<string, unknown>);
       } catch (err) {
         const message = err instanceof joseErrors.JWTExpired ? MESSAGES.expired : err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf' ? MESSAGES.notYet : MESSAGES.badToken;
         return send(res, 401, { message }, { 'www-authenticate': 'Bearer error="invalid_token"' });

@@ -17,6 +17,7 @@ import { startLocalCognito } from './cognito-api.js';
 import { startLocalKms } from './kms-api.js';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
+import { externalIssuer } from './token-issuer.js';
 import { LOCAL_USERS, type LocalUser } from './users.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
 import { LocalLambdaRuntime } from './lambda-runtime.js';
@@ -212,6 +213,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       branchDisplayName: config.displayName,
       s3Origin: endpoints.s3,
       outboxDir,
+      // A branch naming an OIDC issuer signs in there, locally too; otherwise the local provider.
+      ...(config.identity.kind === 'oidc' ? { authorizer: externalIssuer(config.identity), usernameClaim: config.identity.claims.username } : {}),
     });
     closers.push(() => api.close());
 

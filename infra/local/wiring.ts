@@ -74,12 +74,12 @@ export function substituteDefinition(definition: string, values: Record<string, 
 export function localWiring(config: BranchConfig): LocalWiring {
   const { branch } = config;
   const bucketName = (id: string) => physicalName(branch, id);
-  // Local mode keeps its own issuer, whatever the branch uses in the cloud: its identity provider
-  // issues Cognito-shaped tokens from the seeded users (infra/local/identity-provider.ts).
-  const localConfig: BranchConfig = config.identity.kind === 'cognito' ? config : { ...config, identity: { kind: 'cognito', threatProtection: false } };
+  // A Cognito branch signs in locally at local mode's own identity provider (Cognito-shaped
+  // tokens from the seeded users); a branch naming an OIDC issuer signs in there, locally too, and
+  // the handlers read its claims. The seeded users stay the local directory either way.
   const environment = {
     [ENV.branch]: branch,
-    [ENV.branchConfig]: JSON.stringify(localConfig),
+    [ENV.branchConfig]: JSON.stringify(config),
   } as Record<EnvName, string>;
   for (const t of tables) environment[t.env] = physicalName(branch, t.id);
   for (const b of buckets) environment[b.env] = bucketName(b.id);
