@@ -291,9 +291,15 @@ export function formatTime(iso: string, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
 
+/** Nobody writes what they could not read back: a draft's 密级 is at most its writer's clearance. */
+export function checkClearedFor(actor: Actor, content: DraftContent): void {
+  if (!mayRead(actor, content.secrecy.level)) throw new DraftRefusal(403, `您的密级为${actor.clearance}，不能拟写或将稿件定为${content.secrecy.level}；请交有相应密级的人员办理`);
+}
+
 /** A new draft from its request (the body already pinned when uploaded). */
 export function newDraft(draftId: string, actor: Actor, content: DraftContent, at: string): Draft {
   if (!actor.department) throw new DraftRefusal(403, '您的账号没有所属科室，不能拟稿；请联系管理员设置科室');
+  checkClearedFor(actor, content);
   return { draftId, state: 'drafting', version: 0, revision: 1, content, drafter: { username: actor.username, name: actor.name }, department: actor.department, createdAt: at, updatedAt: at, updatedBy: { username: actor.username, name: actor.name } };
 }
 
