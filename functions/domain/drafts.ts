@@ -104,7 +104,9 @@ const contentFields = {
   /** 附注. */
   note: z.string({ error: '附注应为文字' }).trim().max(300, '附注过长（最多300字）'),
 };
-const requestBody = z.union([structuredBody, fileBodyRequest]);
+const requestBody = z.discriminatedUnion('kind', [structuredBody, fileBodyRequest], {
+  error: '正文（body）应为 {"kind":"structured","blocks":[…]}（在线编写）或 {"kind":"file","uploadId":"…"}（上传的 .docx 或 PDF）',
+});
 const FIELD_LIST = [...Object.keys(contentFields), 'body'].join('、');
 const unknownKeys = (fields: string) => (issue: { code: string }) => (issue.code === 'unrecognized_keys' ? `不认识的字段；可填写：${fields}` : '请求内容应为 JSON 对象');
 
@@ -143,9 +145,12 @@ export type DraftBody = StructuredBody | PinnedBodyFile;
 /** What a version holds: everything printed, the body structured or a pinned file. */
 export type DraftContent = Omit<DraftRequest, 'body'> & { body: DraftBody };
 
+/** Any message not given here (the layout's block form has a few), in Chinese rather than zod's English. */
+const zhCN = z.locales.zhCN().localeError;
+
 /** Reads a request with its first problem in Chinese (zod's issues carry the path). */
 export function parseRequest<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw === undefined ? {} : raw);
+  const parsed = schema.safeParse(raw === undefined ? {} : raw, { error: zhCN });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length && issue.code !== 'unrecognized_keys' ? `（${issue.path.join('.')}）` : '';
@@ -153,6 +158,9 @@ export function parseRequest<T>(schema: z.ZodType<T>, raw: unknown): T {
   }
   return parsed.data;
 }
+
+/** Largest content a draft holds as data: what fits one DynamoDB item with room for the version's own fields. */
+export const MAX_CONTENT_BYTES = 300 * 1024;
 
 type IssuingCodeConfig = { code: string; name?: string; direction: string };
 /** The branch's issuing codes once the numbering config has them (issuingCodes); absent, any code is taken. */
@@ -163,6 +171,9 @@ const issuingCodesOf = (config: BranchConfig): IssuingCodeConfig[] => (config as
  * upward one names its 签发人; the 代字 is one of the branch's and fits the direction.
  */
 export function checkContent(content: DraftContent, config: BranchConfig): void {
+  // A version is one DynamoDB item (400 KB at most) beside its draft's META item holding the same.
+  const bytes = Buffer.byteLength(JSON.stringify(content));
+  if (bytes > MAX_CONTENT_BYTES) throw new DraftRefusal(400, `稿件内容过长（${Math.ceil(bytes / 1024)} KB，上限 ${MAX_CONTENT_BYTES / 1024} KB）；长篇材料请作为正文文件（.docx 或 PDF）上传`);
   if (content.secrecy.level !== '非密' && content.copies === undefined) throw new DraftRefusal(400, `密级为${content.secrecy.level}的文件须填写份数（copies），每份印有份号`);
   if (content.secrecy.level === '非密' && content.secrecy.period) throw new DraftRefusal(400, '非密文件不填写保密期限');
   if (content.direction === 'upward' && content.signers.length === 0) throw new DraftRefusal(400, '上行文须注明签发人（signers），如 ["赵敏"]');

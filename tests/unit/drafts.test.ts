@@ -226,3 +226,25 @@ describe('onto the GB/T 9704 layout', () => {
     expect(plain.documentNumber).toBe('管司发〔2026〕7号');
   });
 });
+
+describe('size', () => {
+  it('refuses content too large for one item, pointing to an uploaded body', () => {
+    const big = contentOf({ ...request, body: { kind: 'structured', blocks: Array.from({ length: 400 }, () => ({ kind: 'paragraph', text: '字'.repeat(300) })) } });
+    const r = refusal(() => checkContent(big, config));
+    expect(r.status).toBe(400);
+    expect(r.message).toMatch(/^稿件内容过长（\d+ KB，上限 300 KB）；长篇材料请作为正文文件（.docx 或 PDF）上传$/);
+  });
+});
+
+describe('messages zod would give in English', () => {
+  it.each([
+    [{ ...request, body: { kind: 'html', html: '<p>x</p>' } }, /^正文（body）应为 \{"kind":"structured"/],
+    [{ ...request, body: { kind: 'structured', blocks: [{ kind: 'heading', level: 5, text: 'x' }] } }, /[\u4e00-\u9fff]/],
+    [{ ...request, body: { kind: 'structured', blocks: [{ kind: 'table', text: 'x' }] } }, /[\u4e00-\u9fff]/],
+  ])('%# is refused in Chinese', (raw, message) => {
+    const r = refusal(() => parseRequest(draftRequestSchema, raw));
+    expect(r.status).toBe(400);
+    expect(r.message).toMatch(message);
+    expect(r.message).not.toMatch(/Invalid/);
+  });
+});

@@ -121,8 +121,8 @@ function view(draft: Draft) {
 async function create({ actor, body }: Request) {
   const request = parseRequest(draftRequestSchema, body);
   const draftId = randomBytes(10).toString('hex');
-  // Cross-field rules before an upload is pinned: a refused draft leaves the upload unused.
-  const provisional = { ...request, body: { kind: 'structured', blocks: [] } } as DraftContent;
+  // Every rule before an upload is pinned: a refused draft leaves the upload unused.
+  const provisional = (request.body.kind === 'structured' ? request : { ...request, body: { kind: 'structured', blocks: [] } }) as DraftContent;
   checkContent(provisional, env.branchConfig);
   const pinned = await bodyOf(actor, draftId, request.body);
   const content = { ...request, body: pinned.body! } as DraftContent;
@@ -138,7 +138,7 @@ async function change({ actor, params, body }: Request) {
   const plan = planEdit(draft);
   // The revision read by the editor: a later write by anyone else is theirs to see first.
   if (request.revision !== draft.revision) throw staleRefusal(draft, env.branchConfig.timeZone);
-  const planned = applyChange(draft.content, request, undefined);
+  const planned = applyChange(draft.content, request, request.body?.kind === 'structured' ? request.body : undefined);
   checkContent(planned, env.branchConfig);
   checkClearedFor(actor, planned);
   const pinned = await bodyOf(actor, draft.draftId, request.body);
