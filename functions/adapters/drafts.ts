@@ -213,7 +213,7 @@ export async function recordConsent(draftId: string, signer: Actor, at: string, 
 export async function advanceDraft(draftId: string, to: Extract<DraftState, 'numbered' | 'sealed'>, actor: Actor, at: string, details: Record<string, unknown> = {}): Promise<Draft> {
   const previous = await load(draftId);
   const from: DraftState = to === 'numbered' ? 'signed' : 'numbered';
-  if (previous.state !== from) throw new DraftRefusal(409, `稿件${STATE_NAMES[previous.state]}，须先${STATE_NAMES[from]}才能${STATE_NAMES[to]}`);
+  if (previous.state !== from) throw new DraftRefusal(409, `稿件${STATE_NAMES[previous.state]}，只有${STATE_NAMES[from]}的稿件才能${to === 'numbered' ? '编号' : '用印'}`);
   if (!previous.signed || previous.signed.contentHash !== contentHash(previous.content)) throw new DraftRefusal(409, '稿件内容与签发时不一致，不能继续；请重新签发');
   const next: Draft = { ...previous, state: to, revision: previous.revision + 1, updatedAt: at, updatedBy: person(actor) };
   await commit(next, previous, { at, actor: actor.username, action: `draft.${to}`, details: { version: previous.version, ...details } });

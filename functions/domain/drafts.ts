@@ -324,11 +324,12 @@ export function applyChange(current: DraftContent, change: DraftChange, body: Dr
 /** What an edit of `draft` does: in place while drafting, else a new version; frozen after 签发 unless the signer consented. */
 export type EditPlan = { kind: 'in-place' } | { kind: 'version'; version: number; reopen: boolean };
 
+/** Numbered or sealed: the number (and the seal) name this content; no consent reopens it. */
+const frozenForGood = (state: DraftState) => new DraftRefusal(409, `稿件${STATE_NAMES[state]}，内容不能再改；如确需修改，请先作废文号并重新签发`);
+
 export function planEdit(draft: Draft): EditPlan {
   if (draft.state === 'drafting') return { kind: 'in-place' };
-  if (draft.state === 'numbered' || draft.state === 'sealed') {
-    throw new DraftRefusal(409, `稿件已${STATE_NAMES[draft.state]}，内容不能再改；如确需修改，请先作废文号并重新签发`);
-  }
+  if (draft.state === 'numbered' || draft.state === 'sealed') throw frozenForGood(draft.state);
   if (FROZEN.has(draft.state)) {
     if (!draft.consent || draft.consent.version !== draft.version) {
       const signer = draft.signed ? `${draft.signed.byName}` : '签发人';
@@ -371,6 +372,7 @@ export function checkSignable(actor: Actor, draft: Draft): void {
 
 /** 同意修改: only the signer consents, on a draft still frozen at their signing. */
 export function checkConsent(actor: Actor, draft: Draft): void {
+  if (draft.state === 'numbered' || draft.state === 'sealed') throw frozenForGood(draft.state);
   if (draft.state !== 'signed' || !draft.signed) throw new DraftRefusal(409, `稿件${STATE_NAMES[draft.state]}，不需要签发人同意即可修改`);
   if (draft.signed.by !== actor.username) throw new DraftRefusal(403, `只有签发人${draft.signed.byName}可以同意修改已签发的稿件`);
 }
@@ -543,3 +545,28 @@ export function parseVersionNumber(raw: string | undefined, what = '版本号'):
 
 /** Draft ids: 20 hexadecimal digits, checked before any table is read. */
 export const isDraftId = (value: string): boolean => /^[0-9a-f]{20}$/.test(value);
+
+/**
+ * What numbering (发文字号) and the 发文登记簿 need of a signed draft, in the shape of the numbering
+ * module's SignedFacts (functions/domain/outgoing-numbering.ts): the draft id stands as the document id.
+ */
+export function signedFacts(draft: Draft) {
+  if (!draft.signed || (draft.state !== 'signed' && draft.state !== 'numbered' && draft.state !== 'sealed')) {
+    throw new DraftRefusal(409, `《${draft.content.title}》尚未签发（${STATE_NAMES[draft.state]}），不能编号或用印`);
+  }
+  return {
+    docId: draft.draftId,
+    title: draft.content.title,
+    docType: draft.content.docType,
+    secrecy: draft.content.secrecy.level,
+    signer: draft.signed.by,
+    signerName: draft.signed.byName,
+    signedAt: draft.signed.at,
+    ...(draft.content.copies === undefined ? {} : { copies: draft.content.copies }),
+    mainRecipients: draft.content.mainRecipients,
+    copyRecipients: draft.content.copyRecipients,
+    contentHash: draft.signed.contentHash,
+    issuingCode: draft.content.issuingCode,
+    direction: draft.content.direction,
+  };
+}

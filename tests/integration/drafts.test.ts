@@ -6,7 +6,8 @@
  * closed to someone not cleared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDraft, getDraft } from '../../functions/adapters/drafts.js';
+import { advanceDraft, getDraft, markAwaitingSignature, signDraft } from '../../functions/adapters/drafts.js';
+import { signedFacts } from '../../functions/domain/drafts.js';
 import { readChain, documentChain } from '../../functions/adapters/audit.js';
 import type { Actor } from '../../functions/domain/identity.js';
 import { LOCAL_USERS } from '../../infra/local/users.js';
@@ -181,6 +182,29 @@ describe('drafts', () => {
     expect(again.consent).toBeUndefined();
     expect((await h.api('liqiang', 'PUT', `/drafts/${draftId}`, { revision: again.revision, note: '再改' })).status).toBe(409);
     expect((await getDraft(draftId))!.version).toBe(5);
+  });
+
+  it('the route moves a draft to 待签发, 签发, 已编号 and 已用印; numbered content cannot change even with consent', async () => {
+    const created = await h.api('zhoujie', 'POST', '/drafts', { ...notice, title: '关于冬季防寒防冻工作的通知' });
+    const id = created.body.draftId as string;
+    const at = () => new Date().toISOString();
+    const liqiang: Actor = { username: 'liqiang', name: '李强', roles: ['office-director'], department: 'BGS', clearance: '机密' };
+    // Not before submission, not by someone who is no leader.
+    await expect(signDraft(id, zhaomin, at())).rejects.toMatchObject({ status: 409, message: '稿件拟稿中，不能签发' });
+    await h.api('zhoujie', 'POST', `/drafts/${id}/submit`, {});
+    await expect(signDraft(id, liqiang, at())).rejects.toMatchObject({ status: 403, message: '只有领导可以签发公文' });
+    expect((await markAwaitingSignature(id, liqiang, at())).state).toBe('awaiting-signature');
+    await expect(advanceDraft(id, 'numbered', liqiang, at())).rejects.toMatchObject({ status: 409, message: '稿件待签发，只有已签发的稿件才能编号' });
+    const signed = await signDraft(id, zhaomin, at());
+    expect(signedFacts(signed)).toMatchObject({ docId: id, title: '关于冬季防寒防冻工作的通知', docType: '通知', secrecy: '非密', signer: 'zhaomin', signerName: '赵敏', contentHash: signed.signed!.contentHash });
+    expect((await advanceDraft(id, 'numbered', liqiang, at(), { number: '管司发〔2026〕7号' })).state).toBe('numbered');
+    expect(await h.api('zhaomin', 'POST', `/drafts/${id}/consent`, { note: '同意' })).toMatchObject({ status: 409, body: { message: '稿件已编号，内容不能再改；如确需修改，请先作废文号并重新签发' } });
+    const { revision } = (await h.api('zhoujie', 'GET', `/drafts/${id}`)).body;
+    const refused = await h.api('liqiang', 'PUT', `/drafts/${id}`, { revision, title: '改' });
+    expect(refused).toMatchObject({ status: 409, body: { message: '稿件已编号，内容不能再改；如确需修改，请先作废文号并重新签发' } });
+    expect((await advanceDraft(id, 'sealed', liqiang, at())).state).toBe('sealed');
+    const actions = (await readChain(documentChain(id))).map((e) => e.action);
+    expect(actions).toEqual(['draft.created', 'draft.submitted', 'draft.awaiting-signature', 'draft.signed', 'draft.numbered', 'draft.sealed']);
   });
 
   it('previews the draft as a GB/T 9704 PDF with the title, the body and the number left blank', async () => {

@@ -144,7 +144,7 @@ describe('who reads and edits, states and the freeze', () => {
     expect(reopened.signed).toBeUndefined();
     expect(reopened.consent).toBeUndefined();
     expect(reopened.signings).toEqual([signed.signed]);
-    expect(refusal(() => planEdit({ ...signed, state: 'numbered' })).message).toMatch(/已编号，内容不能再改/);
+    expect(refusal(() => planEdit({ ...signed, state: 'numbered' })).message).toMatch(/^稿件已编号，内容不能再改/);
   });
 
   it('a stale write is told who changed the draft first and when (branch time)', () => {
