@@ -71,7 +71,8 @@ export type FunctionId =
   | 'notify'
   | 'api-tasks'
   | 'api-documents'
-  | 'api-registers';
+  | 'api-registers'
+  | 'api-drafts';
 
 export type Access = 'read' | 'write';
 export interface FunctionSpec {
@@ -120,6 +121,11 @@ export interface FunctionFile {
   to: string;
   /** Environment variable carrying the file's absolute path. */
   env: string;
+  /**
+   * Files the one above refers to (a CSS naming its WOFF2 pieces): those matching `pattern` in
+   * `dir`, relative to `from`'s folder, copied to the same place relative to `to`.
+   */
+  siblings?: { dir: string; pattern: string };
 }
 
 /** The CJK font embedded in processing slips (文件处理笺, archive) and printed registers (api-registers). */
@@ -142,6 +148,25 @@ export const SERVICE_INTEGRATIONS = {
   LambdaInvoke: 'lambda:invoke',
 } as const;
 export const serviceIntegrationArn = (partition: string, action: string): string => `arn:${partition}:states:::${action}`;
+
+/**
+ * The GB/T 9704 faces (functions/domain/gbt9704-pdf.ts) for the function that renders outgoing
+ * documents: 小标宋/宋/仿宋 Noto Serif SC, 黑 Noto Sans SC, 楷 LXGW WenKai as its CSS and the WOFF2
+ * pieces of its regular weight. Each path variable is `OUTGOING_FONT_<FACE>`; a branch's own files
+ * (config `fonts`) still come first.
+ */
+export const OUTGOING_FONTS: FunctionFile[] = [
+  { from: 'node_modules/@expo-google-fonts/noto-serif-sc/700Bold/NotoSerifSC_700Bold.ttf', to: 'fonts/NotoSerifSC_700Bold.ttf', env: 'OUTGOING_FONT_XBS' },
+  { from: 'node_modules/@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf', to: 'fonts/NotoSerifSC_400Regular.ttf', env: 'OUTGOING_FONT_SONG' },
+  { from: 'node_modules/@expo-google-fonts/noto-serif-sc/300Light/NotoSerifSC_300Light.ttf', to: 'fonts/NotoSerifSC_300Light.ttf', env: 'OUTGOING_FONT_FANGSONG' },
+  {
+    from: 'node_modules/lxgw-wenkai-webfont/lxgwwenkai-regular.css',
+    to: 'fonts/lxgw-wenkai/lxgwwenkai-regular.css',
+    env: 'OUTGOING_FONT_KAI',
+    siblings: { dir: 'files', pattern: 'lxgwwenkai-regular-subset-*.woff2' },
+  },
+  { from: 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf', to: 'fonts/NotoSansSC_400Regular.ttf', env: 'OUTGOING_FONT_HEI' },
+];
 
 /** A state machine per route: its id is the route's (functions/routes/index.ts). */
 export type StateMachineId = string;
@@ -420,6 +445,24 @@ export const functions: FunctionSpec[] = [
     auditKey: [],
     files: [SLIP_FONT],
   },
+  {
+    id: 'api-drafts',
+    description: 'API: outgoing drafts (拟稿), their versions and diffs, the freeze after 签发, a GB/T 9704 preview',
+    entry: 'functions/handlers/api/drafts.ts',
+    timeoutSeconds: 30,
+    // A preview parses up to four 10–15 MB CJK faces and subsets them.
+    memoryMb: 1024,
+    // registers: an uploaded body's upload record is marked used (or the file set aside).
+    tables: { documents: 'write', registers: 'write', audit: 'write' },
+    // An uploaded body (.docx, PDF) is read whole, checked and pinned under originals/<draftId>/.
+    buckets: { inbox: 'read' },
+    putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
+    startsStateMachines: [],
+    answersStateMachines: [],
+    readsDirectory: true,
+    auditKey: ['GenerateMac'],
+    files: OUTGOING_FONTS,
+  },
 ];
 
 export const stateMachines: StateMachineSpec[] = ROUTE_IDS.map((id) => ({
@@ -470,6 +513,16 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/registers/{register}', function: 'api-registers' },
   { method: 'GET', path: '/registers/{register}/export', function: 'api-registers' },
   { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },
+  // Outgoing drafts (functions/handlers/api/drafts.ts).
+  { method: 'POST', path: '/drafts', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}', function: 'api-drafts' },
+  { method: 'PUT', path: '/drafts/{draftId}', function: 'api-drafts' },
+  { method: 'POST', path: '/drafts/{draftId}/submit', function: 'api-drafts' },
+  { method: 'POST', path: '/drafts/{draftId}/consent', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}/versions', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}/versions/{version}', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}/diff', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}/preview', function: 'api-drafts' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];

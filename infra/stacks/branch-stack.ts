@@ -130,7 +130,12 @@ function copyFilesHooks(files: FunctionFile[]): ICommandHooks {
       files.flatMap((f) => {
         const target = `${outputDir}/${f.to}`;
         const targetDir = target.slice(0, target.lastIndexOf('/'));
-        return [`mkdir -p "${targetDir}"`, `cp "${inputDir}/${f.from}" "${target}"`];
+        const copy = [`mkdir -p "${targetDir}"`, `cp "${inputDir}/${f.from}" "${target}"`];
+        if (!f.siblings) return copy;
+        // The pattern stays outside the quotes so the shell expands it.
+        const fromDir = `${inputDir}/${f.from.slice(0, f.from.lastIndexOf('/'))}/${f.siblings.dir}`;
+        const toDir = `${targetDir}/${f.siblings.dir}`;
+        return [...copy, `mkdir -p "${toDir}"`, `cp "${fromDir}"/${f.siblings.pattern} "${toDir}/"`];
       }),
   };
 }

@@ -10,6 +10,8 @@
  *   console                     the web console's first-visit download (gzip) beside React alone,
  *                               and its time to first render of 待办 in Chromium beside a blank
  *                               page from the same server (tests/bench/console.ts)
+ *   drafts                      PUT /drafts/{id} (a new version of a 200-paragraph draft, one paragraph
+ *                               changed) and GET …/diff, beside GET /me
  *   layout                      GB/T 9704 发文 PDF, ms per page for ~1 and ~10 pages, cold and warm,
  *                               beside the processing slip PDF (tests/bench/layout.ts)
  *   ratios, memory, environment
@@ -819,6 +821,31 @@ async function main() {
     }
     const apiGetMe = stats(me);
 
+    // --- Drafts: a new version of a ~10-page draft (one paragraph changed: the diff of 200
+    // paragraphs, two items and the audit event in one transaction) and its diff read back, beside GET /me.
+    progress('drafts: versions of a 200-paragraph draft');
+    const blocks = Array.from({ length: 200 }, (_, i) => ({ kind: 'paragraph', text: `第${i + 1}段：各科室要按照公司统一部署，认真组织开展安全生产检查，做到不留死角、不留盲区。` }));
+    const draftForm = { docType: '通知', title: '关于开展安全生产大检查的通知', mainRecipients: ['各科室'], issuingCode: '管司发', direction: 'downward', body: { kind: 'structured', blocks } };
+    const created = await api('liuyang', 'POST', '/drafts', draftForm);
+    if (created.status !== 200) throw new Error(`POST /drafts: ${created.status} ${JSON.stringify(created.body)}`);
+    const draftId = created.body.draftId as string;
+    let revision = (await api('liuyang', 'POST', `/drafts/${draftId}/submit`, {})).body.revision as number;
+    const versionWrites: number[] = [];
+    const diffReads: number[] = [];
+    for (let i = 0; i < parameters.apiRoundTrips; i++) {
+      const changed = blocks.map((b, j) => (j === (i * 7) % 200 ? { ...b, text: `${b.text}（第${i + 2}版修改）` } : b));
+      let t = performance.now();
+      const res = await api('liqiang', 'PUT', `/drafts/${draftId}`, { revision, body: { kind: 'structured', blocks: changed } });
+      if (res.status !== 200) throw new Error(`PUT /drafts: ${res.status} ${JSON.stringify(res.body)}`);
+      versionWrites.push(performance.now() - t);
+      revision = res.body.revision;
+      t = performance.now();
+      if ((await api('liqiang', 'GET', `/drafts/${draftId}/diff`)).status !== 200) throw new Error('GET /drafts/{id}/diff failed');
+      diffReads.push(performance.now() - t);
+    }
+    const drafts = { paragraphs: blocks.length, versionWrite: stats(versionWrites), diffRead: stats(diffReads) };
+    progress(`drafts: version write p50 ${drafts.versionWrite.p50Ms} ms, diff p50 ${drafts.diffRead.p50Ms} ms (GET /me ${apiGetMe.p50Ms} ms)`);
+
     // --- The console in Chromium: 待办 now holds the intake's 拟办 tasks of the director.
     const consoleRender = await consoleFirstRender({ origin: local.consoleUrl.replace(/\/$/, ''), username: 'liqiang', password: 'chancery', samples: parameters.consoleSamples, progress });
 
@@ -885,6 +912,7 @@ async function main() {
       decisionP95ToRawWriteP95: round(decisionToNextTask.p95Ms / rawDynamoDbLocal.perWriteP95Ms),
       decisionP95ToRawTransactionP95: round(decisionToNextTask.p95Ms / rawTransactions.p95Ms),
       decisionP50ToApiGetMeP50: round(decisionToNextTask.p50Ms / apiGetMe.p50Ms),
+      draftVersionWriteP50ToApiGetMeP50: round(drafts.versionWrite.p50Ms / apiGetMe.p50Ms),
       intakeDynamoDbWriteRequestsPerSecond: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000)),
       intakeWriteRateToRawWriteRate: round(intake.dynamoDbWrites.requests / (intake.allFirstTasksMs / 1000) / rawDynamoDbLocal.writesPerSecond, 4),
       burstDocsPerSecondToRawWritesPerSecond: intakeBurst ? round(intakeBurst.docsPerSecond / rawDynamoDbLocal.writesPerSecond, 4) : null,
@@ -910,6 +938,7 @@ async function main() {
       rawDynamoDbLocal,
       numbering,
       apiGetMe,
+      drafts,
       console: { download: consoleBytes, firstRender: consoleRender },
       layout,
       dynamoDbWritesPerDocument: {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functions, SLIP_FONT } from '../../infra/manifest.js';
+import { readdirSync } from 'node:fs';
+import { functions, OUTGOING_FONTS, SLIP_FONT } from '../../infra/manifest.js';
 import { repoRoot } from '../../infra/stacks/branch-stack.js';
 import { logicalIdOfFunction, synthBranch, type Synth } from './synth.js';
 
@@ -37,6 +38,20 @@ describe('synth with bundling', () => {
     expect(existsSync(font)).toBe(true);
     expect(statSync(font).size).toBe(statSync(join(repoRoot, SLIP_FONT.from)).size);
     expect(existsSync(join(assetDirOf('intake'), SLIP_FONT.to))).toBe(false);
+  });
+
+  it("ships the GB/T 9704 faces in the drafts function's bundle: the TTFs and WenKai's CSS with every piece it names", () => {
+    const dir = assetDirOf('api-drafts');
+    for (const f of OUTGOING_FONTS) expect(statSync(join(dir, f.to)).size, f.to).toBe(statSync(join(repoRoot, f.from)).size);
+    const kai = OUTGOING_FONTS.find((f) => f.siblings)!;
+    const css = readFileSync(join(dir, kai.to), 'utf8');
+    const named = [...css.matchAll(/url\(['"]?\.\/([^'")]+\.woff2)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(50);
+    const kaiDir = join(dir, kai.to, '..');
+    for (const piece of named) expect(existsSync(join(kaiDir, piece)), piece).toBe(true);
+    // Only the regular weight's pieces: the light and bold ones stay out of the bundle.
+    expect(readdirSync(join(kaiDir, kai.siblings!.dir)).every((n) => n.startsWith('lxgwwenkai-regular-subset-'))).toBe(true);
+    expect(existsSync(join(assetDirOf('api-registers'), OUTGOING_FONTS[0].to))).toBe(false);
   });
 
   it('cdk-nag (AwsSolutions) leaves no unacknowledged finding', () => {

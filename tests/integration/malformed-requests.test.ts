@@ -155,6 +155,17 @@ const idRoutes: [string, string, (id: string) => string][] = [
   ['POST', '/documents/{docId}/circulate', (id) => `/documents/${id}/circulate`],
   ['POST', '/documents/{docId}/read', (id) => `/documents/${id}/read`],
 ];
+// Drafts: every route with a malformed or unknown draft id.
+idRoutes.push(
+  ['GET', '/drafts/{draftId}', (id) => `/drafts/${id}`],
+  ['PUT', '/drafts/{draftId}', (id) => `/drafts/${id}`],
+  ['POST', '/drafts/{draftId}/submit', (id) => `/drafts/${id}/submit`],
+  ['POST', '/drafts/{draftId}/consent', (id) => `/drafts/${id}/consent`],
+  ['GET', '/drafts/{draftId}/versions', (id) => `/drafts/${id}/versions`],
+  ['GET', '/drafts/{draftId}/versions/{version}', (id) => `/drafts/${id}/versions/1`],
+  ['GET', '/drafts/{draftId}/diff', (id) => `/drafts/${id}/diff`],
+  ['GET', '/drafts/{draftId}/preview', (id) => `/drafts/${id}/preview`],
+);
 for (const [method, route, path] of idRoutes) {
   for (const [name, id] of badIds) {
     const postBody = route.endsWith('/decision')
@@ -164,7 +175,8 @@ for (const [method, route, path] of idRoutes) {
         : route.endsWith('/circulate')
           ? { readers: ['sunwei'] }
           : {};
-    add(`${method} ${route} with an id of ${name}`, () => send(method, path(id()), method === 'POST' ? { body: JSON.stringify(postBody) } : {}));
+    const draftBody = route === '/drafts/{draftId}' ? { revision: 1, title: '标题' } : route.endsWith('/consent') ? { note: '同意' } : postBody;
+    add(`${method} ${route} with an id of ${name}`, () => send(method, path(id()), method === 'POST' || method === 'PUT' ? { body: JSON.stringify(route.startsWith('/drafts') ? draftBody : postBody) } : {}));
   }
 }
 add('GET /documents/{docId} with a task id (wrong length)', () => send('GET', `/documents/${taskId}`));
@@ -278,6 +290,31 @@ add('GET /documents?box=done with a cursor of another box', async () => {
   return send('GET', q('/documents', { box: 'done', cursor: cursorOf(key) }));
 });
 add('GET /me/notifications with a cursor of someone else', () => send('GET', q('/me/notifications', { cursor: cursorOf({ pk: 'NOTE#zhaomin', sk: 'x' }) })));
+
+// ---- draft bodies (none of them may succeed) ---------------------------------------------------------
+const draftForm = { docType: '通知', title: '关于开展检查的通知', mainRecipients: ['各科室'], issuingCode: '管司发', direction: 'downward', body: { kind: 'structured', blocks: [{ kind: 'paragraph', text: '正文。' }] } };
+const draftBodies: [string, () => string][] = [
+  ...notForms.map(([name, body]): [string, () => string] => [name, () => body]),
+  ['an empty object', () => '{}'],
+  ['docType unknown', () => JSON.stringify({ ...draftForm, docType: '便函' })],
+  ['title a number', () => JSON.stringify({ ...draftForm, title: 1 })],
+  ['a 201-character title', () => JSON.stringify({ ...draftForm, title: '题'.repeat(201) })],
+  ['mainRecipients a string', () => JSON.stringify({ ...draftForm, mainRecipients: '各科室' })],
+  ['51 mainRecipients', () => JSON.stringify({ ...draftForm, mainRecipients: Array.from({ length: 51 }, (_, i) => `单位${i}`) })],
+  ['secrecy a string', () => JSON.stringify({ ...draftForm, secrecy: '机密' })],
+  ['classified without copies', () => JSON.stringify({ ...draftForm, secrecy: { level: '秘密' } })],
+  ['classified above my clearance', () => JSON.stringify({ ...draftForm, secrecy: { level: '绝密' }, copies: 2 })],
+  ['copies 0', () => JSON.stringify({ ...draftForm, secrecy: { level: '秘密' }, copies: 0 })],
+  ['upward without signers', () => JSON.stringify({ ...draftForm, direction: 'upward' })],
+  ['issuingCode with brackets', () => JSON.stringify({ ...draftForm, issuingCode: '管〔司〕发' })],
+  ['a heading of level 5', () => JSON.stringify({ ...draftForm, body: { kind: 'structured', blocks: [{ kind: 'heading', level: 5, text: 'x' }] } })],
+  ['a body of unknown kind', () => JSON.stringify({ ...draftForm, body: { kind: 'html', html: '<p>x</p>' } })],
+  ['an upload that does not exist', () => JSON.stringify({ ...draftForm, body: { kind: 'file', uploadId: 'a'.repeat(22) } })],
+  ['an unknown field', () => JSON.stringify({ ...draftForm, drafter: 'zhaomin' })],
+  ['a 5 MB body', () => JSON.stringify({ ...draftForm, body: { kind: 'structured', blocks: [{ kind: 'paragraph', text: 'x'.repeat(5 * 1024 * 1024) }] } })],
+];
+for (const [name, body] of draftBodies) add(`POST /drafts with a body of ${name}`, () => send('POST', '/drafts', { body: body() }));
+for (const v of ['0', '-1', '1e2', 'abc', '10000', '1.5']) add(`GET /drafts/{draftId}/versions/${v}`, () => send('GET', `/drafts/${'f'.repeat(20)}/versions/${v}`));
 
 // ---- authorization -----------------------------------------------------------------------------
 for (const r of routes.filter((x) => x.path !== '$default')) {

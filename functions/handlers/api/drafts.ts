@@ -1,0 +1,240 @@
+/**
+ * API: outgoing drafts (拟稿) and their versions.
+ *   POST /drafts                              a new draft (拟稿中), the body structured or an uploaded .docx/PDF
+ *   PUT  /drafts/{draftId}                    {revision, changeNote?, …fields}: in place while 拟稿中, else a new version
+ *   POST /drafts/{draftId}/submit             送审: version 1
+ *   POST /drafts/{draftId}/consent            {note}: the signer allows a change of the signed content (同意修改)
+ *   GET  /drafts/{draftId}                    the draft: state, current version and revision, content
+ *   GET  /drafts/{draftId}/versions           ?limit=&cursor= versions, oldest first (who, when, note, fields changed)
+ *   GET  /drafts/{draftId}/versions/{version} one version's content
+ *   GET  /drafts/{draftId}/diff               ?from=&to= what changed (default: the current version against the one before)
+ *   GET  /drafts/{draftId}/preview            the draft laid out per GB/T 9704 as a PDF, the number left blank
+ * Readers: the drafter's department, the office and leaders, each cleared for the draft's 密级.
+ * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { localDate } from '../../domain/calendar.js';
+import {
+  applyChange,
+  checkClearedFor,
+  checkContent,
+  checkEditable,
+  checkReadable,
+  checkSubmittable,
+  diffContent,
+  DraftRefusal,
+  draftChangeSchema,
+  draftRequestSchema,
+  isDraftId,
+  layoutInputOf,
+  newDraft,
+  parseRequest,
+  parseVersionNumber,
+  planEdit,
+  staleRefusal,
+  STATE_NAMES,
+  type Draft,
+  type DraftBody,
+  type DraftContent,
+  type DraftRequest,
+  type LayoutFacts,
+  type PinnedBodyFile,
+} from '../../domain/drafts.js';
+import { LayoutInputError, FACE_NAMES } from '../../domain/gbt9704.js';
+import { renderOutgoingPdf, type FontPaths } from '../../domain/gbt9704-pdf.js';
+import type { Actor } from '../../domain/identity.js';
+import { OUTGOING_FONTS } from '../../../infra/manifest.js';
+import { now as clock } from '../../adapters/clock.js';
+import { addVersion, createDraft, getDraft, getVersion, listVersions, recordConsent, submitDraft, updateInPlace } from '../../adapters/drafts.js';
+import type { TransactItem } from '../../adapters/dynamo.js';
+import { env } from '../../adapters/env.js';
+import { getUpload } from '../../adapters/uploads.js';
+import { takeUploads } from './attachments.js';
+import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
+
+/** Domain refusals and layout problems as the 4xx they are. */
+const answering =
+  (route: RouteHandler): RouteHandler =>
+  async (request) => {
+    try {
+      return await route(request);
+    } catch (err) {
+      if (err instanceof DraftRefusal) throw new HttpError(err.status, err.message, err.details);
+      if (err instanceof LayoutInputError) throw new HttpError(400, `稿件无法排版：${err.message}`);
+      throw err;
+    }
+  };
+
+async function loadReadable(actor: Actor, draftId: string | undefined): Promise<Draft> {
+  if (!draftId || !isDraftId(draftId)) throw new DraftRefusal(404, '找不到该稿件：稿件号应为 20 位十六进制字符，请从稿件列表中打开');
+  const draft = await getDraft(draftId);
+  if (!draft) throw new DraftRefusal(404, `找不到稿件 ${draftId}`);
+  checkReadable(actor, draft);
+  return draft;
+}
+
+/** An uploaded body: only .docx or PDF; read whole, checked and pinned with its SHA-256 (attachments.ts). */
+async function pinBody(actor: Actor, draftId: string, uploadId: string): Promise<{ body: PinnedBodyFile; items: TransactItem[] }> {
+  const upload = await getUpload(uploadId);
+  if (upload && upload.extension !== 'docx' && upload.extension !== 'pdf') throw new DraftRefusal(400, `正文文件只接受 Word（.docx）或 PDF，${upload.fileName} 不是；请另存为其中一种后重新上传`);
+  const { pinned, items } = await takeUploads(actor, draftId, [uploadId]);
+  const [p] = pinned;
+  return { body: { kind: 'file', uploadId, fileName: p.name, contentType: p.contentType, size: p.size, sha256: p.sha256, bucket: p.bucket, key: p.key, ...(p.versionId ? { versionId: p.versionId } : {}) }, items };
+}
+
+/** The body of a request as stored: structured as given, an upload pinned. */
+async function bodyOf(actor: Actor, draftId: string, body: DraftRequest['body'] | undefined): Promise<{ body?: DraftBody; items: TransactItem[] }> {
+  if (!body) return { items: [] };
+  if (body.kind === 'structured') return { body, items: [] };
+  return pinBody(actor, draftId, body.uploadId);
+}
+
+/** A pinned file as clients see it: name, type, size and hash, not where it is kept. */
+function publicContent(content: DraftContent) {
+  if (content.body.kind !== 'file') return content;
+  const { bucket: _b, key: _k, versionId: _v, ...file } = content.body;
+  return { ...content, body: file };
+}
+
+function view(draft: Draft) {
+  return {
+    draftId: draft.draftId,
+    state: draft.state,
+    stateName: STATE_NAMES[draft.state],
+    frozen: draft.state === 'signed' || draft.state === 'numbered' || draft.state === 'sealed',
+    version: draft.version,
+    revision: draft.revision,
+    drafter: draft.drafter,
+    department: draft.department,
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+    updatedBy: draft.updatedBy,
+    ...(draft.submittedAt ? { submittedAt: draft.submittedAt } : {}),
+    ...(draft.signed ? { signed: draft.signed } : {}),
+    ...(draft.consent ? { consent: draft.consent } : {}),
+    ...(draft.signings?.length ? { signings: draft.signings } : {}),
+    content: publicContent(draft.content),
+  };
+}
+
+async function create({ actor, body }: Request) {
+  const request = parseRequest(draftRequestSchema, body);
+  const draftId = randomBytes(10).toString('hex');
+  // Every rule before an upload is pinned: a refused draft leaves the upload unused.
+  const provisional = (request.body.kind === 'structured' ? request : { ...request, body: { kind: 'structured', blocks: [] } }) as DraftContent;
+  checkContent(provisional, env.branchConfig);
+  const pinned = await bodyOf(actor, draftId, request.body);
+  const content = { ...request, body: pinned.body! } as DraftContent;
+  const draft = newDraft(draftId, actor, content, clock().toISOString());
+  await createDraft(draft, pinned.items);
+  return view(draft);
+}
+
+async function change({ actor, params, body }: Request) {
+  const request = parseRequest(draftChangeSchema, body);
+  const draft = await loadReadable(actor, params.draftId);
+  checkEditable(actor, draft);
+  const plan = planEdit(draft);
+  // The revision read by the editor: a later write by anyone else is theirs to see first.
+  if (request.revision !== draft.revision) throw staleRefusal(draft, env.branchConfig.timeZone);
+  const planned = applyChange(draft.content, request, request.body?.kind === 'structured' ? request.body : undefined);
+  checkContent(planned, env.branchConfig);
+  checkClearedFor(actor, planned);
+  const pinned = await bodyOf(actor, draft.draftId, request.body);
+  const content = applyChange(draft.content, request, pinned.body);
+  const at = clock().toISOString();
+  if (plan.kind === 'in-place') return view(await updateInPlace(draft, content, actor, at, pinned.items));
+  const { draft: next, version } = await addVersion(draft, content, actor, at, { ...(request.changeNote ? { note: request.changeNote } : {}), reopen: plan.reopen, items: pinned.items });
+  return { ...view(next), changedFields: version.changedFields };
+}
+
+const noteForm = (required: boolean) =>
+  z.strictObject(
+    {
+      note: required
+        ? z.string({ error: '请填写同意修改的说明（note）' }).trim().min(1, '请填写同意修改的说明（note）').max(500, '说明（note）最多500字')
+        : z.string({ error: '送审说明（note）应为文字' }).trim().max(500, '送审说明（note）最多500字').optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? '不认识的字段；可填写：note' : '请求内容应为 JSON 对象') },
+  );
+
+async function submit({ actor, params, body }: Request) {
+  const { note } = parseWith(noteForm(false), body);
+  const draft = await loadReadable(actor, params.draftId);
+  checkSubmittable(actor, draft);
+  return view(await submitDraft(draft, actor, clock().toISOString(), note || undefined));
+}
+
+async function consent({ actor, params, body }: Request) {
+  const { note } = parseWith(noteForm(true), body);
+  const draft = await loadReadable(actor, params.draftId);
+  return view(await recordConsent(draft.draftId, actor, clock().toISOString(), note!));
+}
+
+async function versionOf(draft: Draft, n: number) {
+  if (n > draft.version) throw new DraftRefusal(404, draft.version === 0 ? '稿件尚未送审，还没有版本' : `没有第${n}版：稿件现为第${draft.version}版`);
+  const version = await getVersion(draft.draftId, n);
+  if (!version) throw new DraftRefusal(404, `找不到稿件的第${n}版`);
+  return version;
+}
+
+async function showVersion({ actor, params }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  const version = await versionOf(draft, parseVersionNumber(params.version));
+  return { ...version, content: publicContent(version.content) };
+}
+
+async function versions({ actor, params, query }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  return listVersions(draft.draftId, pageLimit(query, 100), query.cursor);
+}
+
+async function diff({ actor, params, query }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  if (draft.version === 0) throw new DraftRefusal(404, '稿件尚未送审，还没有版本可比较');
+  const to = query.to === undefined ? draft.version : parseVersionNumber(query.to, '比较的新版本号（to）');
+  const from = query.from === undefined ? Math.max(1, to - 1) : parseVersionNumber(query.from, '比较的旧版本号（from）');
+  const [a, b] = await Promise.all([versionOf(draft, from), versionOf(draft, to)]);
+  return { draftId: draft.draftId, from: { version: a.version, by: a.by, byName: a.byName, at: a.at }, to: { version: b.version, by: b.by, byName: b.byName, at: b.at, ...(b.note ? { note: b.note } : {}) }, ...diffContent(a.content, b.content) };
+}
+
+/** The layout's faces: the branch's licensed files, else those shipped with the function (OUTGOING_FONT_*), else npm's. */
+export function outgoingFontPaths(): FontPaths {
+  const shipped = Object.fromEntries(
+    FACE_NAMES.flatMap((face) => {
+      const file = OUTGOING_FONTS.find((f) => f.env === `OUTGOING_FONT_${face.toUpperCase()}`);
+      const path = file ? process.env[file.env] : undefined;
+      return path ? [[face, path]] : [];
+    }),
+  ) as FontPaths;
+  return { ...shipped, ...(env.branchConfig.fonts ?? {}) };
+}
+
+/** The printed facts a preview needs besides the draft: the branch's names and today's date. */
+export function previewFacts(at: Date): LayoutFacts {
+  const config = env.branchConfig;
+  return { issuerMark: `${config.displayName}文件`, issuerName: config.displayName, printedBy: `${config.displayName}办公室`, date: localDate(at, config.timeZone) };
+}
+
+async function preview({ actor, params }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  const rendered = await renderOutgoingPdf(layoutInputOf(draft.content, previewFacts(clock())), { fonts: outgoingFontPaths() });
+  return new FileAnswer(rendered.pdf, 'application/pdf', `${draft.content.title.slice(0, 60)}（预览）.pdf`);
+}
+
+export const handler = apiHandler(
+  Object.fromEntries(
+    Object.entries({
+      'POST /drafts': create,
+      'PUT /drafts/{draftId}': change,
+      'POST /drafts/{draftId}/submit': submit,
+      'POST /drafts/{draftId}/consent': consent,
+      'GET /drafts/{draftId}': async ({ actor, params }: Request) => view(await loadReadable(actor, params.draftId)),
+      'GET /drafts/{draftId}/versions': versions,
+      'GET /drafts/{draftId}/versions/{version}': showVersion,
+      'GET /drafts/{draftId}/diff': diff,
+      'GET /drafts/{draftId}/preview': preview,
+    }).map(([key, route]) => [key, answering(route)]),
+  ),
+);
