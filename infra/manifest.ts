@@ -449,7 +449,7 @@ export const functions: FunctionSpec[] = [
     id: 'api-drafts',
     description: 'API: outgoing drafts (拟稿), their versions and diffs, the freeze after 签发, a GB/T 9704 preview',
     entry: 'functions/handlers/api/drafts.ts',
-    timeoutSeconds: 30,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
     // A preview parses up to four 10–15 MB CJK faces and subsets them.
     memoryMb: 1024,
     // registers: an uploaded body's upload record is marked used (or the file set aside).
