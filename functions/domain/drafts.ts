@@ -14,17 +14,11 @@ import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
 import { bodyBlockSchema, canonicalLayoutInput, type BodyBlock, type OutgoingLayoutInput } from './gbt9704.js';
 import { mayRead, SECRECY_LEVELS, type Actor, type Role } from './identity.js';
+import { Refusal } from './refusal.js';
 
-/** A rule said no: the HTTP status it deserves and a message a clerk can act on. */
-export class DraftRefusal extends Error {
-  override readonly name = 'DraftRefusal';
-  constructor(
-    readonly status: 400 | 403 | 404 | 409,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
+/** A drafting rule said no (the API answers every Refusal with its status and message). */
+export class DraftRefusal extends Refusal {
+  override name = 'DraftRefusal';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,14 +53,13 @@ import { getUpload } from '../../adapters/uploads.js';
 import { takeUploads } from './attachments.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
 
-/** Domain refusals and layout problems as the 4xx they are. */
+/** Layout problems as the 400 they are (domain refusals are answered by apiHandler). */
 const answering =
   (route: RouteHandler): RouteHandler =>
   async (request) => {
     try {
       return await route(request);
     } catch (err) {
-      if (err instanceof DraftRefusal) throw new HttpError(err.status, err.message, err.details);
       if (err instanceof LayoutInputError) throw new HttpError(400, `稿件无法排版：${err.message}`);
       throw err;
     }
