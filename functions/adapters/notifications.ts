@@ -18,6 +18,7 @@ import { documentClient } from './clients.js';
 import { findUser, holdersOf, type DirectoryUser } from './directory.js';
 import { decodeCursor, encodeCursor, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
+import { logger } from './logger.js';
 import type { TaskRecord } from './tasks.js';
 
 const table = () => env.tasksTable;
@@ -120,7 +121,15 @@ export async function newTaskNotificationItems(tasks: TaskRecord[], room: number
   for (const t of tasks) {
     const left = room - items.length - 1; // one for the mark
     if (left <= 0) break;
-    const recipients = (await recipientsOf(t.assignment, t.secrecy)).slice(0, left);
+    // The task comes first: a directory that cannot answer now costs this 待办 notice, never the
+    // route (the person still finds the task in 待办, and chases and reminders notify again).
+    let recipients: string[];
+    try {
+      recipients = (await recipientsOf(t.assignment, t.secrecy)).slice(0, left);
+    } catch (err) {
+      logger.warn('new task created without its 待办 notification: the directory did not answer', { taskId: t.taskId, error: err as Error });
+      continue;
+    }
     items.push(...notificationItems({ id: `task-${t.taskId}`, kind: '待办', at: t.createdAt, ...aboutTask(t), note: t.ask, from: 'system:route', fromName: '流程' }, recipients));
   }
   return items;

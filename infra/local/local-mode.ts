@@ -197,12 +197,15 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const s3 = new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
     closers.push(() => s3.destroy());
 
-    // Resume executions only now that every service their tasks call is up.
-    await engine.start();
-
+    // The user directory before any execution resumes: a new task looks up who to tell (通知), and
+    // a task created while the directory is still starting would fail its route.
     const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...(options.extraUsers ?? [])], options.tokenSeconds);
     const directory = await startLocalCognito({ users: identity.listUsers(), userPoolId: localUserPoolId(wiring.branch), host, port: ports.cognito });
     closers.push(() => directory.close());
+
+    // Resume executions only now that every service their tasks call is up.
+    await engine.start();
+
     const api: LocalApi = await startLocalApi({
       wiring,
       runtime,

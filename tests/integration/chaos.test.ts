@@ -89,7 +89,17 @@ it('kill -9 three times with scans and decisions in flight: 0 lost, 0 doubled, e
     },
     'every document filed',
     180_000,
-  );
+  ).catch(async (err: Error) => {
+    // Say where each unfiled document stands, so a failure here can be read, not only rerun.
+    const register = (await proc.api('wangfang', 'GET', '/registers/incoming?limit=200')).body.items as any[];
+    const stuck: string[] = [];
+    for (const entry of register) {
+      const shown = (await proc.api('wangfang', 'GET', `/documents/${entry.docId}`)).body;
+      if (shown?.document?.status === 'filed') continue;
+      stuck.push(`${entry.docId} ${shown?.document?.status}: ${(shown?.tasks ?? []).map((t: any) => `${t.step}=${t.status}`).join(', ')}`);
+    }
+    throw new Error(`${err.message}; not filed:\n${stuck.join('\n')}`);
+  });
 
   expect(serverErrors).toEqual([]);
   const register = (await proc.api('wangfang', 'GET', '/registers/incoming?limit=200')).body.items as any[];
