@@ -31,7 +31,16 @@ export async function ensureWebBuilt(log: (message: string) => void = console.lo
   const started = Date.now();
   log('正在构建网页控制台 (building the web console into web/dist)…');
   const { build } = await import('vite');
-  await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  // Always a production build: under vitest NODE_ENV is "test", and Vite would then bundle React's
+  // development runtime (jsx-dev-runtime, a third larger) for `npm start` to serve too.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB_DIR, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   log(`网页控制台已构建 (web console built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
