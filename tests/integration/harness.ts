@@ -36,10 +36,24 @@ export async function makePdf(text = 'Chancery test scan', pages = 1): Promise<U
   return doc.save();
 }
 
+/**
+ * A free port found is not yet a port held: another test file running beside this one may take it
+ * first (EADDRINUSE). Then start again on newly found ports; fixed ports are never retried.
+ */
+async function startOnFreePorts(options: LocalModeOptions): Promise<LocalMode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalMode(options);
+    } catch (err) {
+      if (attempt >= 3 || options.ports !== undefined || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 export async function startHarness(options: LocalModeOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chancery-test-'));
   const base: LocalModeOptions = { runSchedules: false, ...options, dataDir };
-  let local = await startLocalMode(base);
+  let local = await startOnFreePorts(base);
   const tokens = new Map<string, string>();
 
   const token = async (username: string) => {
