@@ -10,6 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Server } from 'node:http';
 import S3rver from 's3rver';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { HashedFilesystemStore, isValidBucketName, MAX_KEY_BYTES, S3Error, type ListPage } from './s3-store.js';
@@ -59,6 +60,17 @@ export async function startLocalS3(options: {
   internals.store = internals.context.store = store;
   // First in the chain: sees every request before s3rver's routing does.
   internals.middleware.unshift(guard(store));
+  // s3rver's own listen() waits for a callback error that Node never passes: a port taken
+  // meanwhile (EADDRINUSE) became an uncaught exception and a start that never returned.
+  const listenWithCallback = (server as unknown as { listen: (...args: unknown[]) => Server }).listen.bind(server);
+  (server as unknown as { listen: (...args: unknown[]) => Promise<Server> }).listen = (...args: unknown[]) =>
+    new Promise<Server>((resolveListen, rejectListen) => {
+      const http = listenWithCallback(...args, () => {
+        http.off('error', rejectListen);
+        resolveListen(http);
+      });
+      http.once('error', rejectListen);
+    });
   const address = (await server.run()) as { port: number };
   const endpoint = `http://${options.host}:${address.port}`;
   const client = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });

@@ -45,7 +45,8 @@ async function startOnFreePorts(options: LocalModeOptions): Promise<LocalMode> {
     try {
       return await startLocalMode(options);
     } catch (err) {
-      if (attempt >= 3 || options.ports !== undefined || !String(err).includes('EADDRINUSE')) throw err;
+      // Node says EADDRINUSE; DynamoDB Local's port check and Java's BindException say "already in use".
+      if (attempt >= 3 || options.ports !== undefined || !/EADDRINUSE|already in use/i.test(String(err))) throw err;
     }
   }
 }

@@ -3,6 +3,8 @@
  * directory, local mode keeps answering, and listings of many non-ASCII keys page completely.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -264,6 +266,19 @@ describe('the local S3 server on hostile requests and old data', () => {
     }
     expect(filesUnder(base).filter((f) => f.includes('escape'))).toEqual([]);
     expect((await h.local.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }))).$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('refuses to start on a port something else holds (EADDRINUSE), instead of hanging with an uncaught error', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+    const port = (squatter.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(base, 'taken-'));
+    const wiring = { buckets: [{ bucketName: 'taken-bucket' }], bucketNotifications: [] } as unknown as LocalWiring;
+    try {
+      await expect(startLocalS3({ dataDir: dir, host: '127.0.0.1', port, wiring, deliver: async () => undefined, onDeliveryError: () => undefined })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('reads objects stored by the earlier key-as-path layout, under their keys', async () => {
