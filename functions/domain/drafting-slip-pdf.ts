@@ -5,7 +5,8 @@
  * processing slip's CJK font embedding and line breaking (slip-pdf.ts), so both forms look alike.
  */
 import { PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from 'pdf-lib';
-import { draftingSlipRows, type DraftingSlipFacts, type DraftingSlipRow, type OpinionBlock } from './drafting-slip.js';
+import { cleanText } from './text.js';
+import { draftingSlipHeading, draftingSlipRows, type DraftingSlipFacts, type DraftingSlipRow, type OpinionBlock } from './drafting-slip.js';
 import { embedCjkFont, stampPageNumbers, TextFitter } from './slip-pdf.js';
 
 export type { DraftingSlipFacts, DraftingSlipRow } from './drafting-slip.js';
@@ -293,16 +294,17 @@ export async function renderDraftingSlipPdf(facts: DraftingSlipFacts, opts?: { f
   const rows = draftingSlipRows(facts);
   const doc = await PDFDocument.create();
   const font = await embedCjkFont(doc, opts?.fontPath);
-  const heading = `${facts.organization.trim()}发文稿纸`;
+  const heading = draftingSlipHeading(facts);
+  const number = cleanText(facts.outgoingNumber ?? '');
 
-  doc.setTitle(`发文稿纸：${facts.title}`);
-  if (facts.outgoingNumber) doc.setSubject(facts.outgoingNumber);
-  doc.setAuthor(facts.organization);
+  doc.setTitle(`发文稿纸：${cleanText(facts.title)}`);
+  if (number) doc.setSubject(number);
+  doc.setAuthor(cleanText(facts.organization));
   doc.setCreator('Chancery');
   doc.setProducer('Chancery');
   doc.setLanguage('zh-CN');
 
-  const L = new SlipLayout(doc, font, `${heading}（续）${facts.outgoingNumber ? `　${facts.outgoingNumber}` : ''}`);
+  const L = new SlipLayout(doc, font, `${heading}（续）${number ? `　${number}` : ''}`);
   L.newPage();
 
   // The heading shrinks to fit one line, down to 14 pt; a longer name wraps.

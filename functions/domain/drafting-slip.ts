@@ -139,6 +139,9 @@ function entryBlock(e: DraftingSlipEntry, timeZone: string): OpinionBlock {
   };
 }
 
+/** The form's heading: 管道工具公司发文稿纸. */
+export const draftingSlipHeading = (facts: Pick<DraftingSlipFacts, 'organization'>): string => `${line(facts.organization)}发文稿纸`;
+
 /**
  * The rows of the form in print order: 签发, 会签, 核稿, 会审, 审核 (each always present, empty
  * when nobody wrote there yet, as the paper form has its boxes), 拟稿, 标题, 主送, 抄送, 发文字号 and

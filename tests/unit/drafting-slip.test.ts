@@ -254,6 +254,33 @@ describe('drafting slip PDF', () => {
   });
 });
 
+describe('a blank or crowded drafting slip', () => {
+  it('prints the empty form before review: every box, nothing in 签发, no hash', async () => {
+    const blank: DraftingSlipFacts = { ...facts, outgoingNumber: undefined, signer: undefined, contentHash: undefined, entries: [], copies: undefined };
+    const pages = await extract(await renderDraftingSlipPdf(blank));
+    expect(pages).toHaveLength(1);
+    const text = pageText(pages[0]);
+    inOrder(text, ['管道工具公司发文稿纸', '签发', '会签', '核稿', '会审', '审核', '拟稿单位生产技术科', '标题', '主送', '抄送', '发文字号文种通知', '密级机密', '印制份数附件', '第1页共1页']);
+    for (const absent of ['赵敏', 'SHA-256', '同意', '〔2026〕']) expect(text).not.toContain(absent);
+  });
+
+  it('continues a long 主送 list and 50 attachments onto the next page without losing one', async () => {
+    const recipients = Array.from({ length: 50 }, (_, i) => `第${i + 1}号分公司安全生产监督管理办公室及其所属各生产车间和班组`);
+    const attachments = Array.from({ length: 50 }, (_, i) => `附件材料第${i + 1}号：2026年度安全生产检查情况统计表及整改台账`);
+    const pdf = await renderDraftingSlipPdf({ ...facts, mainRecipients: recipients, attachments });
+    const pages = await extract(pdf);
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+    const all = pages
+      .map(pageText)
+      .join('')
+      .replace(/第\d+页共\d+页/g, '')
+      .replace(/管道工具公司发文稿纸（续）管司发〔2026〕7号/g, '')
+      .replace(/(主送|附件)（续）/g, '');
+    inOrder(all, ['主送', recipients.join('、'), '抄送', '附件', ...attachments.map((a, i) => `${i + 1}.${a}`), `签发稿SHA-256：${HASH}`]);
+    rasterise(pdf, 'crowded');
+  });
+});
+
 describe('a long drafting slip', () => {
   const stages: DraftingStage[] = ['review', 'joint-review', 'check', 'countersign'];
   const filler = '为切实做好安全生产工作，各单位要认真对照检查清单逐项落实，发现问题立即整改，不能立即整改的要制定方案、明确责任人和时限，确保隐患整改到位；';
