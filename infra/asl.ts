@@ -16,13 +16,16 @@ import { SERVICE_INTEGRATIONS } from './manifest.js';
 /** A Standard execution ends after one year, whatever it is doing. */
 export const STANDARD_EXECUTION_LIMIT_SECONDS = 365 * 24 * 3600;
 /**
- * A human step waits at most this long for its token; deadlines are chased long before. Every
- * route's longest path of human steps times this stays within Standard's one-year limit (six steps
- * × 60 days = 360 days; tests/stepfunctions/asl-generation.test.ts checks each route), so a stalled
- * route ends in Expired, on the record, rather than being cut off by the service.
+ * A human step waits at most this long for its token; deadlines are chased long before. A route's
+ * longest path of human steps times its backstop stays within Standard's one-year limit (six steps
+ * × 60 days = 360 days; a ten-step outgoing route gets 36 days a step;
+ * tests/stepfunctions/asl-generation.test.ts checks each route), so a stalled route ends in
+ * Expired, on the record, rather than being cut off by the service.
  */
 export const STEP_BACKSTOP_DAYS = 60;
 export const STEP_BACKSTOP_SECONDS = STEP_BACKSTOP_DAYS * 24 * 3600;
+/** The days of the year the human steps of one pass share (a few spare for the automatic states). */
+const ROUTE_BACKSTOP_DAYS = 360;
 
 /**
  * Service integration ARNs depend on the partition (aws, aws-cn): the definition names them by
@@ -32,6 +35,8 @@ const serviceIntegration = (name: keyof typeof SERVICE_INTEGRATIONS) => `\${${na
 
 /** The most human steps one pass through a route can take (every detour taken, no 退回). */
 export const longestPathSteps = (route: RouteDefinition): number => flowSteps(route.flow).length;
+/** This route's step backstop: 60 days, or less where the longest pass has more than six steps. */
+export const stepBackstopSeconds = (route: RouteDefinition): number => Math.min(STEP_BACKSTOP_DAYS, Math.floor(ROUTE_BACKSTOP_DAYS / longestPathSteps(route))) * 24 * 3600;
 
 const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const retryLambdaService = { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
@@ -65,7 +70,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
         },
       },
       ResultPath: `$.decisions.${step.id}`,
-      TimeoutSeconds: STEP_BACKSTOP_SECONDS,
+      TimeoutSeconds: stepBackstopSeconds(route),
       Retry: [retryLambdaService],
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' },
@@ -99,12 +104,13 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       const asked = route.steps.find((s) => s.id === node.when.step)!;
       states[choiceName(node)] = {
         Type: 'Choice',
-        Comment: `${asked.name}: ${node.when.field} = ${String(node.when.equals)} → ${node.then.map((id) => route.steps.find((s) => s.id === id)?.name ?? id).join(' → ')}`,
+        Comment: `${asked.name}: ${node.when.field} = ${String(node.when.equals)} → ${[...node.then, ...(node.back ? [node.back] : [])].map((id) => route.steps.find((s) => s.id === id)?.name ?? id).join(' → ')}`,
         // IsPresent first: an optional field left out is a detour not taken, not a runtime error.
         Choices: [{ And: [{ Variable: variable, IsPresent: true }, { Variable: variable, ...test }], Next: stateName(node.then[0]) }],
         Default: next,
       };
-      node.then.forEach((id, j) => humanStep(id, j + 1 < node.then.length ? stateName(node.then[j + 1]) : next));
+      const after = node.back ? stateName(node.back) : next;
+      node.then.forEach((id, j) => humanStep(id, j + 1 < node.then.length ? stateName(node.then[j + 1]) : after));
     }
   });
   // Leaving a step other than forward costs transitions only when it happens.
@@ -125,16 +131,16 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
   states.Expired = {
     Type: 'Fail',
     Error: 'Chancery.StepExpired',
-    Cause: `A step waited past the ${STEP_BACKSTOP_DAYS}-day backstop without a decision; see the chasing register (催办记录).`,
+    Cause: `A step waited past the ${stepBackstopSeconds(route) / 86400}-day backstop without a decision; see the chasing register (催办记录).`,
   };
   const describe = (node: FlowNode): string => {
     if (node === 'archive') return '归档 archive';
     if (typeof node === 'string') return `${route.steps.find((s) => s.id === node)!.name} ${node}`;
-    return `(${node.when.step}.${node.when.field} = ${String(node.when.equals)}: ${node.then.map(describe).join(' → ')})`;
+    return `(${node.when.step}.${node.when.field} = ${String(node.when.equals)}: ${node.then.map(describe).join(' → ')}${node.back ? ` → back to ${node.back}` : ''})`;
   };
-  const start = route.kind === 'incoming' ? '登记 register' : '提交 submit';
+  const start = route.kind === 'incoming' ? '登记 register' : route.kind === 'outgoing' ? '送审 submit the draft' : '提交 submit';
   return {
-    Comment: `${route.name} (${route.id}): ${start} → ${route.flow.map(describe).join(' → ')}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a ${STEP_BACKSTOP_DAYS}-day backstop.`,
+    Comment: `${route.name} (${route.id}): ${start} → ${route.flow.map(describe).join(' → ')}. Human steps wait for a task token; deadlines in working days are chased by the deadline sweep, and TimeoutSeconds is only a ${stepBackstopSeconds(route) / 86400}-day backstop.`,
     StartAt: firstStateOf(route.flow[0]),
     States: states,
   };

@@ -7,7 +7,9 @@
  * (tests/cdk/wiring.test.ts) synthesizes the stack and checks it against the local wiring.
  */
 
-import { ROUTE_IDS } from '../functions/routes/index.js';
+import { ROUTE_IDS, routeById } from '../functions/routes/index.js';
+
+const OUTGOING_ROUTE_IDS = ROUTE_IDS.filter((id) => routeById(id)?.kind === 'outgoing');
 
 /** Environment variable names every function receives (values differ per runtime). */
 export const ENV = {
@@ -398,17 +400,20 @@ export const functions: FunctionSpec[] = [
     description: 'API: my tasks (待办) and decisions, transfers, chasing, delegation, circulation and boxes',
     entry: 'functions/handlers/api/tasks.ts',
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed.
-    memoryMb: 512,
+    // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed; 编号 lays out an
+    // outgoing document with its CJK faces (GB/T 9704) and 用印 stamps it.
+    memoryMb: 1024,
     // registers: 催办 by hand writes the chasing register.
     tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
     // 办理反馈 with attachments: reads the upload, pins it to the document or sets it aside.
+    // 编号 and 用印: the numbered and the sealed PDF are kept under originals/<docId>/outgoing/.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: [],
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
     readsDirectory: true,
+    files: OUTGOING_FONTS,
   },
   {
     id: 'api-documents',
@@ -452,13 +457,15 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // A preview parses up to four 10–15 MB CJK faces and subsets them.
     memoryMb: 1024,
-    // registers: an uploaded body's upload record is marked used (or the file set aside).
-    tables: { documents: 'write', registers: 'write', audit: 'write' },
+    // registers: an uploaded body's upload record is marked used (or the file set aside), and the
+    // route-start mark of 送审; tasks: a consented change after 签发 closes the open task (back to 签发).
+    tables: { documents: 'write', registers: 'write', audit: 'write', tasks: 'write' },
     // An uploaded body (.docx, PDF) is read whole, checked and pinned under originals/<draftId>/.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
-    startsStateMachines: [],
-    answersStateMachines: [],
+    // 送审 starts the draft's outgoing route; a consented change answers it back to 签发.
+    startsStateMachines: OUTGOING_ROUTE_IDS,
+    answersStateMachines: OUTGOING_ROUTE_IDS,
     readsDirectory: true,
     auditKey: ['GenerateMac'],
     files: OUTGOING_FONTS,
@@ -523,6 +530,7 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/drafts/{draftId}/versions/{version}', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/diff', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/preview', function: 'api-drafts' },
+  { method: 'GET', path: '/drafts/{draftId}/pdf', function: 'api-drafts' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];

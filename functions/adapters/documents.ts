@@ -6,7 +6,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlipLine } from '../domain/processing-slip.js';
 import type { Secrecy } from '../domain/identity.js';
-import type { Urgency } from '../domain/route-platform.js';
+import type { Decisions, Urgency } from '../domain/route-platform.js';
 import type { Role } from '../domain/identity.js';
 import { documentClient } from './clients.js';
 import { queryAll, type TransactItem } from './dynamo.js';
@@ -51,6 +51,8 @@ export interface DocumentRecord {
   content?: string;
   /** Who submitted an internal document: replies and execution go back to them. */
   requester?: { username: string; name: string; department?: string; role: Role };
+  /** What the route starts with besides the document (an outgoing draft's 送审: its 会审 reviewers). */
+  startDecisions?: Decisions;
   /** Written by earlier versions on each new task; where a document is now comes from its open tasks. */
   currentStep?: string;
   executionArn?: string;

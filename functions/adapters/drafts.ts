@@ -126,10 +126,10 @@ function versionItem(draftId: string, v: DraftVersion): TransactItem {
 }
 
 /** 送审: version 1, the draft in review. */
-export async function submitDraft(previous: Draft, actor: Actor, at: string, note?: string): Promise<Draft> {
+export async function submitDraft(previous: Draft, actor: Actor, at: string, note?: string, items: TransactItem[] = [], details: Record<string, unknown> = {}): Promise<Draft> {
   const version: DraftVersion = { draftId: previous.draftId, version: 1, content: previous.content, by: actor.username, byName: actor.name, at, ...(note ? { note } : {}), changedFields: [], contentHash: contentHash(previous.content) };
   const next: Draft = { ...previous, state: 'in-review', version: 1, revision: previous.revision + 1, submittedAt: at, updatedAt: at, updatedBy: person(actor) };
-  await commit(next, previous, { at, actor: actor.username, action: 'draft.submitted', details: { version: 1, contentHash: version.contentHash } }, [versionItem(previous.draftId, version)]);
+  await commit(next, previous, { at, actor: actor.username, action: 'draft.submitted', details: { version: 1, contentHash: version.contentHash, ...details } }, [versionItem(previous.draftId, version), ...items]);
   return next;
 }
 
@@ -210,12 +210,19 @@ export async function recordConsent(draftId: string, signer: Actor, at: string, 
 }
 
 /** Numbering and the seal move a signed draft on; each checks first that the version signed is the current one. */
-export async function advanceDraft(draftId: string, to: Extract<DraftState, 'numbered' | 'sealed'>, actor: Actor, at: string, details: Record<string, unknown> = {}): Promise<Draft> {
+export async function advanceDraft(
+  draftId: string,
+  to: Extract<DraftState, 'numbered' | 'sealed'>,
+  actor: Actor,
+  at: string,
+  details: Record<string, unknown> = {},
+  set: Pick<Partial<Draft>, 'printed' | 'sealed'> = {},
+): Promise<Draft> {
   const previous = await load(draftId);
   const from: DraftState = to === 'numbered' ? 'signed' : 'numbered';
   if (previous.state !== from) throw new DraftRefusal(409, `稿件${STATE_NAMES[previous.state]}，只有${STATE_NAMES[from]}的稿件才能${to === 'numbered' ? '编号' : '用印'}`);
   if (!previous.signed || previous.signed.contentHash !== contentHash(previous.content)) throw new DraftRefusal(409, '稿件内容与签发时不一致，不能继续；请重新签发');
-  const next: Draft = { ...previous, state: to, revision: previous.revision + 1, updatedAt: at, updatedBy: person(actor) };
+  const next: Draft = { ...previous, ...set, state: to, revision: previous.revision + 1, updatedAt: at, updatedBy: person(actor) };
   await commit(next, previous, { at, actor: actor.username, action: `draft.${to}`, details: { version: previous.version, ...details } });
   return next;
 }

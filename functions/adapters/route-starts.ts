@@ -40,7 +40,7 @@ export async function ensureRouteStarted(docId: string): Promise<void> {
   // try got that far; the name makes StartExecution idempotent).
   const startThisRun = doc?.status === 'in-progress' && doc.executionArn === executionArn;
   if (startThisRun && (recorded || (await routeStartMarked(docId)))) {
-    await startRoute(stateMachineArn, executionNameOf(doc!), { docId, decisions: {} });
+    await startRoute(stateMachineArn, executionNameOf(doc!), { docId, decisions: doc!.startDecisions ?? {} });
   }
   await clearRouteStartMark(docId);
 }

@@ -113,7 +113,17 @@ export interface SealApplied {
  * must be that version. Writes the 用印登记簿 entry, the seal time on the 发文登记簿 entry and the
  * `seal.applied` audit event on the document in one transaction.
  */
-export async function applySeal(input: { sealId: string; application: SealApplication; signedPdf: Uint8Array; signedSha256?: string; box: SealBox; actor: Actor; at?: string }): Promise<SealApplied> {
+export async function applySeal(input: {
+  sealId: string;
+  application: SealApplication;
+  signedPdf: Uint8Array;
+  signedSha256?: string;
+  box: SealBox;
+  actor: Actor;
+  at?: string;
+  /** Keeps the sealed PDF before the register entry is written (the entry then names a file that exists). */
+  store?: (sealedPdf: Uint8Array) => Promise<void>;
+}): Promise<SealApplied> {
   const config = env.branchConfig;
   const seal = sealOf(config, input.sealId);
   const app = input.application;
@@ -124,6 +134,7 @@ export async function applySeal(input: { sealId: string; application: SealApplic
   if (input.signedSha256 && sha256Hex(input.signedPdf) !== input.signedSha256.toLowerCase()) throw new Refusal(409, '所附 PDF 不是签发时冻结的版本，不能用印；签发后的改动须经签发人同意并重新签发');
   const at = input.at ?? clock().toISOString();
   const stamped = await stampSeal({ signedPdf: input.signedPdf, box: input.box, sealImage: await sealImage(seal), sealName: seal.name, number: numbered!.number, sealedAt: at });
+  await input.store?.(stamped.pdf);
   const year = Number(localDate(new Date(at), config.timeZone).slice(0, 4));
   const entry = {
     sealedAt: at,
@@ -172,6 +183,12 @@ export async function applySeal(input: { sealId: string; application: SealApplic
     }
     throw err;
   }
+}
+
+/** Has this application (a 用印 task) been sealed already? */
+export async function sealApplicationDone(applicationId: string): Promise<boolean> {
+  const res = await documentClient().send(new GetCommand({ TableName: env.registersTable, Key: { pk: `SEALAPP#${applicationId}`, sk: '#' }, ConsistentRead: true }));
+  return Boolean(res.Item);
 }
 
 export interface SealRefusal {

@@ -94,6 +94,11 @@ export async function putOnce(bucket: string, key: string, body: Uint8Array, con
   }
 }
 
+/** Writes (or replaces) an object: for files whose later copy is the one recorded. */
+export async function putObject(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<void> {
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+}
+
 export const sha256Hex = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const md5Hex = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
 

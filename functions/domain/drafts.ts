@@ -234,6 +234,10 @@ export interface Draft {
   consent?: { by: string; byName: string; at: string; note: string; version: number };
   /** Every earlier 签发 this draft went back from, oldest first. */
   signings?: NonNullable<Draft['signed']>[];
+  /** 编号: the number and the PDF printed with it (the signed version laid out), where the seal goes. */
+  printed?: { number: string; version: number; date: string; bucket: string; key: string; sha256: string; pages: number; sealBox: { page: number; x: number; y: number; width: number; height: number } };
+  /** 用印: the sealed PDF, its hash and the 用印登记簿 serial. */
+  sealed?: { sealId: string; sealName: string; at: string; copies: number; bucket: string; key: string; sha256: string; registerSerial: number; by: string; byName: string };
 }
 
 /** One version (V#0001 …): the content as it then was, and what changed from the one before. */

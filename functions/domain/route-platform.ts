@@ -98,7 +98,25 @@ export interface StepDefinition {
   namesSigners?: { field: string; role: Role; label: string };
   /** Whom a decision makes the document known to (阅知) without holding the route: a circulation. */
   informs?(decision: Record<string, unknown>): { role: Role; reason: string } | undefined;
+  /**
+   * What else happens, by name, when the step's task is created (`onCreate`) or decided
+   * (`onDecide`): the outgoing document's 签发, 编号, 用印, 分发 — each done by
+   * adapters/step-actions.ts, so a handler runs them without knowing the route.
+   */
+  onCreate?: StepAction;
+  onDecide?: StepAction;
 }
+
+/**
+ * Step actions the task service runs (adapters/step-actions.ts):
+ *   await-signature: the draft waits for 签发 (task created)
+ *   sign-draft: 签发 freezes the current version (decided)
+ *   number-draft: the next 发文字号 and the laid-out PDF it prints on (decided)
+ *   seal-draft: the keeper's 用印 or refusal with a reason (decided)
+ *   distribute-draft: 分发 — receipts for internal departments, the record of external ones (decided)
+ */
+export const STEP_ACTIONS = ['await-signature', 'sign-draft', 'number-draft', 'seal-draft', 'distribute-draft'] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
 
 /**
  * What happens to a late step after its first 催办, per route step (the deadline sweep runs it):
@@ -147,6 +165,11 @@ export function lateAct(
 export interface FlowDetour {
   when: { step: string; field: string; equals: string | boolean };
   then: string[];
+  /**
+   * Where the flow goes after `then`, when not on: an earlier step to take again (会审 not agreed
+   * → the drafter revises → 会审 again). Unsaid: the flow goes on after the detour.
+   */
+  back?: string;
 }
 /** A step id, `archive` (the archive package, always last), or a detour. */
 export type FlowNode = string | FlowDetour;
@@ -155,8 +178,11 @@ export interface RouteDefinition {
   id: string;
   /** As the office calls it: 上级主管机关来文 … */
   name: string;
-  /** incoming: a scan registered at intake; internal: submitted by a department (POST /documents). */
-  kind: 'incoming' | 'internal';
+  /**
+   * incoming: a scan registered at intake; internal: submitted by a department (POST /documents);
+   * outgoing: a draft submitted for review (POST /drafts/{draftId}/submit), the document being the draft.
+   */
+  kind: 'incoming' | 'internal' | 'outgoing';
   /** The human steps, in the order of the happy path. */
   steps: StepDefinition[];
   /** The flow the ASL is generated from: the steps in order, detours, then the archive. */
@@ -368,6 +394,11 @@ export function routeProblems(route: RouteDefinition): string[] {
     if (typeof node === 'string' || node.when.field === 'passed') continue;
     const read = stepOf(route, node.when.step);
     if (read && stepOperations(read).includes('addSigner')) problems.push(`${route.id}.${read.id}: a Choice reads ${node.when.field} of a step that may have several signers (only passed)`);
+  }
+  for (const node of route.flow) {
+    if (typeof node === 'string' || node.back === undefined) continue;
+    const earlier = order.slice(0, order.indexOf(node.then[0]));
+    if (!earlier.includes(node.back)) problems.push(`${route.id}: a detour goes back to ${node.back}, which is not an earlier step`);
   }
   for (const step of route.steps) {
     const at = `${route.id}.${step.id}`;

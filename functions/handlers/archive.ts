@@ -2,7 +2,8 @@
  * 立卷归档: writes a document's archive package into the archive bucket under its 档号
  * (DA/T 22-2015): one ustar archive (package.tar) holding the original scan, the processing slip
  * (文件处理笺) as JSON and PDF, the metadata, the audit trail and a SHA-256 manifest, with the
- * attachments (附件) beside it, everything under S3 Object Lock for its 保管期限. Safe to run
+ * attachments (附件) beside it (an outgoing document: the sealed PDF as its original, plus the
+ * signed PDF, every version, the 发文稿纸, the seal record and the receipts — outgoing-archive.ts), everything under S3 Object Lock for its 保管期限. Safe to run
  * again: the 档号 is given once, each object written once.
  */
 import middy from '@middy/core';
@@ -15,6 +16,7 @@ import { ATTACHMENT_TYPES } from '../domain/upload-check.js';
 import type { Decisions } from '../domain/route-platform.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, transactWithAudit, verifyDocumentTrail } from '../adapters/audit.js';
+import { outgoingPackage } from '../adapters/outgoing-archive.js';
 import { getDocument, listSlipLines, markFiledItem, setArchiveItem, type Attachment, type DocumentRecord } from '../adapters/documents.js';
 import { backoff, TransactionConflict } from '../adapters/dynamo.js';
 import { now as clock } from '../adapters/clock.js';
@@ -126,7 +128,10 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
   const at = now.toISOString();
   const { archiveCode, prefix } = doc.archive ?? (await assignArchiveCode(doc, retention, orgCode, at));
 
-  const [original, lines, trail] = await Promise.all([originalOf(doc), listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
+  const [lines, trail] = await Promise.all([listSlipLines(doc.docId), verifyDocumentTrail(doc.docId)]);
+  // An outgoing document (发文) is filed as issued: the sealed PDF, with its versions, 发文稿纸, seal and distribution.
+  const outgoing = route.kind === 'outgoing' ? await outgoingPackage(doc, event.decisions, lines) : undefined;
+  const original = outgoing?.original ?? (await originalOf(doc));
   const slip: ProcessingSlip = {
     branchName: config.displayName,
     title: doc.title,
@@ -154,6 +159,7 @@ export async function archive(event: ArchiveEvent, now = clock()): Promise<{ arc
     ],
     // The sealed head goes along: with the audit key (KMS VerifyMac) the package's trail can be authenticated later.
     ['audit.json', JSON.stringify({ verification: trail.verification, head: trail.head, events: trail.events }, null, 2)],
+    ...(outgoing?.files ?? []),
   ];
   // Attachments (each up to 50 MB) lie beside the package as their own objects, one at a time,
   // each written once and checked against the SHA-256 taken when attached: the package itself

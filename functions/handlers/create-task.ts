@@ -20,6 +20,7 @@ import { env } from '../adapters/env.js';
 import { logger } from '../adapters/logger.js';
 import { countBusiness } from '../adapters/metrics.js';
 import { appendRegisterEntry, chasingEntryOf } from '../adapters/registers.js';
+import { runCreateAction } from '../adapters/step-actions.js';
 import { listTasksOfDocument, markUnclearedItem, putTaskItem, signerTaskId, taskIdOf, type TaskRecord } from '../adapters/tasks.js';
 
 /** DynamoDB's limit on one transaction, and what the audit append adds to it (head and event). */
@@ -60,6 +61,8 @@ export async function createTask(event: CreateTaskEvent, now = clock()): Promise
   }
 
   const taskId = taskIdOf(event.taskToken);
+  // What the step does before anyone holds it (the outgoing document's 编号 before 用印); safe to repeat.
+  if (step.onCreate) await runCreateAction(step.onCreate, { docId: doc.docId, at: now.toISOString() });
   const returnedFrom = returnedTo(history, step.id);
   const task: TaskRecord = {
     taskId,

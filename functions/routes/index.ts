@@ -5,10 +5,11 @@
 import { routeProblems, type RouteDefinition } from '../domain/route-platform.js';
 import { publicity, superiorDept } from './incoming.js';
 import { reportGeneral, reportKey, requestGeneral, requestImportant } from './internal.js';
+import { outgoingCommittee, outgoingDept, outgoingMain } from './outgoing.js';
 import { superiorKey } from './superior-key.js';
 
 export const ROUTES: Readonly<Record<string, RouteDefinition>> = Object.freeze(
-  Object.fromEntries([superiorKey, superiorDept, publicity, requestGeneral, requestImportant, reportGeneral, reportKey].map((r) => [r.id, r])),
+  Object.fromEntries([superiorKey, superiorDept, publicity, requestGeneral, requestImportant, reportGeneral, reportKey, outgoingMain, outgoingCommittee, outgoingDept].map((r) => [r.id, r])),
 );
 
 export const ROUTE_IDS = Object.keys(ROUTES);

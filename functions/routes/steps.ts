@@ -51,7 +51,7 @@ export const HANDLING_OPERATIONS: StepOperation[] = ['return', 'transfer', 'prog
  * handled the document, when the handling record is incomplete — never re-run the whole route.
  */
 export const FILING_OPERATIONS: StepOperation[] = ['return', 'transfer', 'chase'];
-const FILING_RETURNS_TO = ['departmentHandle', 'execute', 'departmentNote'];
+const FILING_RETURNS_TO = ['departmentHandle', 'execute', 'departmentNote', 'distribute'];
 
 /** 拟办: the office director proposes the handling department (牵头科室) and a date. */
 export function proposeStep(deadline: (u: Urgency) => DeadlineRule = proposeDeadline): StepDefinition {

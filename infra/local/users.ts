@@ -32,4 +32,8 @@ export const LOCAL_USERS: LocalUser[] = [
   { username: 'zhoujie', name: '周杰', groups: ['dept-head'], department: 'SCJSK', clearance: '秘密' },
   { username: 'chenjing', name: '陈静', groups: ['dept-head'], department: 'CWK', clearance: '秘密' },
   { username: 'liuyang', name: '刘洋', groups: ['staff'], department: 'SCJSK', clearance: '非密' },
+  // 监印人: applies the seals to signed, numbered outgoing documents (用印).
+  { username: 'majun', name: '马骏', groups: ['seal-keeper'], department: 'BGS', clearance: '机密' },
+  // 专业委员会主任: signs the committee's outgoing documents (outgoing-committee).
+  { username: 'tanghui', name: '唐辉', groups: ['committee-director'], department: 'BGS', clearance: '机密' },
 ];

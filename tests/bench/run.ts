@@ -829,7 +829,7 @@ async function main() {
     const created = await api('liuyang', 'POST', '/drafts', draftForm);
     if (created.status !== 200) throw new Error(`POST /drafts: ${created.status} ${JSON.stringify(created.body)}`);
     const draftId = created.body.draftId as string;
-    let revision = (await api('liuyang', 'POST', `/drafts/${draftId}/submit`, {})).body.revision as number;
+    let revision = (await api('liuyang', 'POST', `/drafts/${draftId}/submit`, { route: 'outgoing-dept' })).body.revision as number;
     const versionWrites: number[] = [];
     const diffReads: number[] = [];
     for (let i = 0; i < parameters.apiRoundTrips; i++) {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { aslFile, aslOf, aslText, longestPathSteps, STANDARD_EXECUTION_LIMIT_SECONDS, STEP_BACKSTOP_SECONDS } from '../../infra/asl.js';
+import { aslFile, aslOf, aslText, longestPathSteps, STANDARD_EXECUTION_LIMIT_SECONDS, STEP_BACKSTOP_SECONDS, stepBackstopSeconds } from '../../infra/asl.js';
 import { ROUTES } from '../../functions/routes/index.js';
 import { SERVICE_INTEGRATIONS, serviceIntegrationArn } from '../../infra/manifest.js';
 import { flowSteps, happyPath } from '../../functions/domain/route-platform.js';
@@ -41,7 +41,10 @@ describe.each(Object.values(ROUTES).map((r) => [r.id, r] as const))('%s', (_, ro
     const asl = aslOf(route) as { States: Record<string, { TimeoutSeconds?: number; Resource?: string }> };
     const timeouts = Object.values(asl.States).filter((s) => s.Resource === '${LambdaInvokeWaitForTaskToken}').map((s) => s.TimeoutSeconds);
     expect(timeouts).toHaveLength(longestPathSteps(route));
-    for (const t of timeouts) expect(t).toBe(STEP_BACKSTOP_SECONDS);
+    for (const t of timeouts) expect(t).toBe(stepBackstopSeconds(route));
+    expect(stepBackstopSeconds(route)).toBeLessThanOrEqual(STEP_BACKSTOP_SECONDS);
+    // A backstop is weeks, never days: a deadline is chased long before it.
+    expect(stepBackstopSeconds(route)).toBeGreaterThanOrEqual(30 * 24 * 3600);
     expect(timeouts.reduce((a, b) => a! + b!, 0)).toBeLessThanOrEqual(STANDARD_EXECUTION_LIMIT_SECONDS);
   });
 

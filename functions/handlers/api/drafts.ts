@@ -2,13 +2,14 @@
  * API: outgoing drafts (拟稿) and their versions.
  *   POST /drafts                              a new draft (拟稿中), the body structured or an uploaded .docx/PDF
  *   PUT  /drafts/{draftId}                    {revision, changeNote?, …fields}: in place while 拟稿中, else a new version
- *   POST /drafts/{draftId}/submit             送审: version 1
+ *   POST /drafts/{draftId}/submit             送审 {route, reviewers?, note?}: version 1, and its outgoing route starts (draft-submission.ts)
  *   POST /drafts/{draftId}/consent            {note}: the signer allows a change of the signed content (同意修改)
  *   GET  /drafts/{draftId}                    the draft: state, current version and revision, content
  *   GET  /drafts/{draftId}/versions           ?limit=&cursor= versions, oldest first (who, when, note, fields changed)
  *   GET  /drafts/{draftId}/versions/{version} one version's content
  *   GET  /drafts/{draftId}/diff               ?from=&to= what changed (default: the current version against the one before)
  *   GET  /drafts/{draftId}/preview            the draft laid out per GB/T 9704 as a PDF, the number left blank
+ *   GET  /drafts/{draftId}/pdf                ?which=sealed|numbered the issued PDF: after 编号, and after 用印 with the seal
  * Readers: the drafter's department, the office and leaders, each cleared for the draft's 密级.
  * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
  */
@@ -21,13 +22,11 @@ import {
   checkContent,
   checkEditable,
   checkReadable,
-  checkSubmittable,
   diffContent,
   DraftRefusal,
   draftChangeSchema,
   draftRequestSchema,
   isDraftId,
-  layoutInputOf,
   newDraft,
   parseRequest,
   parseVersionNumber,
@@ -38,19 +37,19 @@ import {
   type DraftBody,
   type DraftContent,
   type DraftRequest,
-  type LayoutFacts,
   type PinnedBodyFile,
 } from '../../domain/drafts.js';
-import { LayoutInputError, FACE_NAMES } from '../../domain/gbt9704.js';
-import { renderOutgoingPdf, type FontPaths } from '../../domain/gbt9704-pdf.js';
+import { LayoutInputError } from '../../domain/gbt9704.js';
 import type { Actor } from '../../domain/identity.js';
-import { OUTGOING_FONTS } from '../../../infra/manifest.js';
+import { layoutFacts, renderDraft } from '../../adapters/outgoing-layout.js';
 import { now as clock } from '../../adapters/clock.js';
-import { addVersion, createDraft, getDraft, getVersion, listVersions, recordConsent, submitDraft, updateInPlace } from '../../adapters/drafts.js';
+import { addVersion, createDraft, getDraft, getVersion, listVersions, recordConsent, updateInPlace } from '../../adapters/drafts.js';
 import type { TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { getUpload } from '../../adapters/uploads.js';
+import { getObject } from '../../adapters/storage.js';
 import { takeUploads } from './attachments.js';
+import { backToSigning, submitForReview } from './draft-submission.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
 
 /** Layout problems as the 400 they are (domain refusals are answered by apiHandler). */
@@ -113,6 +112,9 @@ function view(draft: Draft) {
     ...(draft.signed ? { signed: draft.signed } : {}),
     ...(draft.consent ? { consent: draft.consent } : {}),
     ...(draft.signings?.length ? { signings: draft.signings } : {}),
+    // 编号 and 用印: the number, and the hashes anyone can check a printed or sealed copy against.
+    ...(draft.printed ? { printed: { number: draft.printed.number, version: draft.printed.version, date: draft.printed.date, sha256: draft.printed.sha256, pages: draft.printed.pages } } : {}),
+    ...(draft.sealed ? { sealed: { sealId: draft.sealed.sealId, sealName: draft.sealed.sealName, at: draft.sealed.at, copies: draft.sealed.copies, sha256: draft.sealed.sha256, registerSerial: draft.sealed.registerSerial, by: draft.sealed.by, byName: draft.sealed.byName } } : {}),
     content: publicContent(draft.content),
   };
 }
@@ -144,7 +146,10 @@ async function change({ actor, params, body }: Request) {
   const content = applyChange(draft.content, request, pinned.body);
   const at = clock().toISOString();
   if (plan.kind === 'in-place') return view(await updateInPlace(draft, content, actor, at, pinned.items));
-  const { draft: next, version } = await addVersion(draft, content, actor, at, { ...(request.changeNote ? { note: request.changeNote } : {}), reopen: plan.reopen, items: pinned.items });
+  // A consented change of the signed text sends the route back to 签发, in the same transaction.
+  const resign = plan.reopen ? await backToSigning(draft.draftId, actor, at) : undefined;
+  const { draft: next, version } = await addVersion(draft, content, actor, at, { ...(request.changeNote ? { note: request.changeNote } : {}), reopen: plan.reopen, items: [...pinned.items, ...(resign?.items ?? [])] });
+  await resign?.deliver();
   return { ...view(next), changedFields: version.changedFields };
 }
 
@@ -159,10 +164,9 @@ const noteForm = (required: boolean) =>
   );
 
 async function submit({ actor, params, body }: Request) {
-  const { note } = parseWith(noteForm(false), body);
   const draft = await loadReadable(actor, params.draftId);
-  checkSubmittable(actor, draft);
-  return view(await submitDraft(draft, actor, clock().toISOString(), note || undefined));
+  const submitted = await submitForReview(actor, draft, body);
+  return { ...view(submitted.draft), docId: submitted.docId, route: submitted.route, routeName: submitted.routeName };
 }
 
 async function consent({ actor, params, body }: Request) {
@@ -198,27 +202,22 @@ async function diff({ actor, params, query }: Request) {
   return { draftId: draft.draftId, from: { version: a.version, by: a.by, byName: a.byName, at: a.at }, to: { version: b.version, by: b.by, byName: b.byName, at: b.at, ...(b.note ? { note: b.note } : {}) }, ...diffContent(a.content, b.content) };
 }
 
-/** The layout's faces: the branch's licensed files, else those shipped with the function (OUTGOING_FONT_*), else npm's. */
-export function outgoingFontPaths(): FontPaths {
-  const shipped = Object.fromEntries(
-    FACE_NAMES.flatMap((face) => {
-      const file = OUTGOING_FONTS.find((f) => f.env === `OUTGOING_FONT_${face.toUpperCase()}`);
-      const path = file ? process.env[file.env] : undefined;
-      return path ? [[face, path]] : [];
-    }),
-  ) as FontPaths;
-  return { ...shipped, ...(env.branchConfig.fonts ?? {}) };
-}
-
-/** The printed facts a preview needs besides the draft: the branch's names and today's date. */
-export function previewFacts(at: Date): LayoutFacts {
-  const config = env.branchConfig;
-  return { issuerMark: `${config.displayName}文件`, issuerName: config.displayName, printedBy: `${config.displayName}办公室`, date: localDate(at, config.timeZone) };
+/** GET /drafts/{draftId}/pdf?which=sealed|numbered: the issued document (default: sealed if sealed, else numbered). */
+async function issuedPdf({ actor, params, query }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  const which = query.which ?? (draft.sealed ? 'sealed' : 'numbered');
+  if (which !== 'sealed' && which !== 'numbered') throw new DraftRefusal(400, '文件种类（which）应为 sealed（用印件）或 numbered（编号后的签发稿）');
+  const file = which === 'sealed' ? draft.sealed : draft.printed;
+  if (!file) throw new DraftRefusal(404, which === 'sealed' ? '稿件尚未用印' : '稿件尚未编号');
+  const stored = await getObject(file.bucket, file.key);
+  if (!stored) throw new Error(`${file.key} is missing`);
+  const number = draft.printed?.number ?? '';
+  return new FileAnswer(stored.bytes, 'application/pdf', `${number}${draft.content.title.slice(0, 60)}${which === 'sealed' ? '（用印件）' : ''}.pdf`);
 }
 
 async function preview({ actor, params }: Request) {
   const draft = await loadReadable(actor, params.draftId);
-  const rendered = await renderOutgoingPdf(layoutInputOf(draft.content, previewFacts(clock())), { fonts: outgoingFontPaths() });
+  const rendered = await renderDraft(draft.content, layoutFacts(clock()));
   return new FileAnswer(rendered.pdf, 'application/pdf', `${draft.content.title.slice(0, 60)}（预览）.pdf`);
 }
 
@@ -234,6 +233,7 @@ export const handler = apiHandler(
       'GET /drafts/{draftId}/versions/{version}': showVersion,
       'GET /drafts/{draftId}/diff': diff,
       'GET /drafts/{draftId}/preview': preview,
+      'GET /drafts/{draftId}/pdf': issuedPdf,
     }).map(([key, route]) => [key, answering(route)]),
   ),
 );

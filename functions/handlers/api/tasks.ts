@@ -8,6 +8,7 @@
 import { mayRead, ROLE_NAMES, type Actor } from '../../domain/identity.js';
 import { redactFor } from '../../domain/secrecy.js';
 import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';
+import { runDecisionAction } from '../../adapters/step-actions.js';
 import { decisionDetails, describeRoute, mayDecide, parseDecision, type StepDefinition } from '../../domain/route-platform.js';
 import { ROUTES } from '../../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../../adapters/audit.js';
@@ -147,6 +148,9 @@ export async function decideTask(
   const behalf = onBehalf ? { onBehalfOf: onBehalf.delegator, onBehalfOfName: onBehalf.delegatorName } : {};
   const recorded = recordedBy ? { recordedBy: recordedBy.actor.username, recordedByName: recordedBy.actor.name, recordedVia: recordedBy.via } : {};
   Object.assign(decision, { by: actor.username, byName: actor.name, at, ...behalf, ...recorded });
+  // What the step does with the decision (签发, 用印, 分发 of an outgoing document); a refusal refuses the decision.
+  const acted = step.onDecide && !task.coOf && !task.signOf ? await runDecisionAction(step.onDecide, { task, actor, decision, at }) : undefined;
+  Object.assign(decision, acted?.decision ?? {});
   const line: SlipLine = {
     ...slipLineFor({ ...task, stepName: step.name }, actor, at, String(decision.opinion ?? ''), []),
     details: [
@@ -181,6 +185,7 @@ export async function decideTask(
         trackItem(actor.username, task.docId, at),
         ...(doc && typeof doc.registerSerial === 'number' ? [setEntryFieldsItem(doc.register, doc.registerYear, doc.registerSerial, registerFields)] : []),
         ...(inform?.items ?? []),
+        ...(acted?.items ?? []),
         ...(recordedBy ? [toConfirmItem(actor.username, task, at)] : []),
       ],
       head,
@@ -191,6 +196,7 @@ export async function decideTask(
     throw err;
   }
   await inform?.finish();
+  await acted?.finish?.();
   await failpoint('decision.committed');
   const delivery = await deliverDecision({ ...task, decision, ...(answer ? { answer } : {}) });
   if (delivery === 'expired') {
