@@ -131,9 +131,9 @@ describe('drafts', () => {
     expect(v2.body.content.body.blocks[2].text).toBe('检查自12月1日开始，至12月20日结束。');
     expect((await h.api('liuyang', 'GET', `/drafts/${draftId}/versions/9`)).body.message).toBe('没有第9版：稿件现为第3版');
 
-    // Every write is on the draft's audit chain.
+    // Every write is on the draft's audit chain, with its route's (送审 started outgoing-dept: 审核 waits).
     const actions = (await readChain(documentChain(draftId))).map((e) => e.action);
-    expect(actions).toEqual(['draft.created', 'draft.edited', 'draft.submitted', 'draft.versioned', 'draft.versioned']);
+    expect(actions).toEqual(['draft.created', 'draft.edited', 'draft.submitted', 'route.started', 'task.created', 'draft.versioned', 'draft.versioned']);
   });
 
   it('concurrent edits of one revision: one becomes the next version, the other gets 409 naming who changed it first', async () => {

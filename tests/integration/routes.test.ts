@@ -191,7 +191,8 @@ describe('GET /routes', () => {
     const res = await h.api('liuyang', 'GET', '/routes');
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.items.map((r: any) => [r.id, r]));
-    expect(Object.keys(byId).sort()).toEqual(['publicity', 'report-general', 'report-key', 'request-general', 'request-important', 'superior-dept', 'superior-key']);
+    expect(Object.keys(byId).sort()).toEqual(['outgoing-committee', 'outgoing-dept', 'outgoing-main', 'publicity', 'report-general', 'report-key', 'request-general', 'request-important', 'superior-dept', 'superior-key']);
+    expect(byId['outgoing-main']).toMatchObject({ kind: 'outgoing', name: '党政公文' });
     const propose = byId['superior-key'].steps.find((s: any) => s.id === 'propose');
     expect(propose.form).toMatchObject({ type: 'object', required: expect.arrayContaining(['opinion', 'department']), additionalProperties: false });
     const decide = byId['request-general'].steps.find((s: any) => s.id === 'deputyDecide');
