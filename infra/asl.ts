@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowSteps, GOTO_ERROR, GOTO_WITHDRAWN, type FlowDetour, type FlowNode, type RouteDefinition } from '../functions/domain/route-platform.js';
+import { flowSteps, GOTO_ERROR, GOTO_WITHDRAWN, RETRYABLE_ERROR, type FlowDetour, type FlowNode, type RouteDefinition } from '../functions/domain/route-platform.js';
 import { ROUTES } from '../functions/routes/index.js';
 import { SERVICE_INTEGRATIONS } from './manifest.js';
 
@@ -40,6 +40,8 @@ export const stepBackstopSeconds = (route: RouteDefinition): number => Math.min(
 
 const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const retryLambdaService = { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
+/** Task creation that failed but may work again (create-task says Chancery.Retryable): about 4 minutes of tries. */
+const retryTaskCreation = { ErrorEquals: [RETRYABLE_ERROR], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 120 };
 
 const stateName = (stepId: string) => stepId.charAt(0).toUpperCase() + stepId.slice(1);
 
@@ -71,7 +73,7 @@ export function aslOf(route: RouteDefinition): Record<string, unknown> {
       },
       ResultPath: `$.decisions.${step.id}`,
       TimeoutSeconds: stepBackstopSeconds(route),
-      Retry: [retryLambdaService],
+      Retry: [retryLambdaService, retryTaskCreation],
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' },
         // 退回 / 直送 / 撤回 / 撤销: the task service answers the token with this error, the target in the cause.

@@ -197,6 +197,15 @@ export interface RouteDefinition {
  * Each Task state catches it and a Choice goes to that step (infra/asl.ts).
  */
 export const GOTO_ERROR = 'Chancery.Goto';
+/**
+ * The error a step's task creation fails with when trying again may work (a throttled or briefly
+ * unreachable table): each Task state retries it with backoff, unlike Chancery.Goto.
+ */
+export const RETRYABLE_ERROR = 'Chancery.Retryable';
+export class RetryableError extends Error {
+  override name = RETRYABLE_ERROR;
+}
+
 /** The cause that ends the route instead: the requester withdrew the document (撤销). */
 export const GOTO_WITHDRAWN = 'withdrawn';
 

@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { computeDeadline, localDate, zonedInstant, type Deadline } from '../domain/calendar.js';
 import { mayTake, ROLE_NAMES, supervisorOf } from '../domain/identity.js';
-import { stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
+import { RetryableError, stepOf, type Decision, type Decisions } from '../domain/route-platform.js';
 import { newPlan, SIGN_MODE_NAMES } from '../domain/countersign.js';
 import { routeById } from '../routes/index.js';
 import { documentChain, readHeadAhead, transactWithAudit } from '../adapters/audit.js';
@@ -212,4 +212,18 @@ function returnedTo(history: TaskRecord[], stepId: string): TaskRecord['returned
   return { step: latest.step, stepName: latest.stepName, byName: latest.decidedByName ?? latest.decidedBy ?? '', reason: String(latest.decision.opinion ?? '') };
 }
 
-export const handler = middy((event: CreateTaskEvent) => createTask(event)).use(injectLambdaContext(logger));
+/**
+ * Any failure to create a task is worth another try (the task and its audit event commit together,
+ * so a retry finishes what the failed one began): the Task state retries Chancery.Retryable with
+ * backoff before the route fails, where a plain error would fail the route at once.
+ */
+export async function createTaskOrRetry(event: CreateTaskEvent): Promise<{ taskId: string; dueAt: string }> {
+  try {
+    return await createTask(event);
+  } catch (err) {
+    logger.warn('task not created; the route will try again', { docId: event.docId, step: event.step, error: err as Error });
+    throw new RetryableError(`${(err as Error).name}: ${(err as Error).message}`);
+  }
+}
+
+export const handler = middy((event: CreateTaskEvent) => createTaskOrRetry(event)).use(injectLambdaContext(logger));

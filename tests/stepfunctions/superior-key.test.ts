@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functionArn, repoRoot, substituteDefinition } from '../../infra/local/wiring.js';
-import { closeEngines, historyTypes, newEngine, removeTempDirs } from './helpers.js';
+import { closeEngines, historyTypes, lambdaError, newEngine, removeTempDirs } from './helpers.js';
 
 afterEach(async () => {
   await closeEngines();
@@ -56,6 +56,27 @@ describe('superior-key route', () => {
     const types = await historyTypes(engine, executionArn);
     expect(types.filter((t) => t === 'TaskSubmitted')).toHaveLength(5);
     expect(types.slice(-5)).toEqual(['TaskSucceeded', 'TaskStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('a task creation that fails with Chancery.Retryable is tried again after a pause, and the route goes on', async () => {
+    const calls: { at: number; step: string }[] = [];
+    const engine = newEngine({
+      invoke: async (_arn: string, p: any) => {
+        calls.push({ at: Date.now(), step: p.step });
+        if (calls.length === 1) throw lambdaError('Chancery.Retryable', 'TransactionConflict: throttled');
+        return { taskId: 't' };
+      },
+    });
+    const { stateMachineArn } = await engine.createStateMachine({ name: 'sk-retry', definition });
+    const { executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ docId: 'd', decisions: {} }) });
+    const deadline = Date.now() + 10_000;
+    while (calls.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await engine.whenIdle(executionArn);
+    expect(calls.map((c) => c.step)).toEqual(['propose', 'propose']);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1900);
+    const history = await historyTypes(engine, executionArn);
+    expect(history).not.toContain('ExecutionFailed');
+    await engine.stopExecution({ executionArn });
   });
 
   it('a rejected token answer (SendTaskFailure) with no matching Catch fails the route', async () => {
