@@ -157,6 +157,17 @@ export const serviceIntegrationArn = (partition: string, action: string): string
  * pieces of its regular weight. Each path variable is `OUTGOING_FONT_<FACE>`; a branch's own files
  * (config `fonts`) still come first.
  */
+/**
+ * The branches' seal images (infra/branches/seals/*.png), shipped beside the README that the
+ * variable points at: the function applying seals finds them in that folder (adapters/seals.ts).
+ */
+export const SEAL_IMAGES: FunctionFile = {
+  from: 'infra/branches/seals/README.md',
+  to: 'branches/seals/README.md',
+  env: 'CHANCERY_SEAL_IMAGES',
+  siblings: { dir: '.', pattern: '*.png' },
+};
+
 export const OUTGOING_FONTS: FunctionFile[] = [
   { from: 'node_modules/@expo-google-fonts/noto-serif-sc/700Bold/NotoSerifSC_700Bold.ttf', to: 'fonts/NotoSerifSC_700Bold.ttf', env: 'OUTGOING_FONT_XBS' },
   { from: 'node_modules/@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf', to: 'fonts/NotoSerifSC_400Regular.ttf', env: 'OUTGOING_FONT_SONG' },
@@ -413,7 +424,7 @@ export const functions: FunctionSpec[] = [
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
     readsDirectory: true,
-    files: OUTGOING_FONTS,
+    files: [...OUTGOING_FONTS, SEAL_IMAGES],
   },
   {
     id: 'api-documents',

@@ -39,8 +39,11 @@ import { appendRegisterEntry } from './registers.js';
 const stateKey = (sealId: string) => ({ pk: `SEAL#${sealId}`, sk: '#STATE' });
 export const sealChain = (sealId: string) => `SEAL#${sealId}`;
 
-/** infra/branches/ beside this code, or CHANCERY_SEAL_IMAGES_DIR where a deployment keeps the seal images. */
-const imagesDir = () => process.env.CHANCERY_SEAL_IMAGES_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../infra/branches');
+/**
+ * Where a seal's `image` (seals/<name>.png) is found: in a Lambda bundle beside the README that
+ * CHANCERY_SEAL_IMAGES points at (infra/manifest.ts SEAL_IMAGES), else infra/branches/ beside this code.
+ */
+const imagesDir = () => (process.env.CHANCERY_SEAL_IMAGES ? dirname(dirname(process.env.CHANCERY_SEAL_IMAGES)) : join(dirname(fileURLToPath(import.meta.url)), '../../infra/branches'));
 
 export async function sealImage(seal: SealConfig): Promise<Uint8Array> {
   try {

@@ -2,12 +2,13 @@
  * The one slow CDK test: a real synth with esbuild bundling and cdk-nag, as `npx cdk synth` does.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { functions, OUTGOING_FONTS, SLIP_FONT } from '../../infra/manifest.js';
+import { functions, OUTGOING_FONTS, SEAL_IMAGES, SLIP_FONT } from '../../infra/manifest.js';
+import { loadBranchConfig } from '../../infra/branch-config.js';
 import { repoRoot } from '../../infra/stacks/branch-stack.js';
 import { logicalIdOfFunction, synthBranch, type Synth } from './synth.js';
 
@@ -52,6 +53,16 @@ describe('synth with bundling', () => {
     // Only the regular weight's pieces: the light and bold ones stay out of the bundle.
     expect(readdirSync(join(kaiDir, kai.siblings!.dir)).every((n) => n.startsWith('lxgwwenkai-regular-subset-'))).toBe(true);
     expect(existsSync(join(assetDirOf('api-registers'), OUTGOING_FONTS[0].to))).toBe(false);
+  });
+
+  it("ships the seal images with the function that applies seals (用印), where adapters/seals.ts looks for them", () => {
+    const dir = assetDirOf('api-tasks');
+    const readme = join(dir, SEAL_IMAGES.to);
+    expect(existsSync(readme)).toBe(true);
+    for (const seal of loadBranchConfig('hq').seals) {
+      expect(readFileSync(join(dirname(dirname(readme)), seal.image)), seal.image).toEqual(readFileSync(join(repoRoot, 'infra/branches', seal.image)));
+    }
+    expect(existsSync(join(assetDirOf('api-registers'), SEAL_IMAGES.to))).toBe(false);
   });
 
   it('cdk-nag (AwsSolutions) leaves no unacknowledged finding', () => {
