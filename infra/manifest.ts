@@ -74,7 +74,8 @@ export type FunctionId =
   | 'api-tasks'
   | 'api-documents'
   | 'api-registers'
-  | 'api-drafts';
+  | 'api-drafts'
+  | 'api-seals';
 
 export type Access = 'read' | 'write';
 export interface FunctionSpec {
@@ -462,6 +463,19 @@ export const functions: FunctionSpec[] = [
     files: [SLIP_FONT],
   },
   {
+    id: 'api-seals',
+    description: 'API: the branch seals (印章) and their standing; a lost or damaged seal suspended and reinstated',
+    entry: 'functions/handlers/api/seals.ts',
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    memoryMb: 256,
+    // registers: each seal's standing (SEAL#<id>); audit: its chain.
+    tables: { registers: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+    auditKey: ['GenerateMac'],
+  },
+  {
     id: 'api-drafts',
     description: 'API: outgoing drafts (拟稿), their versions and diffs, the freeze after 签发, a GB/T 9704 preview',
     entry: 'functions/handlers/api/drafts.ts',
@@ -542,6 +556,9 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/drafts/{draftId}/diff', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/preview', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/pdf', function: 'api-drafts' },
+  { method: 'GET', path: '/seals', function: 'api-seals' },
+  { method: 'POST', path: '/seals/{sealId}/suspend', function: 'api-seals' },
+  { method: 'POST', path: '/seals/{sealId}/reinstate', function: 'api-seals' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];

@@ -165,7 +165,17 @@ idRoutes.push(
   ['GET', '/drafts/{draftId}/versions/{version}', (id) => `/drafts/${id}/versions/1`],
   ['GET', '/drafts/{draftId}/diff', (id) => `/drafts/${id}/diff`],
   ['GET', '/drafts/{draftId}/preview', (id) => `/drafts/${id}/preview`],
+  ['GET', '/drafts/{draftId}/pdf', (id) => `/drafts/${id}/pdf`],
 );
+// Seals: an unknown or malformed seal id, as the keeper.
+for (const [name, id] of badIds) {
+  add(`POST /seals/{sealId}/suspend with an id of ${name}`, () => send('POST', `/seals/${id()}/suspend`, { as: 'majun', body: JSON.stringify({ anomaly: 'lost', reason: '遗失' }) }));
+  add(`POST /seals/{sealId}/reinstate with an id of ${name}`, () => send('POST', `/seals/${id()}/reinstate`, { as: 'majun', body: JSON.stringify({ reason: '找回' }) }));
+}
+for (const [name, body] of [['null', 'null'], ['an array', '[]'], ['malformed JSON', '{"anomaly": '], ['an unknown anomaly', '{"anomaly":"stolen","reason":"x"}'], ['no reason', '{"anomaly":"lost"}'], ['an extra field', '{"anomaly":"lost","reason":"x","x":1}']]) {
+  add(`POST /seals/company/suspend with ${name}`, () => send('POST', '/seals/company/suspend', { as: 'majun', body }));
+}
+add('POST /drafts/{draftId}/submit with an unknown route', () => send('POST', `/drafts/${'a'.repeat(20)}/submit`, { body: JSON.stringify({ route: '__proto__' }) }));
 for (const [method, route, path] of idRoutes) {
   for (const [name, id] of badIds) {
     const postBody = route.endsWith('/decision')

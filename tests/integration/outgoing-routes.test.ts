@@ -4,7 +4,8 @@
  * reviewers then agree), 核稿, 会签, 签发 (the content frozen), 编号, 用印 (a refusal without a reason
  * refused, a refusal with one sent to 补正, then the seal), 复核, 分发 (a department signs for it in
  * its 待阅, chased when it does not) and 归档. outgoing-dept: a change after 签发, with the signer's
- * consent, goes back to 签发 and the number is taken only after the new signature.
+ * consent, goes back to 签发 and the number is taken only after the new signature; a seal reported
+ * lost cannot be applied until it is reinstated.
  * outgoing-committee: the committee director signs.
  */
 import { createHash } from 'node:crypto';
@@ -230,6 +231,16 @@ describe('outgoing-dept (科室公文)', () => {
     const draft = await draftOf(id);
     expect(draft).toMatchObject({ state: 'numbered', signed: { version: draft.version } });
     expect(draft.printed.number).toMatch(/^管办发〔2026〕\d+号$/);
+    // A seal reported lost is suspended: nothing is sealed with it until it is reinstated.
+    const lost = await h.api('majun', 'POST', '/seals/company/suspend', { anomaly: 'lost', reason: '印章盒遗失，已报告' });
+    expect(lost.status, JSON.stringify(lost.body)).toBe(200);
+    expect((await h.api('majun', 'POST', '/seals/company/suspend', { anomaly: 'lost', reason: '再报' })).status).toBe(409);
+    expect((await h.api('liuyang', 'GET', '/seals')).status).toBe(403);
+    expect(((await h.api('majun', 'GET', '/seals')).body.items as any[]).find((x) => x.id === 'company')).toMatchObject({ name: '公司印章', stateName: '停用（遗失）' });
+    const whileLost = await refusedDecision('majun', id, { seal: 'company', copies: 5 });
+    expect(whileLost).toMatchObject({ status: 409, body: { message: expect.stringContaining('因遗失停用') } });
+    expect((await draftOf(id)).state).toBe('numbered');
+    expect((await h.api('majun', 'POST', '/seals/company/reinstate', { reason: '印章已找回' })).status).toBe(200);
     // 科室公文: no 复核 — straight from 用印 to 分发.
     await decideNext(h, 'majun', id, { copies: 5 });
     expect((await openTasks('wangfang', id)).map((t) => t.step)).toEqual(['distribute']);

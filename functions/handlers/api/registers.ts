@@ -28,7 +28,8 @@ import { apiHandler, FileAnswer, HttpError, pageLimit } from './http.js';
 const INLINE_MAX_BYTES = 4 * 1024 * 1024;
 const LINK_SECONDS = 300;
 
-const REGISTER_READERS = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
+// The seal-keeper (监印人) keeps the 用印登记簿 and reads the others like the office.
+const REGISTER_READERS = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'seal-keeper', 'admin']);
 
 function requireOffice(actor: Actor) {
   if (!actor.roles.some((r) => REGISTER_READERS.has(r))) throw new HttpError(403, '登记簿仅供办公室人员和领导查阅');
