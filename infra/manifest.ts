@@ -17,11 +17,12 @@ export const ENV = {
   registersTable: 'REGISTERS_TABLE',
   tasksTable: 'TASKS_TABLE',
   auditTable: 'AUDIT_TABLE',
+  peopleTable: 'PEOPLE_TABLE',
   inboxBucket: 'INBOX_BUCKET',
   archiveBucket: 'ARCHIVE_BUCKET',
   /** Every route's state machine ARN is this prefix + the route id (30 routes, one variable). */
   stateMachineArnPrefix: 'STATE_MACHINE_ARN_PREFIX',
-  /** The user directory (Cognito user pool): who exists, their name and roles. */
+  /** The branch's Cognito user pool (sign-in only: who people are to Chancery lives in the people table). */
   userPoolId: 'USER_POOL_ID',
   /** The KMS HMAC key that seals audit chain heads (a local key file in local mode). */
   auditMacKeyId: 'AUDIT_MAC_KEY_ID',
@@ -46,7 +47,7 @@ export interface GsiSpec {
 }
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name: `chancery-<branch>-<id>`. */
-  id: 'documents' | 'registers' | 'tasks' | 'audit';
+  id: 'documents' | 'registers' | 'tasks' | 'audit' | 'people';
   env: EnvName;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
@@ -72,7 +73,8 @@ export type FunctionId =
   | 'api-tasks'
   | 'api-documents'
   | 'api-registers'
-  | 'api-drafts';
+  | 'api-drafts'
+  | 'api-admin';
 
 export type Access = 'read' | 'write';
 export interface FunctionSpec {
@@ -108,8 +110,6 @@ export interface FunctionSpec {
    * table), VerifyMac to verify them.
    */
   auditKey: ('GenerateMac' | 'VerifyMac')[];
-  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
-  readsDirectory?: boolean;
   /** Sends email through SES (ses:SendEmail), from the branch's configured sender only. */
   sendsEmail?: boolean;
 }
@@ -293,6 +293,20 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [],
   },
+  {
+    // People (人员目录): who someone is to Chancery — roles, department, clearance, active — whatever
+    // identity provider signs them in. PERSON#<username> holds META (the record, listed under
+    // lpk PEOPLE), DEPT (listed under DEPT#<code>) and one ROLE#<role> item per role (listed under
+    // ROLE#<role>, lsk <department>#<username>, so a role is listed per department too).
+    id: 'people',
+    env: ENV.peopleTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [
+      // Keys only: a list reads the records themselves (one BatchGet a page).
+      { indexName: 'by-list', partitionKey: S('lpk'), sortKey: S('lsk'), projection: { type: 'KEYS_ONLY' } },
+    ],
+  },
 ];
 
 export const buckets: BucketSpec[] = [
@@ -327,13 +341,12 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/create-task.ts',
     timeoutSeconds: 30,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
+    // people: is anyone cleared for a classified step?
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
     auditKey: ['GenerateMac'],
-    // Is anyone cleared for a classified step? (ListUsersInGroup, AdminGetUser)
-    readsDirectory: true,
   },
   {
     id: 'archive',
@@ -354,7 +367,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/deadline-sweep.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write' },
+    // people: whom a reminder or an escalation (超期升级) tells.
+    tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     // 超时跳过 answers the skipped step's token.
@@ -367,7 +381,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/reconcile.ts',
     timeoutSeconds: 300,
     memoryMb: 512,
-    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
+    // people: puts the branch's first admin (config firstAdmin) into the directory on the first round.
+    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write', people: 'write' },
     // Takes in missed scans as intake does (the same code), with the same narrow grants.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
@@ -382,14 +397,12 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/notify.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
-    // The outbox marks and the in-app notifications live in the tasks table.
-    tables: { tasks: 'write' },
+    // The outbox marks and the in-app notifications live in the tasks table; people: addresses and names.
+    tables: { tasks: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
     auditKey: [],
-    // Each person's email address and name.
-    readsDirectory: true,
     // The only function that sends mail: the event paths never wait on a mail server or a robot.
     sendsEmail: true,
   },
@@ -400,15 +413,14 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed.
     memoryMb: 512,
-    // registers: 催办 by hand writes the chasing register.
-    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
+    // registers: 催办 by hand writes the chasing register. people: every API function reads the caller there.
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write', people: 'read' },
     // 办理反馈 with attachments: reads the upload, pins it to the document or sets it aside.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: [],
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
-    readsDirectory: true,
   },
   {
     id: 'api-documents',
@@ -417,7 +429,7 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // Uploads (up to maxUploadBytes, 50 MB, each) are read whole and parsed, one at a time.
     memoryMb: 1024,
-    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
+    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write', people: 'read' },
     // The archive is not read here: a filed document's links still point at its pinned original.
     buckets: { inbox: 'read' },
     // Signs upload links (uploads/), pins uploads to their document (originals/), sets bad ones aside (rejected/).
@@ -425,8 +437,6 @@ export const functions: FunctionSpec[] = [
     startsStateMachines: ROUTE_IDS,
     // 撤销 answers the open task's token.
     answersStateMachines: ROUTE_IDS,
-    // Every API function checks that the caller is still in the directory and enabled.
-    readsDirectory: true,
     auditKey: ['GenerateMac', 'VerifyMac'],
   },
   {
@@ -436,12 +446,11 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // A PDF export parses the 10 MB CJK font and lays out hundreds of pages.
     memoryMb: 1024,
-    tables: { registers: 'read', documents: 'read' },
+    tables: { registers: 'read', documents: 'read', people: 'read' },
     // Exports too large for a Lambda answer go under exports/ and are fetched by a presigned link.
     buckets: { inbox: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
-    readsDirectory: true,
     auditKey: [],
     files: [SLIP_FONT],
   },
@@ -453,15 +462,27 @@ export const functions: FunctionSpec[] = [
     // A preview parses up to four 10–15 MB CJK faces and subsets them.
     memoryMb: 1024,
     // registers: an uploaded body's upload record is marked used (or the file set aside).
-    tables: { documents: 'write', registers: 'write', audit: 'write' },
+    tables: { documents: 'write', registers: 'write', audit: 'write', people: 'read' },
     // An uploaded body (.docx, PDF) is read whole, checked and pinned under originals/<draftId>/.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
     startsStateMachines: [],
     answersStateMachines: [],
-    readsDirectory: true,
     auditKey: ['GenerateMac'],
     files: OUTGOING_FONTS,
+  },
+  {
+    id: 'api-admin',
+    description: 'API: the people directory (人员目录) and the three admins (三员): people and roles, clearances (密级), the admin audit trail',
+    entry: 'functions/handlers/api/admin.ts',
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    memoryMb: 256,
+    // Every change is written with its event on the admin audit chain, in one transaction.
+    tables: { people: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
 ];
 
@@ -523,6 +544,13 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/drafts/{draftId}/versions/{version}', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/diff', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/preview', function: 'api-drafts' },
+  // The people directory and the three admins (functions/handlers/api/admin.ts).
+  { method: 'GET', path: '/admin/people', function: 'api-admin' },
+  { method: 'POST', path: '/admin/people', function: 'api-admin' },
+  { method: 'GET', path: '/admin/people/{username}', function: 'api-admin' },
+  { method: 'PUT', path: '/admin/people/{username}', function: 'api-admin' },
+  { method: 'PUT', path: '/admin/people/{username}/clearance', function: 'api-admin' },
+  { method: 'GET', path: '/admin/audit', function: 'api-admin' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];

@@ -153,7 +153,7 @@ describe.each(['cn-north-1', 'cn-northwest-1'] as const)('a branch in %s', (regi
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: 'https://sso.example.cn/realms/chancery', Audience: ['chancery-console'] },
     });
-    // No pool: the functions take roles, department and clearance from the token's claims.
+    // No pool: the token says who signs in; roles, department and clearance come from the people table.
     for (const f of functions) expect(s().json.Resources[logicalIdOfFunction(s(), f.id)].Properties!.Environment.Variables.USER_POOL_ID, f.id).toBeUndefined();
   });
 
