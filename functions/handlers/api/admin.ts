@@ -17,6 +17,7 @@ import {
   checkMayReadAdminAudit,
   checkMayReadPeople,
   checkPersonChange,
+  isAdminRole,
   USERNAME_PATTERN,
   type Person,
   type PersonRecord,
@@ -88,7 +89,14 @@ export const handler = apiHandler({
   'GET /admin/people': async ({ actor, query }) => {
     checkMayReadPeople(actor);
     const page = await listPeople({ ...listFilter(query), limit: pageLimit(query), ...(query.cursor ? { cursor: query.cursor } : {}) });
-    return { items: page.items.map(view), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    return {
+      items: page.items.map(view),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+      // What a form offers: every role named in Chinese (admin roles marked) and the branch's departments.
+      roles: ROLES.map((id) => ({ id, name: ROLE_NAMES[id], admin: isAdminRole(id) })),
+      departments: env.branchConfig.departments,
+      clearances: SECRECY_LEVELS,
+    };
   },
   'GET /admin/people/{username}': async ({ actor, params }) => {
     checkMayReadPeople(actor);
