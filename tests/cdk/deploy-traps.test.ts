@@ -46,6 +46,11 @@ describe('retain, except after a failed first create', () => {
     const config = { ...loadBranchConfig('hq'), branch: 'a-very-long-branch-nm' };
     expect(() => buildApp({ config, context: { 'aws:cdk:bundling-stacks': [] }, nag: false })).toThrow(/请缩短分支名/);
   });
+
+  it('a branch without a first admin is refused at synth: nobody could add people', () => {
+    const { firstAdmin: _none, ...config } = loadBranchConfig('hq');
+    expect(() => buildApp({ config, context: { 'aws:cdk:bundling-stacks': [] }, nag: false })).toThrow(/没有第一位系统管理员.*"firstAdmin"/);
+  });
 });
 
 describe('Step Functions logs errors only, without execution data', () => {
