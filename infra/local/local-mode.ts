@@ -19,7 +19,8 @@ import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
 import { externalIssuer } from './token-issuer.js';
 import { directoryPersonOf, LOCAL_ADMINS, LOCAL_USERS, type LocalUser } from './users.js';
-import { ensureFirstAdmin, seedPeople } from '../../functions/adapters/people.js';
+import { ensureFirstAdmin, getPerson, seedPeople } from '../../functions/adapters/people.js';
+import { USERNAME_PATTERN } from '../../functions/domain/people.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
 import { LocalLambdaRuntime } from './lambda-runtime.js';
 import { startLocalS3, type LocalS3 } from './s3-local.js';
@@ -209,6 +210,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const seeded = await seedPeople(identity.listUsers().map(directoryPersonOf), { at: seededAt, by: 'system:local', action: 'people.seeded' });
     if (seeded.length > 0) log(`人员目录：加入本地用户 ${seeded.length} 人`);
     await ensureFirstAdmin(config, seededAt);
+    // People a system admin adds (人员管理) sign in locally too, with the same local password.
+    identity.setDirectory(async (username) => {
+      if (!USERNAME_PATTERN.test(username)) return undefined;
+      const p = await getPerson(username);
+      return p ? { username: p.username, name: p.name, groups: p.roles, department: p.department ?? '', clearance: p.clearance, ...(p.email ? { email: p.email } : {}) } : undefined;
+    });
 
     // Resume executions only now that every service their tasks call is up.
     await engine.start();

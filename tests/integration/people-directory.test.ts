@@ -85,6 +85,16 @@ describe('the system admin: people and roles, never clearance, never their own r
     expect((await h.api('sysadmin', 'GET', '/admin/people/lisi')).status).toBe(404);
   });
 
+  it('a person added in the console signs in locally and is what the directory says', async () => {
+    const login = await fetch(`${h.local.endpoints.api}/local-auth/login`, { method: 'POST', body: JSON.stringify({ username: 'zhangsan', password: 'chancery' }) });
+    expect(login.status).toBe(200);
+    const { idToken } = (await login.json()) as { idToken: string };
+    const me = await fetch(`${h.local.endpoints.api}/me`, { headers: { authorization: `Bearer ${idToken}` } });
+    expect(await me.json()).toMatchObject({ username: 'zhangsan', name: '张三', roles: ['staff'], department: 'CWK', clearance: '非密' });
+    const stranger = await fetch(`${h.local.endpoints.api}/local-auth/login`, { method: 'POST', body: JSON.stringify({ username: 'nobody', password: 'chancery' }) });
+    expect(stranger.status).toBe(401);
+  });
+
   it('refuses to change its own roles or deactivate itself, or to set a clearance through the record', async () => {
     const own = await h.api('sysadmin', 'PUT', '/admin/people/sysadmin', { roles: ['system-admin', 'security-admin'] });
     expect([own.status, own.body.message]).toEqual([403, expect.stringContaining('不能修改自己的角色')]);
