@@ -82,8 +82,8 @@ export function PeopleAdminPage({ mode }: { mode: Mode }) {
           : '密级只能由安全保密管理员设置，不能设置自己的密级。每次设置都记入管理审计日志。'}
       </Typography.Paragraph>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Select aria-label="科室" allowClear placeholder="全部科室" value={department || undefined} onChange={(v?: string) => setFilter('department', v)} options={catalog?.departments.map((d) => ({ value: d.code, label: d.name }))} style={{ width: 160 }} />
-        <Select aria-label="角色" allowClear placeholder="全部角色" value={role || undefined} onChange={(v?: string) => setFilter('role', v)} options={catalog?.roles.map((r) => ({ value: r.id, label: r.name }))} style={{ width: 180 }} />
+        <Select aria-label="科室" showSearch optionFilterProp="label" allowClear placeholder="全部科室" value={department || undefined} onChange={(v?: string) => setFilter('department', v)} options={catalog?.departments.map((d) => ({ value: d.code, label: d.name }))} style={{ width: 160 }} />
+        <Select aria-label="角色" showSearch optionFilterProp="label" allowClear placeholder="全部角色" value={role || undefined} onChange={(v?: string) => setFilter('role', v)} options={catalog?.roles.map((r) => ({ value: r.id, label: r.name }))} style={{ width: 180 }} />
         {mode === 'people' && (
           <Button type="primary" onClick={() => setEditing('new')}>
             新增人员
@@ -205,10 +205,10 @@ function PersonForm({ person, self, catalog, onClose, onSaved }: { person?: Pers
           <Input />
         </Form.Item>
         <Form.Item label="科室" name="department">
-          <Select allowClear options={catalog.departments.map((d) => ({ value: d.code, label: d.name }))} />
+          <Select allowClear showSearch optionFilterProp="label" options={catalog.departments.map((d) => ({ value: d.code, label: d.name }))} />
         </Form.Item>
         <Form.Item label="角色" name="roles" extra={self ? '不能修改自己的角色' : '三员（系统管理员、安全保密管理员、安全审计员）只能单独担任，不兼任公文处理岗位'}>
-          <Select mode="multiple" disabled={self} options={catalog.roles.map((r) => ({ value: r.id, label: r.name }))} />
+          <Select mode="multiple" optionFilterProp="label" disabled={self} options={catalog.roles.map((r) => ({ value: r.id, label: r.name }))} />
         </Form.Item>
         <Form.Item label="电子邮箱" name="email">
           <Input type="email" autoComplete="off" />
