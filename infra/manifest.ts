@@ -19,11 +19,12 @@ export const ENV = {
   registersTable: 'REGISTERS_TABLE',
   tasksTable: 'TASKS_TABLE',
   auditTable: 'AUDIT_TABLE',
+  peopleTable: 'PEOPLE_TABLE',
   inboxBucket: 'INBOX_BUCKET',
   archiveBucket: 'ARCHIVE_BUCKET',
   /** Every route's state machine ARN is this prefix + the route id (30 routes, one variable). */
   stateMachineArnPrefix: 'STATE_MACHINE_ARN_PREFIX',
-  /** The user directory (Cognito user pool): who exists, their name and roles. */
+  /** The branch's Cognito user pool (sign-in only: who people are to Chancery lives in the people table). */
   userPoolId: 'USER_POOL_ID',
   /** The KMS HMAC key that seals audit chain heads (a local key file in local mode). */
   auditMacKeyId: 'AUDIT_MAC_KEY_ID',
@@ -48,7 +49,7 @@ export interface GsiSpec {
 }
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name: `chancery-<branch>-<id>`. */
-  id: 'documents' | 'registers' | 'tasks' | 'audit';
+  id: 'documents' | 'registers' | 'tasks' | 'audit' | 'people';
   env: EnvName;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
@@ -75,7 +76,8 @@ export type FunctionId =
   | 'api-documents'
   | 'api-registers'
   | 'api-drafts'
-  | 'api-seals';
+  | 'api-seals'
+  | 'api-admin';
 
 export type Access = 'read' | 'write';
 export interface FunctionSpec {
@@ -111,8 +113,6 @@ export interface FunctionSpec {
    * table), VerifyMac to verify them.
    */
   auditKey: ('GenerateMac' | 'VerifyMac')[];
-  /** Looks people up in the user directory (Cognito AdminGetUser / AdminListGroupsForUser / ListUsersInGroup). */
-  readsDirectory?: boolean;
   /** Sends email through SES (ses:SendEmail), from the branch's configured sender only. */
   sendsEmail?: boolean;
 }
@@ -307,6 +307,20 @@ export const tables: TableSpec[] = [
     sortKey: S('sk'),
     globalSecondaryIndexes: [],
   },
+  {
+    // People (人员目录): who someone is to Chancery — roles, department, clearance, active — whatever
+    // identity provider signs them in. PERSON#<username> holds META (the record, listed under
+    // lpk PEOPLE), DEPT (listed under DEPT#<code>) and one ROLE#<role> item per role (listed under
+    // ROLE#<role>, lsk <department>#<username>, so a role is listed per department too).
+    id: 'people',
+    env: ENV.peopleTable,
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalSecondaryIndexes: [
+      // Keys only: a list reads the records themselves (one BatchGet a page).
+      { indexName: 'by-list', partitionKey: S('lpk'), sortKey: S('lsk'), projection: { type: 'KEYS_ONLY' } },
+    ],
+  },
 ];
 
 export const buckets: BucketSpec[] = [
@@ -341,13 +355,12 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/create-task.ts',
     timeoutSeconds: 30,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
+    // people: is anyone cleared for a classified step?
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
     auditKey: ['GenerateMac'],
-    // Is anyone cleared for a classified step? (ListUsersInGroup, AdminGetUser)
-    readsDirectory: true,
   },
   {
     id: 'archive',
@@ -368,7 +381,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/deadline-sweep.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
-    tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write' },
+    // people: whom a reminder or an escalation (超期升级) tells.
+    tables: { documents: 'write', tasks: 'write', registers: 'write', audit: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     // 超时跳过 answers the skipped step's token.
@@ -381,7 +395,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/reconcile.ts',
     timeoutSeconds: 300,
     memoryMb: 512,
-    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
+    // people: puts the branch's first admin (config firstAdmin) into the directory on the first round.
+    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write', people: 'write' },
     // Takes in missed scans as intake does (the same code), with the same narrow grants.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
@@ -396,14 +411,12 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/notify.ts',
     timeoutSeconds: 120,
     memoryMb: 256,
-    // The outbox marks and the in-app notifications live in the tasks table.
-    tables: { tasks: 'write' },
+    // The outbox marks and the in-app notifications live in the tasks table; people: addresses and names.
+    tables: { tasks: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
     auditKey: [],
-    // Each person's email address and name.
-    readsDirectory: true,
     // The only function that sends mail: the event paths never wait on a mail server or a robot.
     sendsEmail: true,
   },
@@ -415,8 +428,8 @@ export const functions: FunctionSpec[] = [
     // An attachment (up to maxUploadBytes, 50 MB) is read whole and parsed; 编号 lays out an
     // outgoing document with its CJK faces (GB/T 9704) and 用印 stamps it.
     memoryMb: 1024,
-    // registers: 催办 by hand writes the chasing register.
-    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write' },
+    // registers: 催办 by hand writes the chasing register. people: every API function reads the caller there.
+    tables: { documents: 'write', tasks: 'write', audit: 'write', registers: 'write', people: 'read' },
     // 办理反馈 with attachments: reads the upload, pins it to the document or sets it aside.
     // 编号 and 用印: the numbered and the sealed PDF are kept under originals/<docId>/outgoing/.
     buckets: { inbox: 'read' },
@@ -424,7 +437,6 @@ export const functions: FunctionSpec[] = [
     startsStateMachines: [],
     answersStateMachines: ROUTE_IDS,
     auditKey: ['GenerateMac'],
-    readsDirectory: true,
     files: [...OUTGOING_FONTS, SEAL_IMAGES],
   },
   {
@@ -434,7 +446,7 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // Uploads (up to maxUploadBytes, 50 MB, each) are read whole and parsed, one at a time.
     memoryMb: 1024,
-    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write' },
+    tables: { documents: 'write', registers: 'write', tasks: 'write', audit: 'write', people: 'read' },
     // The archive is not read here: a filed document's links still point at its pinned original.
     buckets: { inbox: 'read' },
     // Signs upload links (uploads/), pins uploads to their document (originals/), sets bad ones aside (rejected/).
@@ -442,8 +454,6 @@ export const functions: FunctionSpec[] = [
     startsStateMachines: ROUTE_IDS,
     // 撤销 answers the open task's token.
     answersStateMachines: ROUTE_IDS,
-    // Every API function checks that the caller is still in the directory and enabled.
-    readsDirectory: true,
     auditKey: ['GenerateMac', 'VerifyMac'],
   },
   {
@@ -453,12 +463,11 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // A PDF export parses the 10 MB CJK font and lays out hundreds of pages.
     memoryMb: 1024,
-    tables: { registers: 'read', documents: 'read' },
+    tables: { registers: 'read', documents: 'read', people: 'read' },
     // Exports too large for a Lambda answer go under exports/ and are fetched by a presigned link.
     buckets: { inbox: 'write' },
     startsStateMachines: [],
     answersStateMachines: [],
-    readsDirectory: true,
     auditKey: [],
     files: [SLIP_FONT],
   },
@@ -468,8 +477,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/handlers/api/seals.ts',
     timeoutSeconds: API_TIMEOUT_SECONDS,
     memoryMb: 256,
-    // registers: each seal's standing (SEAL#<id>); audit: its chain.
-    tables: { registers: 'write', audit: 'write' },
+    // registers: each seal's standing (SEAL#<id>); audit: its chain; people: the caller.
+    tables: { registers: 'write', audit: 'write', people: 'read' },
     buckets: {},
     startsStateMachines: [],
     answersStateMachines: [],
@@ -484,16 +493,28 @@ export const functions: FunctionSpec[] = [
     memoryMb: 1024,
     // registers: an uploaded body's upload record is marked used (or the file set aside), and the
     // route-start mark of 送审; tasks: a consented change after 签发 closes the open task (back to 签发).
-    tables: { documents: 'write', registers: 'write', audit: 'write', tasks: 'write' },
+    tables: { documents: 'write', registers: 'write', audit: 'write', tasks: 'write', people: 'read' },
     // An uploaded body (.docx, PDF) is read whole, checked and pinned under originals/<draftId>/.
     buckets: { inbox: 'read' },
     putsUnder: { inbox: [ORIGINALS_PREFIX, REJECTED_PREFIX] },
     // 送审 starts the draft's outgoing route; a consented change answers it back to 签发.
     startsStateMachines: OUTGOING_ROUTE_IDS,
     answersStateMachines: OUTGOING_ROUTE_IDS,
-    readsDirectory: true,
     auditKey: ['GenerateMac'],
     files: OUTGOING_FONTS,
+  },
+  {
+    id: 'api-admin',
+    description: 'API: the people directory (人员目录) and the three admins (三员): people and roles, clearances (密级), the admin audit trail',
+    entry: 'functions/handlers/api/admin.ts',
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    memoryMb: 256,
+    // Every change is written with its event on the admin audit chain, in one transaction.
+    tables: { people: 'write', audit: 'write' },
+    buckets: {},
+    startsStateMachines: [],
+    answersStateMachines: [],
+    auditKey: ['GenerateMac'],
   },
 ];
 
@@ -559,6 +580,13 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/seals', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/suspend', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/reinstate', function: 'api-seals' },
+  // The people directory and the three admins (functions/handlers/api/admin.ts).
+  { method: 'GET', path: '/admin/people', function: 'api-admin' },
+  { method: 'POST', path: '/admin/people', function: 'api-admin' },
+  { method: 'GET', path: '/admin/people/{username}', function: 'api-admin' },
+  { method: 'PUT', path: '/admin/people/{username}', function: 'api-admin' },
+  { method: 'PUT', path: '/admin/people/{username}/clearance', function: 'api-admin' },
+  { method: 'GET', path: '/admin/audit', function: 'api-admin' },
   // Unknown paths and methods: a Chinese 404 from the API code instead of API Gateway's English one.
   { method: 'ANY', path: DEFAULT_ROUTE, function: 'api-tasks', authorization: 'none' },
 ];

@@ -36,6 +36,9 @@ export const env = {
   get auditTable() {
     return required(ENV.auditTable);
   },
+  get peopleTable() {
+    return required(ENV.peopleTable);
+  },
   get inboxBucket() {
     return required(ENV.inboxBucket);
   },

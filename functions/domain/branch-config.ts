@@ -174,6 +174,18 @@ export const branchConfigSchema = z.object({
     )
     .default([])
     .refine((seals) => new Set(seals.map((s) => s.id)).size === seals.length, 'seals: every id must be unique'),
+  /**
+   * The first system admin (系统管理员), as the identity provider names them: put into the people
+   * directory (roles ["system-admin"], 非密) when the branch first runs, if no record of that
+   * username exists yet; everyone else is added by a system admin in the console (人员管理).
+   */
+  firstAdmin: z
+    .object({
+      username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'firstAdmin.username is the username the identity provider signs the admin in with'),
+      name: z.string().min(1).max(40),
+    })
+    .strict()
+    .optional(),
   /** Departments (科室); `code` is the 机构代码 used in 档号. */
   departments: z.array(z.object({ code: z.string().regex(/^[A-Z0-9]{1,10}$/), name: z.string().min(1) })).min(1),
 });

@@ -1,6 +1,7 @@
 /**
- * Who acts: roles, clearance (密级) and department, read from the ID token's claims — Cognito
- * groups and custom attributes, or the claims a branch's OIDC issuer is configured to carry.
+ * Who acts. The ID token says who the caller is (its claims, Cognito's or the branch's OIDC
+ * issuer's); their roles, clearance (密级) and department come from Chancery's own people
+ * directory (functions/domain/people.ts), never from the token.
  */
 
 export const ROLES = [
@@ -19,6 +20,10 @@ export const ROLES = [
   'safety-chief', // 质量安全环保科科长
   'host', // 会议主持人
   'admin',
+  // 三员 (the three admins, kept apart): people and roles; clearances; the admin audit trail.
+  'system-admin', // 系统管理员
+  'security-admin', // 安全保密管理员
+  'audit-admin', // 安全审计员
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -37,7 +42,10 @@ export const ROLE_NAMES: Record<Role, string> = {
   'committee-director': '专业委员会主任',
   'safety-chief': '质量安全环保科科长',
   host: '会议主持人',
-  admin: '系统管理员',
+  admin: '管理员',
+  'system-admin': '系统管理员',
+  'security-admin': '安全保密管理员',
+  'audit-admin': '安全审计员',
 };
 
 export const SECRECY_LEVELS = ['非密', '秘密', '机密', '绝密'] as const;
@@ -51,7 +59,7 @@ export interface Actor {
   clearance: Secrecy;
 }
 
-const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
 /**
  * API Gateway HTTP API JWT authorizers hand claims over as strings; an array claim such as

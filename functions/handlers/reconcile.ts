@@ -4,7 +4,9 @@
  *   - every object still under scans/ (the inbox queue) is taken in, oldest first, so serial
  *     numbers keep arrival order;
  *   - every registered document whose route start is still marked gets its route started;
- *   - every committed decision still marked "to send" is delivered to its route.
+ *   - every committed decision still marked "to send" is delivered to its route;
+ *   - the branch's first admin (config `firstAdmin`) is in the people directory: on a first deploy
+ *     the first round puts them there, and it never changes a record that exists.
  * Each piece is idempotent, so overlapping runs and the live paths racing it change nothing.
  */
 import middy from '@middy/core';
@@ -20,6 +22,7 @@ import { getTask, pendingAnswers } from '../adapters/tasks.js';
 import { intakeKeyOf, intakeObject } from './intake.js';
 import { ensureRouteStarted } from '../adapters/route-starts.js';
 import { finishCirculations } from '../adapters/task-operations.js';
+import { ensureFirstAdmin } from '../adapters/people.js';
 
 export interface ReconcileResult {
   scansSeen: number;
@@ -30,6 +33,8 @@ export interface ReconcileResult {
   decisionsPending: number;
   errors: number;
   circulationsFinished?: number;
+  /** Set when this round put the branch's first admin into the people directory. */
+  firstAdminAdded?: string;
 }
 
 /** A decision younger than this is still being delivered by the request that made it. */
@@ -46,6 +51,12 @@ export async function reconcile(options: { answerGraceMs?: number } = {}): Promi
       logger.error(`reconcile: ${what} failed`, { error: err as Error });
     }
   };
+
+  // First, so a new branch's admin can sign in minutes after the deploy, whatever else waits.
+  await attempt('the first admin', async () => {
+    const added = await ensureFirstAdmin(env.branchConfig, clock().toISOString());
+    if (added) result.firstAdminAdded = added;
+  });
 
   // Scans nobody took in: the listing is the truth.
   const bucket = env.inboxBucket;
@@ -86,7 +97,7 @@ export async function reconcile(options: { answerGraceMs?: number } = {}): Promi
   await attempt('circulations', async () => {
     result.circulationsFinished = await finishCirculations(new Date(cutoff).toISOString());
   });
-  if (result.scansTakenIn || result.routesStarted || result.decisionsDelivered || result.decisionsExpired || result.errors) logger.info('reconciled', { ...result });
+  if (result.firstAdminAdded || result.scansTakenIn || result.routesStarted || result.decisionsDelivered || result.decisionsExpired || result.errors) logger.info('reconciled', { ...result });
   return result;
 }
 

@@ -122,6 +122,22 @@ export class LocalIdentityProvider {
     return this.users;
   }
 
+  /** Where people added since start are found (local mode: the people directory), so they sign in too. */
+  private lookup?: (username: string) => Promise<LocalUser | undefined>;
+  setDirectory(lookup: (username: string) => Promise<LocalUser | undefined>): void {
+    this.lookup = lookup;
+  }
+
+  /**
+   * Makes sure a username the directory knows can sign in: a person a system admin added since
+   * start joins the users (with the shared local password). Call before authenticate().
+   */
+  async admit(username: string): Promise<void> {
+    if (!this.lookup || this.users.some((u) => u.username === username)) return;
+    const user = await this.lookup(username);
+    if (user && !this.users.some((u) => u.username === username)) this.users.push(user);
+  }
+
   /** OpenID Connect discovery (`/.well-known/openid-configuration`). */
   get discovery(): Record<string, unknown> {
     return {
@@ -151,6 +167,7 @@ export class LocalIdentityProvider {
 
   /** Returns an ID token, or undefined when the name or password is wrong. */
   async login(username: string, password: string): Promise<{ idToken: string; expiresIn: number } | undefined> {
+    await this.admit(username);
     const user = this.authenticate(username, password);
     if (!user) return undefined;
     return { idToken: await this.issue(user), expiresIn: this.tokenSeconds };
@@ -281,6 +298,7 @@ export class LocalIdentityProvider {
     } catch {
       throw new OAuthError('invalid_grant', '刷新令牌无效或已过期，请重新登录');
     }
+    if (typeof payload.sub === 'string' && payload.sub.startsWith('local-')) await this.admit(payload.sub.slice('local-'.length));
     const user = this.users.find((u) => `local-${u.username}` === payload.sub);
     if (payload.token_use !== 'refresh' || payload.client_id !== LOCAL_CLIENT_ID || !user || typeof payload.auth_time !== 'number') {
       throw new OAuthError('invalid_grant', '刷新令牌无效，请重新登录');

@@ -134,7 +134,9 @@ export async function answerLocalAuth(
     }
     const username = (params.get('username') ?? '').trim();
     const password = params.get('password') ?? '';
-    const user = username.length <= MAX_USERNAME_CHARS && password.length <= MAX_PASSWORD_CHARS ? identity.authenticate(username, password) : undefined;
+    const fits = username.length <= MAX_USERNAME_CHARS && password.length <= MAX_PASSWORD_CHARS;
+    if (fits && username) await identity.admit(username);
+    const user = fits ? identity.authenticate(username, password) : undefined;
     if (!user) {
       const shownName = username.length <= MAX_USERNAME_CHARS ? username : '';
       sendHtml(res, 401, loginPage(identity, authorization, shownName, !username || !password ? '请输入用户名和密码' : '用户名或密码错误'), redirectOrigin);

@@ -18,7 +18,9 @@ import { startLocalKms } from './kms-api.js';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb-local.js';
 import { LocalIdentityProvider } from './identity-provider.js';
 import { externalIssuer } from './token-issuer.js';
-import { LOCAL_USERS, type LocalUser } from './users.js';
+import { directoryPersonOf, LOCAL_ADMINS, LOCAL_USERS, type LocalUser } from './users.js';
+import { ensureFirstAdmin, getPerson, seedPeople } from '../../functions/adapters/people.js';
+import { USERNAME_PATTERN } from '../../functions/domain/people.js';
 import { watchInboxFolder, type InboxFolder } from './inbox-folder.js';
 import { LocalLambdaRuntime } from './lambda-runtime.js';
 import { startLocalS3, type LocalS3 } from './s3-local.js';
@@ -199,9 +201,21 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
     // The user directory before any execution resumes: a new task looks up who to tell (通知), and
     // a task created while the directory is still starting would fail its route.
-    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...(options.extraUsers ?? [])], options.tokenSeconds);
+    const identity = await LocalIdentityProvider.open(dataDir, `${endpoints.api}/local-auth`, [...LOCAL_USERS, ...LOCAL_ADMINS, ...(options.extraUsers ?? [])], options.tokenSeconds);
     const directory = await startLocalCognito({ users: identity.listUsers(), userPoolId: localUserPoolId(wiring.branch), host, port: ports.cognito });
     closers.push(() => directory.close());
+    // The people directory: the local users not in it yet (what an admin changed since stays),
+    // then the configured first admin, as the first reconcile round does in the cloud.
+    const seededAt = new Date().toISOString();
+    const seeded = await seedPeople(identity.listUsers().map(directoryPersonOf), { at: seededAt, by: 'system:local', action: 'people.seeded' });
+    if (seeded.length > 0) log(`人员目录：加入本地用户 ${seeded.length} 人`);
+    await ensureFirstAdmin(config, seededAt);
+    // People a system admin adds (人员管理) sign in locally too, with the same local password.
+    identity.setDirectory(async (username) => {
+      if (!USERNAME_PATTERN.test(username)) return undefined;
+      const p = await getPerson(username);
+      return p ? { username: p.username, name: p.name, groups: p.roles, department: p.department ?? '', clearance: p.clearance, ...(p.email ? { email: p.email } : {}) } : undefined;
+    });
 
     // Resume executions only now that every service their tasks call is up.
     await engine.start();

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sdkEnvironment, startLocalMode } from './local-mode.js';
-import { LOCAL_PASSWORD, LOCAL_USERS } from './users.js';
+import { LOCAL_ADMINS, LOCAL_PASSWORD, LOCAL_USERS } from './users.js';
 import { ROLE_NAMES } from '../../functions/domain/identity.js';
 
 const port = (name: string, fallback: number) => Number(process.env[`CHANCERY_PORT_${name}`] ?? fallback);
@@ -61,7 +61,7 @@ Chancery 本地模式已启动 (local mode, branch "${local.wiring.branch}") —
   数据目录 data directory     ${local.dataDir}
 
   用户 users (password "${LOCAL_PASSWORD}"):
-${LOCAL_USERS.map((u) => `    ${u.username.padEnd(10)} ${u.name}  ${u.groups.map((g) => ROLE_NAMES[g]).join('、')}  ${u.department}`).join('\n')}
+${[...LOCAL_USERS, ...LOCAL_ADMINS].map((u) => `    ${u.username.padEnd(10)} ${u.name}  ${u.groups.map((g) => ROLE_NAMES[g]).join('、')}  ${u.department}`).join('\n')}
 
   AWS CLI: source ${join(local.dataDir, 'env.sh')} && aws stepfunctions list-executions --state-machine-arn ${local.wiring.stateMachines[0].arn}
   按 Ctrl-C 停止 (Ctrl-C stops; data is kept).

@@ -1,9 +1,11 @@
 /**
- * The people of the demo branch in local mode (the local identity provider signs their tokens).
- * In the cloud these are Cognito users: groups carry the roles, custom attributes the clearance
- * (密级) and department. All share the password below; local mode is for evaluation and tests.
+ * The people of the demo branch in local mode: the local identity provider signs them in, and
+ * local mode puts them into the people directory at start (if not there yet), where their roles,
+ * department and clearance (密级) live from then on — as in the cloud, where the identity provider
+ * only signs people in. All share the password below; local mode is for evaluation and tests.
  */
 import type { Role, Secrecy } from '../../functions/domain/identity.js';
+import type { Person } from '../../functions/domain/people.js';
 
 export const LOCAL_PASSWORD = 'chancery';
 
@@ -37,3 +39,21 @@ export const LOCAL_USERS: LocalUser[] = [
   // 专业委员会主任: signs the committee's outgoing documents (outgoing-committee).
   { username: 'tanghui', name: '唐辉', groups: ['committee-director'], department: 'BGS', clearance: '机密' },
 ];
+
+/** The three admins (三员), one each, so their rules can be tried (they approve no documents). */
+export const LOCAL_ADMINS: LocalUser[] = [
+  { username: 'sysadmin', name: '韩冰', groups: ['system-admin'], department: 'BGS', clearance: '非密' },
+  { username: 'secadmin', name: '许静', groups: ['security-admin'], department: 'BGS', clearance: '机密' },
+  { username: 'auditadmin', name: '陆明', groups: ['audit-admin'], department: 'BGS', clearance: '非密' },
+];
+
+/** A local user as the people directory keeps them. */
+export const directoryPersonOf = (u: LocalUser): Person => ({
+  username: u.username,
+  name: u.name,
+  department: u.department,
+  roles: [...u.groups],
+  clearance: u.clearance,
+  email: localEmailOf(u),
+  active: true,
+});

@@ -27,7 +27,6 @@ import {
   UserPool,
   UserPoolClient,
   UserPoolClientIdentityProvider,
-  CfnUserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -45,7 +44,6 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { ROLES } from '../../functions/domain/identity.js';
 import { isChinaRegion } from '../../functions/domain/branch-config.js';
 import type { BranchConfig } from '../branch-config.js';
 import {
@@ -180,6 +178,11 @@ export class BranchStack extends Stack {
     if (this.china && hosting === 'cloudfront') {
       throw new Error(
         `分支 ${branch} 部署在 ${region}（AWS 中国区）：那里的 CloudFront 没有 CloudFront Functions 和源访问控制（OAC），且只服务已 ICP 备案的域名。请设置 "console": { "hosting": "none", "origin": "https://<已备案域名>" }，自行托管 web/dist（见 infra/DEPLOY.md）`,
+      );
+    }
+    if (!config.firstAdmin) {
+      throw new Error(
+        `分支 ${branch} 没有第一位系统管理员：请在 infra/branches/${branch}.json 中设置 "firstAdmin": { "username": "<身份提供方中的用户名>", "name": "<姓名>" }，其余人员由系统管理员在控制台「人员管理」中添加（见 infra/DEPLOY.md）`,
       );
     }
     if (hosting === 'none' && config.identity.kind === 'cognito' && !config.console.origin) {
@@ -325,9 +328,7 @@ export class BranchStack extends Stack {
         const reason = 'Threat protection needs the Plus plan ($0.02 per monthly active user, no free tier); a branch turns it on with identity.threatProtection in its config.';
         Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG3', reason }, { id: 'AwsSolutions-COG8', reason });
       }
-      for (const role of ROLES) {
-        new CfnUserPoolGroup(this, `Group-${role}`, { userPoolId: pool.userPoolId, groupName: role });
-      }
+      // No groups: roles, department and clearance live in Chancery's people table, not in the pool.
       // Managed login: the prefix must be unique in the region across all accounts.
       const domain = pool.addDomain('ManagedLogin', {
         cognitoDomain: { domainPrefix: `chancery-${branch}-${Aws.ACCOUNT_ID}` },
@@ -426,7 +427,7 @@ export class BranchStack extends Stack {
       resourceName: physicalName(branch, ''),
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    // Without a pool the functions take people from their tokens (functions/adapters/directory.ts).
+    // Sign-in only: who people are to Chancery is read from the people table (functions/adapters/directory.ts).
     if (this.userPool) environment[ENV.userPoolId] = this.userPool.userPoolId;
     environment[ENV.auditMacKeyId] = this.auditKey.keyArn;
 
@@ -737,14 +738,6 @@ export class BranchStack extends Stack {
 
   private grant(f: FunctionSpec): void {
     const fn = this.fn(f.id);
-    if (f.readsDirectory && this.userPool) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:ListUsersInGroup'],
-          resources: [this.userPool.userPoolArn],
-        }),
-      );
-    }
     if (f.auditKey.length > 0) {
       fn.addToRolePolicy(new PolicyStatement({ actions: f.auditKey.map((action) => `kms:${action}`), resources: [this.auditKey.keyArn] }));
     }

@@ -18,7 +18,6 @@ import {
   type FunctionId,
 } from '../../infra/manifest.js';
 import { LAMBDA_TASK_ROOT, NODE_RUNTIME, repoRoot } from '../../infra/stacks/branch-stack.js';
-import { ROLES } from '../../functions/domain/identity.js';
 import {
   actionCovers,
   actionsOf,
@@ -253,7 +252,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('has a Cognito pool without self sign-up, with the custom attributes and one group per role', () => {
+  it('has a Cognito pool without self sign-up, for signing in only: no groups (roles live in the people table)', () => {
     s.template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'OPTIONAL',
@@ -263,8 +262,7 @@ describe('HTTP API', () => {
         Match.objectLike({ Name: 'department', AttributeDataType: 'String' }),
       ]),
     });
-    const groups = resourcesOfType(s, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties!.GroupName);
-    expect(new Set(groups)).toEqual(new Set(ROLES));
+    expect(resourcesOfType(s, 'AWS::Cognito::UserPoolGroup')).toEqual([]);
     s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
@@ -369,18 +367,15 @@ describe('IAM (least privilege from the manifest)', () => {
     },
   );
 
-  it('only the functions the manifest says read the directory may look users up in the pool', () => {
-    const [poolId] = resourcesOfType(s, 'AWS::Cognito::UserPool')[0];
-    const granted = new Set<FunctionId>();
-    for (const [policyId, policy] of resourcesOfType(s, 'AWS::IAM::Policy')) {
+  it('no function reads the Cognito pool: who people are to Chancery is read from the people table', () => {
+    for (const [, policy] of resourcesOfType(s, 'AWS::IAM::Policy')) {
       const statements = policy.Properties!.PolicyDocument.Statement as any[];
-      const lookup = statements.find((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 'cognito-idp:AdminGetUser')));
-      if (!lookup) continue;
-      expect(JSON.stringify(lookup.Resource)).toContain(poolId);
-      for (const fn of functionsOfPolicy(s, policyId)) granted.add(fn);
+      expect(statements.filter((st) => actionsOf(st).some((a) => a.startsWith('cognito-idp:')))).toEqual([]);
     }
-    expect(granted).toEqual(new Set(functions.filter((f) => f.readsDirectory).map((f) => f.id)));
-    expect(granted.size).toBeGreaterThan(0);
+    // Every API function reads its caller there, and the route's task creator whether anyone is cleared.
+    for (const f of functions.filter((x) => x.id.startsWith('api-') || x.id === 'create-task' || x.id === 'notify' || x.id === 'deadline-sweep')) {
+      expect(f.tables.people, f.id).toBeDefined();
+    }
   });
 
   it('only the notify function may send mail, from the branch sender\'s SES identity and address only', () => {
@@ -400,11 +395,8 @@ describe('IAM (least privilege from the manifest)', () => {
     expect([...senders]).toEqual(['notify']);
   });
 
-  it('directory readers may list a role\'s holders (is anyone cleared for a classified step?)', () => {
-    for (const f of functions.filter((x) => x.readsDirectory)) {
-      expect(statementsOf(f.id).some((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => actionCovers(a, 'cognito-idp:ListUsersInGroup'))), f.id).toBe(true);
-    }
-    expect(functions.find((f) => f.id === 'create-task')!.readsDirectory).toBe(true);
+  it('only the admin API and the reconciler (the first admin) write the people table', () => {
+    expect(functions.filter((f) => f.tables.people === 'write').map((f) => f.id).sort()).toEqual(['api-admin', 'reconcile']);
   });
 
   it('the audit key: an HMAC_256 MAC key, retained, used only as the manifest says; every audit writer may seal', () => {

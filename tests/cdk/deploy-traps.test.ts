@@ -46,6 +46,11 @@ describe('retain, except after a failed first create', () => {
     const config = { ...loadBranchConfig('hq'), branch: 'a-very-long-branch-nm' };
     expect(() => buildApp({ config, context: { 'aws:cdk:bundling-stacks': [] }, nag: false })).toThrow(/请缩短分支名/);
   });
+
+  it('a branch without a first admin is refused at synth: nobody could add people', () => {
+    const { firstAdmin: _none, ...config } = loadBranchConfig('hq');
+    expect(() => buildApp({ config, context: { 'aws:cdk:bundling-stacks': [] }, nag: false })).toThrow(/没有第一位系统管理员.*"firstAdmin"/);
+  });
 });
 
 describe('Step Functions logs errors only, without execution data', () => {
@@ -153,7 +158,7 @@ describe.each(['cn-north-1', 'cn-northwest-1'] as const)('a branch in %s', (regi
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: 'https://sso.example.cn/realms/chancery', Audience: ['chancery-console'] },
     });
-    // No pool: the functions take roles, department and clearance from the token's claims.
+    // No pool: the token says who signs in; roles, department and clearance come from the people table.
     for (const f of functions) expect(s().json.Resources[logicalIdOfFunction(s(), f.id)].Properties!.Environment.Variables.USER_POOL_ID, f.id).toBeUndefined();
   });
 

@@ -3,9 +3,9 @@
  * end to end in local mode. The issuer here is a small Keycloak-shaped one started by the test
  * (discovery and JWKS under /realms/chancery, its own claim names: preferred_username, roles,
  * dept, clearance). Local mode's API takes its tokens — and only its tokens: checked against its
- * published keys, its iss, and the console's client id as audience — the handlers read the caller
- * from the configured claims, the console is told to sign in there, and a document goes through
- * two steps (the second naming a deputy, found in the local directory).
+ * published keys, its iss, and the console's client id as audience — the handlers read who calls
+ * from the configured username claim and what they may do from the people directory (the seeded
+ * users), the console is told to sign in there, and a document goes through two steps.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +88,7 @@ describe('a branch signing in at an external OIDC issuer', () => {
     expect(config).toMatchObject({ issuer, clientId: CLIENT_ID, apiBase: '/api' });
   });
 
-  it('takes its ID tokens, reads the caller from its claims, and moves a document through two steps', async () => {
+  it('takes its ID tokens, reads who calls from its claims (what they are from the directory), and moves a document through two steps', async () => {
     const director = await sign(LIQIANG);
     const me = await call(director, 'GET', '/me');
     expect(me.status, JSON.stringify(me.body)).toBe(200);
@@ -114,11 +114,19 @@ describe('a branch signing in at an external OIDC issuer', () => {
     ]);
   });
 
-  it('roles come from the token: the same person without the office director’s role has no 拟办 to do', async () => {
-    const plain = await sign({ ...LIQIANG, roles: [] });
+  it('roles come from the people directory, not the token: claims cannot add or take away a role', async () => {
+    const plain = await sign({ ...LIQIANG, roles: [], clearance: '非密', dept: 'CWK' });
     const me = await call(plain, 'GET', '/me');
-    expect(me.body.roles).toEqual([]);
-    expect((await call(plain, 'GET', '/tasks')).body.items).toEqual([]);
+    expect(me.body).toMatchObject({ username: 'liqiang', roles: ['office-director'], department: 'BGS', clearance: '机密' });
+    const claimed = await sign({ ...person('liuyang', '刘洋', ['main-leader'], 'BGS', '绝密') });
+    expect((await call(claimed, 'GET', '/me')).body).toMatchObject({ username: 'liuyang', roles: ['staff'], department: 'SCJSK', clearance: '非密' });
+    // A role the system admin gives holds at the next request, whatever the issuer says.
+    const sysadmin = await sign(person('sysadmin', '韩冰', [], 'BGS'));
+    expect((await call(sysadmin, 'PUT', '/admin/people/liuyang', { roles: ['staff', 'archivist'] })).status).toBe(200);
+    expect((await call(claimed, 'GET', '/me')).body.roles).toEqual(['staff', 'archivist']);
+    // Someone the issuer signs in but the directory does not know is refused.
+    const stranger = await call(await sign(person('stranger', '陌生人', ['main-leader'], 'BGS')), 'GET', '/me');
+    expect([stranger.status, stranger.body.message]).toEqual([401, expect.stringContaining('不在本单位人员目录中')]);
   });
 
   it('refuses local mode’s own tokens, another audience, an expired token and an access token, each in Chinese', async () => {

@@ -6,12 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminDisableUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../../infra/local/identity-provider.js';
 import { LOCAL_USERS } from '../../infra/local/users.js';
-import { localUserPoolId } from '../../infra/local/wiring.js';
 import { makePdf, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -84,7 +82,7 @@ const refusals: [string, () => Promise<string>, RegExp][] = [
   ['no iat', () => mint({ exp: now() + 3600 }), /签发时间/],
   ['no token_use', () => good({ ...idClaims('wangfang'), token_use: undefined }), /ID token/],
   ['token_use access', () => good({ ...idClaims('wangfang'), token_use: 'access' }), /access token/],
-  ['a user not in the directory', () => good(idClaims('ghost')), /不在本单位用户目录/],
+  ['a user not in the directory', () => good(idClaims('ghost')), /不在本单位人员目录/],
   ['a wrong signature', async () => mint({ iat: now(), exp: now() + 3600, key: (await generateKeyPair('RS256')).privateKey }), /登录凭证无效/],
   ['a wrong issuer', () => mint({ iat: now(), exp: now() + 3600, issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other' }), /登录凭证无效/],
   ['a wrong audience', () => mint({ iat: now(), exp: now() + 3600, audience: 'another-client' }), /登录凭证无效/],
@@ -105,18 +103,19 @@ describe('tokens the API refuses', () => {
     expect(answer.message).toMatch(reason);
   });
 
-  it('refuses a user the directory has disabled', async () => {
-    // chenjing has made no request yet, so no function has her in its directory cache.
-    const directory = new CognitoIdentityProviderClient({
-      endpoint: h.local.endpoints.cognito,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await directory.send(new AdminDisableUserCommand({ UserPoolId: localUserPoolId(h.local.wiring.branch), Username: 'chenjing' }));
-    directory.destroy();
+  it('refuses a user the directory has deactivated', async () => {
+    // The system admin deactivates chenjing in the people directory (人员管理).
+    const off = await h.api('sysadmin', 'PUT', '/admin/people/chenjing', { active: false });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
     const answer = await call(await good(idClaims('chenjing')));
     expect(answer.status).toBe(401);
     expect(answer.message).toMatch(/已停用/);
+  });
+
+  it('takes roles from the directory, not from the token', async () => {
+    const answer = await call(await good({ ...idClaims('liuyang'), 'cognito:groups': ['main-leader'], 'custom:clearance': '绝密' }));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ username: 'liuyang', roles: ['staff'], clearance: '非密' });
   });
 
   it('holds in every API function, not only in one', async () => {

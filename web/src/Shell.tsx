@@ -22,9 +22,13 @@ const RegistersPage = lazy(() => import('./pages/RegistersPage').then((m) => ({ 
 const RejectedUploadsPage = lazy(() => import('./pages/RejectedUploadsPage').then((m) => ({ default: m.RejectedUploadsPage })));
 const SubmitPage = lazy(() => import('./pages/SubmitPage').then((m) => ({ default: m.SubmitPage })));
 const ProfilePage = lazy(() => import('./pages/ProfilePage').then((m) => ({ default: m.ProfilePage })));
+const PeopleAdminPage = lazy(() => import('./pages/PeoplePage').then((m) => ({ default: m.PeopleAdminPage })));
+const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
 
 const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.roles);
 const desk = (me: Me | undefined) => me !== undefined && mayUseDesk(me.roles);
+/** 三员: each admin sees their own page only (the API refuses the others'). */
+const holds = (role: string) => (me: Me | undefined) => me !== undefined && me.roles.includes(role);
 
 /** The menu; `show` hides what the person's roles cannot use (the API refuses it anyway). */
 const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => boolean }[] = [
@@ -35,6 +39,9 @@ const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => bool
   { key: '/rejected-uploads', label: '拒收扫描件', show: office },
   { key: '/submit', label: '提交请示报告' },
   { key: '/profile', label: '个人设置与委托' },
+  { key: '/admin/people', label: '人员管理', show: holds('system-admin') },
+  { key: '/admin/clearance', label: '密级管理', show: holds('security-admin') },
+  { key: '/admin/audit', label: '审计日志', show: holds('audit-admin') },
 ];
 
 export function Shell({ branch }: { branch: string }) {
@@ -115,6 +122,9 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/submit" element={<SubmitPage />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/notifications" element={<NotificationsPage />} />
+            <Route path="/admin/people" element={<PeopleAdminPage key="people" mode="people" />} />
+            <Route path="/admin/clearance" element={<PeopleAdminPage key="clearance" mode="clearance" />} />
+            <Route path="/admin/audit" element={<AdminAuditPage />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
           </Routes>
           </Suspense>

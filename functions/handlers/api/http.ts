@@ -7,8 +7,8 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { actorFromClaims, checkClaims, ClaimsError, type Actor } from '../../domain/identity.js';
-import { directoryAvailable, findUserCached } from '../../adapters/directory.js';
+import { actorFromClaims, checkClaims, ClaimsError, isRole, type Actor } from '../../domain/identity.js';
+import { findUser } from '../../adapters/directory.js';
 import { env } from '../../adapters/env.js';
 import { claimNamesOf } from '../../domain/branch-config.js';
 import { BadCursorError } from '../../adapters/dynamo.js';
@@ -85,23 +85,31 @@ function unknownRoute(event: Event): APIGatewayProxyStructuredResultV2 {
   return json(404, { message: `没有这个接口：${method} ${shown}。可用接口：/me、/tasks、/documents/{文件号}、/registers/{登记簿}、/rejected-uploads` });
 }
 
-/** Who calls: a valid ID token (our policy) of a user the directory still knows and has enabled. */
+/**
+ * Who calls: a valid ID token (our policy) says who; the people directory says what they are —
+ * roles, department, clearance — and whether they are still active. Read afresh on every request,
+ * so a change an admin makes holds from the next request on.
+ */
 async function callerOf(event: Event): Promise<Actor> {
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  let actor: Actor;
+  let username: string;
   try {
     const { identity } = env.branchConfig;
     checkClaims(claims, Date.now() / 1000, identity.kind);
-    actor = actorFromClaims(claims, claimNamesOf(identity));
+    username = actorFromClaims(claims, claimNamesOf(identity)).username;
   } catch (err) {
     throw new HttpError(401, err instanceof ClaimsError ? err.message : '登录信息无效，请重新登录');
   }
-  // Without a user pool (an OIDC branch) the issuer's token is the only word on who is enabled.
-  if (!directoryAvailable()) return actor;
-  const user = await findUserCached(actor.username);
-  if (!user) throw new HttpError(401, `用户 ${actor.username} 不在本单位用户目录中，请联系管理员`);
-  if (!user.enabled) throw new HttpError(401, `账号 ${actor.username} 已停用，请联系管理员`);
-  return actor;
+  const user = await findUser(username);
+  if (!user) throw new HttpError(401, `用户 ${username} 不在本单位人员目录中，请联系系统管理员`);
+  if (!user.enabled) throw new HttpError(401, `账号 ${username} 已停用，请联系系统管理员`);
+  return {
+    username: user.username,
+    name: user.name,
+    roles: user.roles.filter(isRole),
+    ...(user.department ? { department: user.department } : {}),
+    clearance: user.clearance,
+  };
 }
 
 export function apiHandler(routes: Record<string, RouteHandler>) {
