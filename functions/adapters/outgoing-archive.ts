@@ -37,7 +37,7 @@ const agreedOf = (line: SlipLine): boolean | undefined => {
 };
 
 /** The 发文稿纸's facts from the draft and the slip lines (every opinion, including those a revision superseded). */
-export function draftingSlipFacts(doc: DocumentRecord, draft: Draft, lines: SlipLine[]): DraftingSlipFacts {
+export function draftingSlipFacts(draft: Draft, lines: SlipLine[]): DraftingSlipFacts {
   const config = env.branchConfig;
   const entries: DraftingSlipEntry[] = lines.flatMap((line) => {
     const stage = STAGE_OF_STEP[line.step];
@@ -93,7 +93,7 @@ export async function outgoingPackage(doc: DocumentRecord, decisions: Decisions,
     files: [
       ['signed.pdf', signed],
       ...versions.map((v, i): [string, string] => [`versions/v${String(i + 1).padStart(3, '0')}.json`, JSON.stringify(v, null, 2)]),
-      ['drafting-slip.pdf', await renderDraftingSlipPdf(draftingSlipFacts(doc, draft, lines))],
+      ['drafting-slip.pdf', await renderDraftingSlipPdf(draftingSlipFacts(draft, lines))],
       ['seal.json', JSON.stringify({ printed, sealed: sealRecord, signed: draft.signed, earlierSignings: draft.signings ?? [] }, null, 2)],
       [
         'distribution.json',

@@ -128,14 +128,15 @@ export async function voidOutgoingNumber(input: { number: string; reason: string
  * is in force (not voided), so a number voided meanwhile makes the sealing fail instead of
  * sealing a dead number.
  */
-export function sealedOnEntryItem(numbered: Pick<OutgoingNumber, 'register' | 'year' | 'serial'>, sealedAt: string, sealName: string): TransactItem {
+export function sealedOnEntryItem(numbered: Pick<OutgoingNumber, 'register' | 'year' | 'serial'>, sealedAt: string, sealName: string, copies?: number): TransactItem {
   return {
     Update: {
       TableName: env.registersTable,
       Key: entryKey(numbered.register, numbered.year, numbered.serial),
-      UpdateExpression: 'SET sealedAt = :at, sealName = :seal',
+      // 印制份数 as sealed: the 发文登记簿's 份数 column.
+      UpdateExpression: `SET sealedAt = :at, sealName = :seal${copies === undefined ? '' : ', copies = :copies'}`,
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(voidedAt)',
-      ExpressionAttributeValues: { ':at': sealedAt, ':seal': sealName },
+      ExpressionAttributeValues: { ':at': sealedAt, ':seal': sealName, ...(copies === undefined ? {} : { ':copies': copies }) },
     },
   };
 }

@@ -170,7 +170,7 @@ export async function applySeal(input: {
         // 2: the seal still in use
         { ConditionCheck: { TableName: env.registersTable, Key: stateKey(seal.id), ConditionExpression: 'attribute_not_exists(pk) OR #s <> :suspended', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':suspended': 'suspended' } } },
         // 3: the number still in force
-        sealedOnEntryItem(numbered!, at, seal.name),
+        sealedOnEntryItem(numbered!, at, seal.name, app.copies),
         // 4: this application not sealed before
         { Put: { TableName: env.registersTable, Item: { pk: `SEALAPP#${app.applicationId}`, sk: '#', docId: app.docId, sealedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' } },
       ],

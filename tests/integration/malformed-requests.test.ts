@@ -166,6 +166,7 @@ idRoutes.push(
   ['GET', '/drafts/{draftId}/diff', (id) => `/drafts/${id}/diff`],
   ['GET', '/drafts/{draftId}/preview', (id) => `/drafts/${id}/preview`],
   ['GET', '/drafts/{draftId}/pdf', (id) => `/drafts/${id}/pdf`],
+  ['GET', '/drafts/{draftId}/slip', (id) => `/drafts/${id}/slip`],
 );
 // Seals: an unknown or malformed seal id, as the keeper.
 for (const [name, id] of badIds) {

@@ -160,6 +160,9 @@ describe('outgoing-main (党政公文)', () => {
     // 用印登记簿: one entry, for this number.
     const seals = (await h.api('liqiang', 'GET', '/registers/seal')).body.items as any[];
     expect(seals.filter((e) => e.docId === id)).toEqual([expect.objectContaining({ number, sealName: '公司印章', copies: 30, keeper: 'majun' })]);
+    // 发文登记簿: the number's line now has the seal time and the copies printed.
+    const outgoing = (await h.api('liqiang', 'GET', '/registers/outgoing-company')).body.items as any[];
+    expect(outgoing.find((e) => e.number === number)).toMatchObject({ title: '关于开展冬季安全生产大检查的通知', docType: '通知', signerName: '赵敏', copies: 30, sealName: '公司印章', sealedAt: expect.any(String), mainRecipients: ['各科室'] });
   });
 
   it('复核, then 分发: a department signs for it in its 待阅 (chased while it does not), outside recipients are recorded; then filed', async () => {
@@ -198,6 +201,8 @@ describe('outgoing-main (党政公文)', () => {
     expect(distribution).toMatchObject({ internal: ['CWK'], external: [{ recipient: '市应急管理局', means: '邮寄' }], receipts: [{ reader: 'chenjing', status: 'read', opinion: '已签收' }] });
     expect(JSON.parse(files.get('versions/v001.json')!.toString()).content.body.blocks[2].text).toContain('12月7日');
     const slipText = (await pdfText(files.get('drafting-slip.pdf')!)).replace(/\s+/g, '');
+    // The same 发文稿纸 is downloadable from the draft at any time.
+    expect((await pdfText(await fetchPdf('liuyang', `/drafts/${id}/slip`))).replace(/\s+/g, '')).toContain('同意印发');
     for (const seen of ['发文稿纸', draft.printed.number, '不同意', '第二条检查时间与财务结账冲突', '赵敏', '同意印发', '刘洋']) expect(slipText).toContain(seen);
   });
 });

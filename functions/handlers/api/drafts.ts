@@ -10,6 +10,7 @@
  *   GET  /drafts/{draftId}/diff               ?from=&to= what changed (default: the current version against the one before)
  *   GET  /drafts/{draftId}/preview            the draft laid out per GB/T 9704 as a PDF, the number left blank
  *   GET  /drafts/{draftId}/pdf                ?which=sealed|numbered the issued PDF: after 编号, and after 用印 with the seal
+ *   GET  /drafts/{draftId}/slip               the 发文稿纸 (drafting slip) as a PDF: who reviewed, checked, countersigned and signed
  * Readers: the drafter's department, the office and leaders, each cleared for the draft's 密级.
  * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
  */
@@ -48,6 +49,8 @@ import type { TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { getUpload } from '../../adapters/uploads.js';
 import { getObject } from '../../adapters/storage.js';
+import { listSlipLines } from '../../adapters/documents.js';
+import { draftingSlipFacts } from '../../adapters/outgoing-archive.js';
 import { takeUploads } from './attachments.js';
 import { backToSigning, submitForReview } from './draft-submission.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
@@ -215,6 +218,15 @@ async function issuedPdf({ actor, params, query }: Request) {
   return new FileAnswer(stored.bytes, 'application/pdf', `${number}${draft.content.title.slice(0, 60)}${which === 'sealed' ? '（用印件）' : ''}.pdf`);
 }
 
+/** GET /drafts/{draftId}/slip: the 发文稿纸 as it stands (blank boxes for steps still to come). */
+async function draftingSlip({ actor, params }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  const lines = await listSlipLines(draft.draftId);
+  const { renderDraftingSlipPdf } = await import('../../domain/drafting-slip-pdf.js');
+  const pdf = await renderDraftingSlipPdf(draftingSlipFacts(draft, lines));
+  return new FileAnswer(pdf, 'application/pdf', `${draft.content.title.slice(0, 60)}（发文稿纸）.pdf`);
+}
+
 async function preview({ actor, params }: Request) {
   const draft = await loadReadable(actor, params.draftId);
   const rendered = await renderDraft(draft.content, layoutFacts(clock()));
@@ -234,6 +246,7 @@ export const handler = apiHandler(
       'GET /drafts/{draftId}/diff': diff,
       'GET /drafts/{draftId}/preview': preview,
       'GET /drafts/{draftId}/pdf': issuedPdf,
+      'GET /drafts/{draftId}/slip': draftingSlip,
     }).map(([key, route]) => [key, answering(route)]),
   ),
 );
