@@ -97,7 +97,7 @@ export async function outgoingPackage(doc: DocumentRecord, decisions: Decisions,
       ['seal.json', JSON.stringify({ printed, sealed: sealRecord, signed: draft.signed, earlierSignings: draft.signings ?? [] }, null, 2)],
       [
         'distribution.json',
-        JSON.stringify({ internal: distribution.internal ?? [], external: distribution.external ?? [], copyHolders: distribution.copyHolders ?? [], by: distribution.byName, at: distribution.at, receipts }, null, 2),
+        JSON.stringify({ departments: distribution.departments ?? [], external: distribution.external ?? [], copyHolders: distribution.copyHolders ?? [], by: distribution.byName, at: distribution.at, receipts }, null, 2),
       ],
     ],
   };

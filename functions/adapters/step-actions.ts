@@ -151,7 +151,7 @@ async function sealDraft(task: TaskRecord, actor: Actor, decision: Record<string
  * chased by the circulation sweep when unread); external recipients and 份号 stay in the decision.
  */
 async function distributeDraft(task: TaskRecord, actor: Actor, decision: Record<string, unknown>, at: string): Promise<DecisionAction> {
-  const departments = decision.internal as string[];
+  const departments = decision.departments as string[];
   if (departments.length === 0) return {};
   const heads = (await holdersOf('dept-head')).filter((p) => departments.some((code) => mayTake(p, { role: 'dept-head', department: code }, task.secrecy)));
   const missing = departments.filter((code) => !heads.some((p) => p.department === code));

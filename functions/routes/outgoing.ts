@@ -248,7 +248,7 @@ export const distribute: StepDefinition = {
   comment: '分发: internal departments sign for it in their 待阅; external recipients, means and date; 份号 of classified copies',
   form: form({
     opinion: z.string({ error: '意见（opinion）应为文字' }).trim().max(2000, '意见不超过 2000 字').default('已分发'),
-    internal: z.array(departmentCode('分发科室（internal）'), { error: '分发科室（internal）应为科室代码的列表，如 ["CWK"]' }).max(50, '分发科室不超过 50 个').default([]),
+    departments: z.array(departmentCode('签收科室（departments）'), { error: '签收科室（departments）应为科室代码的列表，如 ["CWK"]' }).max(50, '签收科室不超过 50 个').default([]),
     external: z
       .array(
         z.strictObject(
@@ -273,16 +273,16 @@ export const distribute: StepDefinition = {
   deadline: printingDeadline,
   assign: (_d, context) => (context && context.secrecy !== '非密' ? { role: 'confidential-clerk' } : { role: 'clerk' }),
   check: (d, config) => {
-    const internal = d.internal as string[];
+    const internal = d.departments as string[];
     const external = d.external as unknown[];
     const copies = d.copyHolders as { copyNo: number }[];
-    if (internal.length === 0 && external.length === 0) return '请至少分发给一个科室（internal）或外单位（external）';
-    if (new Set(internal).size !== internal.length) return '分发科室重复';
+    if (internal.length === 0 && external.length === 0) return '请至少分发给一个科室（departments）或外单位（external）';
+    if (new Set(internal).size !== internal.length) return '签收科室重复';
     if (new Set(copies.map((c) => c.copyNo)).size !== copies.length) return '份号重复：每一份的份号应不同';
     return internal.map((code) => unknownDepartment(code, config)).find(Boolean);
   },
   details: (d, config) => [
-    ...((d.internal as string[]).length ? [{ label: '科室签收', value: (d.internal as string[]).map((c) => departmentName(c, config)).join('、') }] : []),
+    ...((d.departments as string[]).length ? [{ label: '科室签收', value: (d.departments as string[]).map((c) => departmentName(c, config)).join('、') }] : []),
     ...((d.external as { recipient: string; means: string; date: string }[]).length
       ? [{ label: '外单位', value: (d.external as { recipient: string; means: string; date: string }[]).map((e) => `${e.recipient}（${e.means}，${e.date}）`).join('；') }]
       : []),

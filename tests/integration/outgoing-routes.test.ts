@@ -167,11 +167,11 @@ describe('outgoing-main (党政公文)', () => {
 
   it('复核, then 分发: a department signs for it in its 待阅 (chased while it does not), outside recipients are recorded; then filed', async () => {
     await decideNext(h, 'liqiang', id, { opinion: '与签发稿一致' });
-    const badDept = await refusedDecision('wangfang', id, { internal: ['NOPE'] });
+    const badDept = await refusedDecision('wangfang', id, { departments: ['NOPE'] });
     expect(badDept.status).toBe(400);
     const nothing = await refusedDecision('wangfang', id, {});
     expect(nothing).toMatchObject({ status: 400, body: { message: expect.stringContaining('至少分发') } });
-    await decideNext(h, 'wangfang', id, { internal: ['CWK'], external: [{ recipient: '市应急管理局', means: '邮寄', date: '2026-12-02' }] });
+    await decideNext(h, 'wangfang', id, { departments: ['CWK'], external: [{ recipient: '市应急管理局', means: '邮寄', date: '2026-12-02' }] });
 
     const toRead = ((await h.api('chenjing', 'GET', '/documents?box=toread&limit=50')).body.items as any[]).filter((i) => i.docId === id);
     expect(toRead).toHaveLength(1);
@@ -198,7 +198,7 @@ describe('outgoing-main (党政公文)', () => {
     const manifest = files.get('manifest-sha256.txt')!.toString();
     for (const [name, bytes] of files) if (name !== 'manifest-sha256.txt') expect(manifest).toContain(`${createHash('sha256').update(bytes).digest('hex')}  ${name}`);
     const distribution = JSON.parse(files.get('distribution.json')!.toString());
-    expect(distribution).toMatchObject({ internal: ['CWK'], external: [{ recipient: '市应急管理局', means: '邮寄' }], receipts: [{ reader: 'chenjing', status: 'read', opinion: '已签收' }] });
+    expect(distribution).toMatchObject({ departments: ['CWK'], external: [{ recipient: '市应急管理局', means: '邮寄' }], receipts: [{ reader: 'chenjing', status: 'read', opinion: '已签收' }] });
     expect(JSON.parse(files.get('versions/v001.json')!.toString()).content.body.blocks[2].text).toContain('12月7日');
     const slipText = (await pdfText(files.get('drafting-slip.pdf')!)).replace(/\s+/g, '');
     // The same 发文稿纸 is downloadable from the draft at any time.

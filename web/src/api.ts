@@ -185,6 +185,8 @@ export interface JsonSchema {
   default?: unknown;
   minLength?: number;
   maxLength?: number;
+  minimum?: number;
+  maximum?: number;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];

@@ -18,11 +18,22 @@ export const FIELD_LABELS: Record<string, string> = {
   note: '办理情况',
   reason: '理由',
   until: '延期至',
+  seal: '印章',
+  copies: '用印份数',
+  departments: '签收科室',
+  external: '外单位',
+  copyHolders: '份号登记',
+  recipient: '收文单位',
+  means: '送达方式',
+  date: '送出日期',
+  copyNo: '份号',
+  holder: '持有人',
+  countersign: '会签',
 };
 
 export const ENUM_LABELS: Record<string, Record<string, string>> = {
   retention: { Y: '永久', D30: '30年', D10: '10年' },
-  outcome: { approve: '同意', reject: '不同意', meeting: '提交会议研究' },
+  outcome: { approve: '同意', reject: '不同意', meeting: '提交会议研究', agree: '同意', revise: '退回拟稿人修改', sealed: '用印', refused: '拒绝用印' },
 };
 
 /** Values that are Chinese already (同意 / 不同意 …) label themselves. */

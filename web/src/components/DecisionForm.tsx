@@ -5,8 +5,8 @@
  * Only "required" is checked here: everything else is the API's to refuse, and its Chinese
  * message is shown next to the button.
  */
-import { useMemo, useState } from 'react';
-import { Alert, Button, DatePicker, Form, Input, Radio, Select, Switch } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Button, DatePicker, Form, Input, InputNumber, Radio, Select, Switch } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, ApiError, type JsonSchema, type RouteStep } from '../api';
 import { clearDraft, loadDraft, saveDraft } from '../drafts';
@@ -15,7 +15,7 @@ import { enumLabel, FIELD_LABELS } from '../labels';
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 const isDate = (s: JsonSchema) => s.format === 'date' || s.pattern === DATE_PATTERN;
 const typeOf = (s: JsonSchema) => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
-const isDepartmentField = (name: string) => name === 'department' || name === 'coDepartments' || name.endsWith('Department');
+const isDepartmentField = (name: string) => /(^d|D)epartments?$/.test(name);
 
 export interface Department {
   code: string;
@@ -31,12 +31,18 @@ interface Props {
 
 type Values = Record<string, unknown>;
 
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+/** A list of small records (外单位: 收文单位、送达方式、日期): each row is a few fields side by side. */
+const isObjectList = (s: JsonSchema) => typeOf(s) === 'array' && typeOf(s.items ?? {}) === 'object' && Boolean(s.items?.properties);
+
 /** Form values (dayjs for dates) to the JSON the API takes, leaving out what is empty. */
 function toBody(schema: JsonSchema, values: Values): Values {
   const body: Values = {};
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    const v = values[name];
-    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    let v = values[name];
+    // Rows left blank are not sent; a half-filled row is, for the API to say what it lacks.
+    if (isObjectList(prop) && Array.isArray(v)) v = v.filter((row) => row && Object.values(row as Values).some((x) => !isEmpty(x))).map((row) => toBody(prop.items!, row as Values));
+    if (isEmpty(v)) continue;
     body[name] = dayjs.isDayjs(v) ? v.format('YYYY-MM-DD') : typeof v === 'string' && typeOf(prop) === 'string' ? v.trim() : v;
   }
   return body;
@@ -48,13 +54,15 @@ function fromDraft(schema: JsonSchema, draft: Values): Values {
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     const v = draft[name];
     if (v === undefined) continue;
-    values[name] = isDate(prop) && typeof v === 'string' ? dayjs(v) : v;
+    values[name] = isDate(prop) && typeof v === 'string' ? dayjs(v) : isObjectList(prop) && Array.isArray(v) ? v.map((row) => fromDraft(prop.items!, (row ?? {}) as Values)) : v;
   }
   return values;
 }
 
 function toDraft(values: Values): Values {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, dayjs.isDayjs(v) ? v.format('YYYY-MM-DD') : v]));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, dayjs.isDayjs(v) ? v.format('YYYY-MM-DD') : Array.isArray(v) ? v.map((row) => (row && typeof row === 'object' && !dayjs.isDayjs(row) ? toDraft(row as Values) : row)) : v]),
+  );
 }
 
 export function DecisionForm({ taskId, step, departments, onDecided }: Props) {
@@ -135,6 +143,15 @@ function Field({ name, prop, required, step, departments }: { name: string; prop
       </Form.Item>
     );
   }
+  if (isObjectList(prop)) return <ObjectList name={name} label={label} prop={prop} required={required} />;
+  if (type === 'integer' || type === 'number') {
+    return (
+      <Form.Item {...common}>
+        <InputNumber style={{ width: '100%' }} min={prop.minimum} max={prop.maximum} precision={type === 'integer' ? 0 : undefined} placeholder={`请填写${label}`} inputMode="numeric" />
+      </Form.Item>
+    );
+  }
+  if (name === 'seal') return <SealField common={common} label={label} />;
   if (type === 'array' && prop.items && isDepartmentField(name)) {
     return (
       <Form.Item {...common}>
@@ -166,6 +183,88 @@ function Field({ name, prop, required, step, departments }: { name: string; prop
   return (
     <Form.Item {...common}>
       <Input maxLength={prop.maxLength} placeholder={person ? `${person.label}的用户名（选填）` : `请填写${label}`} />
+    </Form.Item>
+  );
+}
+
+/** Rows of a few fields each (外单位、份号登记), added and removed one by one. */
+function ObjectList({ name, label, prop, required }: { name: string; label: string; prop: JsonSchema; required: boolean }) {
+  const fields = Object.entries(prop.items?.properties ?? {});
+  const needed = new Set(prop.items?.required ?? []);
+  return (
+    <Form.Item label={label} required={required} data-testid={`list-${name}`}>
+      <Form.List name={name}>
+        {(rows, { add, remove }) => (
+          <>
+            {rows.map((row) => (
+              <div key={row.key} className="object-row">
+                {fields.map(([field, sub]) => {
+                  const subLabel = FIELD_LABELS[field] ?? sub.title ?? field;
+                  const rules = needed.has(field) ? [{ required: true, message: `请填写${subLabel}` }] : [];
+                  const enumValues = sub.enum;
+                  return (
+                    <Form.Item key={field} name={[row.name, field]} label={subLabel} rules={rules} className="object-cell">
+                      {enumValues ? (
+                        <Select options={enumValues.map((v) => ({ value: v as string, label: enumLabel(field, v) }))} placeholder={`请选择${subLabel}`} />
+                      ) : isDate(sub) ? (
+                        <DatePicker style={{ width: '100%' }} format="YYYY年M月D日" inputReadOnly placeholder={`请选择${subLabel}`} />
+                      ) : typeOf(sub) === 'integer' || typeOf(sub) === 'number' ? (
+                        <InputNumber style={{ width: '100%' }} min={sub.minimum} max={sub.maximum} precision={typeOf(sub) === 'integer' ? 0 : undefined} inputMode="numeric" />
+                      ) : (
+                        <Input maxLength={sub.maxLength} placeholder={`请填写${subLabel}`} />
+                      )}
+                    </Form.Item>
+                  );
+                })}
+                <Button onClick={() => remove(row.name)} aria-label={`删除这一${label}`}>
+                  删除
+                </Button>
+              </div>
+            ))}
+            <Button type="dashed" onClick={() => add({})} block>
+              添加{label}
+            </Button>
+          </>
+        )}
+      </Form.List>
+    </Form.Item>
+  );
+}
+
+interface SealItem {
+  id: string;
+  name: string;
+  stateName: string;
+  state: { status: string };
+}
+
+/** 印章: the branch's seals with their standing; a suspended one is shown but cannot be chosen. */
+function SealField({ common, label }: { common: Record<string, unknown>; label: string }) {
+  const [seals, setSeals] = useState<SealItem[]>();
+  useEffect(() => {
+    let live = true;
+    api<{ items: SealItem[] }>('GET', '/seals')
+      .then((r) => live && setSeals(r.items))
+      .catch(() => live && setSeals([]));
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (seals && seals.length === 0) {
+    return (
+      <Form.Item {...common}>
+        <Input placeholder={`请填写${label}编号`} />
+      </Form.Item>
+    );
+  }
+  return (
+    <Form.Item {...common}>
+      <Select
+        loading={!seals}
+        placeholder={`请选择${label}`}
+        options={(seals ?? []).map((s) => ({ value: s.id, label: s.state.status === 'active' ? s.name : `${s.name}（${s.stateName}）`, disabled: s.state.status !== 'active' }))}
+        data-testid="field-seal"
+      />
     </Form.Item>
   );
 }
