@@ -22,6 +22,8 @@ const RegistersPage = lazy(() => import('./pages/RegistersPage').then((m) => ({ 
 const RejectedUploadsPage = lazy(() => import('./pages/RejectedUploadsPage').then((m) => ({ default: m.RejectedUploadsPage })));
 const SubmitPage = lazy(() => import('./pages/SubmitPage').then((m) => ({ default: m.SubmitPage })));
 const ProfilePage = lazy(() => import('./pages/ProfilePage').then((m) => ({ default: m.ProfilePage })));
+const DraftsPage = lazy(() => import('./pages/DraftsPage').then((m) => ({ default: m.DraftsPage })));
+const DraftEditorPage = lazy(() => import('./pages/DraftEditorPage').then((m) => ({ default: m.DraftEditorPage })));
 
 const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.roles);
 const desk = (me: Me | undefined) => me !== undefined && mayUseDesk(me.roles);
@@ -34,6 +36,8 @@ const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => bool
   { key: '/registers', label: '登记簿', show: office },
   { key: '/rejected-uploads', label: '拒收扫描件', show: office },
   { key: '/submit', label: '提交请示报告' },
+  // Drafting is a department's: the API refuses a draft from an account without one.
+  { key: '/drafts', label: '拟稿', show: (me) => Boolean(me?.department) },
   { key: '/profile', label: '个人设置与委托' },
 ];
 
@@ -113,6 +117,9 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/rejected-uploads" element={<RejectedUploadsPage />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="/submit" element={<SubmitPage />} />
+            <Route path="/drafts" element={<DraftsPage />} />
+            <Route path="/drafts/new" element={<DraftEditorPage phone={phone} />} />
+            <Route path="/drafts/:draftId" element={<DraftEditorPage phone={phone} />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/notifications" element={<NotificationsPage />} />
             <Route path="*" element={<Result status="404" title="页面不存在" extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />} />
