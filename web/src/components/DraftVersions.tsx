@@ -204,7 +204,7 @@ function DiffView({ diff }: { diff: DraftDiff }) {
           )}
         </div>
       ))}
-      {rows.length > 0 && (
+      {body.some((b) => b.op !== 'equal') && (
         <div className="diff-body">
           <Typography.Text strong>正文：</Typography.Text>
           {rows}

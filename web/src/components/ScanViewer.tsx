@@ -3,7 +3,8 @@
  * an image as an image, both with 缩小 / 放大 / 适合宽度. The scan is fetched once through its
  * short-lived signed address (GET /documents/{docId}/scan) and kept as a blob, so paging and
  * 下载原件 keep working after that address expires. At 适合宽度 the page is as wide as the box; zoomed
- * in, the box scrolls inside itself and the page around it never scrolls sideways.
+ * in, the box scrolls inside itself and the page around it never scrolls sideways. FileViewer is
+ * the same viewer for any file fetched as bytes (a draft's GB/T 9704 preview).
  */
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Collapse, Space, Spin, Typography } from 'antd';

@@ -69,7 +69,7 @@ export function SubmitDraftDialog({ open, draftId, onClose, onSubmitted }: Props
         </Form.Item>
         {withReviewers && (
           <Form.Item name="reviewers" label="会审科室负责人" extra="相关科室负责人（科室负责人）的用户名，可填多位；不需会审时留空">
-            <Select mode="tags" tokenSeparators={[',', '，', '、', ' ']} open={false} suffixIcon={null} placeholder="输入用户名后按回车，如 chenjing" data-testid="reviewers" />
+            <Select mode="tags" tokenSeparators={[',', '，', '、', ' ']} suffixIcon={null} placeholder="输入用户名后按回车，如 chenjing" data-testid="reviewers" />
           </Form.Item>
         )}
         <Typography.Paragraph type="secondary">送审后稿件成为第1版，此后的每次修改都记为新版本。</Typography.Paragraph>

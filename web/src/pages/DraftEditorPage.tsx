@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Modal, Radio, Result, Row, Select, Space, Spin, Tag, Typography, Upload, type UploadFile } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, Modal, Radio, Result, Row, Select, Space, Spin, Tag, Typography, Upload, type UploadFile } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { api, ApiError, download } from '../api';
 import { loadRoutes } from '../catalog';
@@ -88,7 +88,7 @@ function fieldsOf(v: Values, current: DraftContent | undefined): Record<string, 
 }
 
 /** Free lists (主送, 抄送, 附件 …) typed as tags: Enter or a separator ends each. */
-const tags = (placeholder: string, testId: string) => <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={['、', '，', ',', ';', '；']} placeholder={placeholder} data-testid={testId} />;
+const tags = (placeholder: string, testId: string) => <Select mode="tags" suffixIcon={null} tokenSeparators={['、', '，', ',', ';', '；']} placeholder={placeholder} data-testid={testId} />;
 
 export function DraftEditorPage({ phone }: { phone: boolean }) {
   const { draftId } = useParams();
@@ -251,7 +251,9 @@ export function DraftEditorPage({ phone }: { phone: boolean }) {
     </Card>
   );
 
-  const fields = (
+  const fields = readOnly && draft ? (
+    <DraftFacts content={draft.content} options={options} />
+  ) : (
     <Card title="稿件信息" size="small">
       <Form<Values>
         form={form}
@@ -482,5 +484,29 @@ export function DraftEditorPage({ phone }: { phone: boolean }) {
         />
       )}
     </Space>
+  );
+}
+
+/** A frozen draft's fields as a record to read (the form's disabled inputs are hard to read). */
+function DraftFacts({ content: c, options }: { content: DraftContent; options: DraftingOptions }) {
+  const list = (items: string[]) => (items.length ? items.join('、') : '—');
+  const items = [
+    { label: '文种', children: c.docType },
+    { label: '标题', children: c.title },
+    { label: '主送', children: list(c.mainRecipients) },
+    { label: '抄送', children: list(c.copyRecipients) },
+    { label: '密级', children: c.secrecy.period ? `${c.secrecy.level}★${c.secrecy.period}` : c.secrecy.level },
+    ...(c.copies !== undefined && c.secrecy.level !== '非密' ? [{ label: '份数', children: `${c.copies}份` }] : []),
+    { label: '紧急程度', children: c.urgency },
+    { label: '发文代字', children: c.issuingCode },
+    { label: '行文方向', children: options.directions.find((d) => d.id === c.direction)?.name ?? c.direction },
+    ...(c.signers.length ? [{ label: '签发人', children: list(c.signers) }] : []),
+    { label: '附件', children: list(c.attachments) },
+    ...(c.note ? [{ label: '附注', children: c.note }] : []),
+  ].map((item, i) => ({ key: i, ...item }));
+  return (
+    <Card title="稿件信息" size="small" data-testid="draft-facts">
+      <Descriptions column={{ xs: 1, md: 2 }} size="small" items={items} />
+    </Card>
   );
 }
