@@ -3,15 +3,13 @@
  * and paragraphs, sees them numbered as they will print (一、 二、, （一） under a level-1 heading),
  * saves, previews (pdf.js draws the GB/T 9704 page), submits (送审); 我的拟稿 lists it as 审核中; a
  * change after submission with a 修改说明 is version 2 and 比较 shows the changed words; a stale
- * save names who changed the draft first; after 签发 the editor is read-only and says why. The
+ * save names who changed the draft first; the route taken to 签发, the editor is read-only and says why. The
  * list and the editor on a phone: no sideways scrolling, thumb-sized buttons. Screenshots land in
  * test-artifacts/drafts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { signDraft } from '../../functions/adapters/drafts.js';
-import type { Actor } from '../../functions/domain/identity.js';
-import { type Harness } from '../integration/harness.js';
+import { decideNext, type Harness } from '../integration/harness.js';
 import { DESK, PHONE, artifactsDir, noHorizontalScroll, openAs } from './kit.js';
 import { startConsole, stopConsole } from './console-run.js';
 
@@ -138,13 +136,25 @@ describe('drafting in the console', () => {
     await dialog.getByText('科室公文').click();
     await expect(page.getByTestId('reviewers').count()).resolves.toBe(0);
     await dialog.getByText('党政公文').click();
+    // A reviewer who heads no department: the API's refusal stands by the button.
+    await addTag(page, 'reviewers', 'liuyang');
+    await page.getByTestId('submit-draft-confirm').click();
+    await page.getByTestId('submit-draft-refusal').getByText(/找不到科室负责人 liuyang/).waitFor();
+    await page.getByTestId('reviewers').locator('.ant-select-selection-item-remove').click();
+    await addTag(page, 'reviewers', 'chenjing');
     await page.screenshot({ path: `${ARTIFACTS}/desk-submit.png` });
     await page.getByTestId('submit-draft-confirm').click();
     await page.getByTestId('draft-state').getByText('审核中').waitFor();
+    await page.getByTestId('draft-route').waitFor();
     await page.getByTestId('draft-version').getByText('第1版').waitFor();
     await page.getByTestId('versions').getByText('第1版').waitFor();
 
     const stored = (await h.api('liuyang', 'GET', `/drafts/${draftId}`)).body;
+    // The outgoing route started: 会审 by the department's own head and the one named.
+    await h.local.settle();
+    const document = (await h.api('liuyang', 'GET', `/documents/${draftId}`)).body;
+    expect(document.document.route).toBe('outgoing-main');
+    for (const head of ['zhoujie', 'chenjing']) expect((await h.api(head, 'GET', '/tasks')).body.items.map((t: any) => [t.docId, t.stepName])).toEqual([[draftId, '会审（会签）']]);
     expect(stored).toMatchObject({ state: 'in-review', version: 1, content: { title: TITLE, urgency: '加急', issuingCode: '管司发', direction: 'downward', mainRecipients: ['各科室'], copyRecipients: ['市应急管理局'], attachments: ['安全检查表'] } });
     expect(stored.content.body.blocks).toEqual([
       { kind: 'paragraph', text: '为落实安全生产责任制，公司决定开展冬季安全生产大检查。' },
@@ -202,8 +212,13 @@ describe('drafting in the console', () => {
   }, 120_000);
 
   it('after 签发 the editor is read-only and says why', async () => {
-    const zhaomin: Actor = { username: 'zhaomin', name: '赵敏', roles: ['main-leader'], department: 'BGS', clearance: '绝密' };
-    await signDraft(draftId, zhaomin, new Date().toISOString(), { opinion: '同意印发' });
+    // The route to 签发: 会审 by both heads, 核稿, 会签, then the main leader signs.
+    await decideNext(h, 'zhoujie', draftId, { agree: true, opinion: '同意' });
+    await decideNext(h, 'chenjing', draftId, { agree: true, opinion: '同意' });
+    await decideNext(h, 'liqiang', draftId, { opinion: '文字、格式已核' });
+    await decideNext(h, 'sunwei', draftId, { opinion: '同意' });
+    await decideNext(h, 'zhaomin', draftId, { opinion: '同意印发' });
+    expect((await h.api('liuyang', 'GET', `/drafts/${draftId}`)).body).toMatchObject({ state: 'signed', signed: { by: 'zhaomin' } });
     const { context, page } = await openAs(browser, `${origin}/drafts/${draftId}`, 'liuyang', DESK);
     const frozen = page.getByTestId('frozen');
     await frozen.getByText('稿件已由赵敏签发，内容已冻结').waitFor();

@@ -57,7 +57,7 @@ describe('draft lists', () => {
     ids.a2 = await create('liuyang', '关于安全培训的通知');
     ids.a3 = await create('liuyang', '关于冬季防火的通知');
     ids.c1 = await create('chenjing', '关于报销流程的通知');
-    await h.api('liuyang', 'POST', `/drafts/${ids.a2}/submit`, {});
+    expect((await h.api('liuyang', 'POST', `/drafts/${ids.a2}/submit`, { route: 'outgoing-dept' })).status).toBe(200);
 
     const mine = await walk('liuyang', 'mine', 2);
     expect(mine.pages).toBe(2);

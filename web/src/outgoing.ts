@@ -54,6 +54,8 @@ export interface DraftView {
   consent?: { by: string; byName: string; at: string; note: string; version: number };
   content: DraftContent;
   changedFields?: string[];
+  /** The answer to 送审: the route started. */
+  routeName?: string;
 }
 
 export interface DraftListItem {
@@ -119,8 +121,8 @@ export const STATE_COLORS: Record<string, string | undefined> = {
 };
 
 /**
- * The outgoing routes a submission (送审) may start, until GET /routes lists them (kind
- * 'outgoing'); `reviewers` marks the one with 会审 by related departments' heads.
+ * The outgoing routes a submission (送审) may start, shown until GET /routes has answered (it lists
+ * them as kind 'outgoing'); `reviewers` marks the one with 会审 by related departments' heads.
  */
 export const OUTGOING_ROUTES: { id: string; name: string; reviewers: boolean }[] = [
   { id: 'outgoing-main', name: '党政公文', reviewers: true },

@@ -234,6 +234,12 @@ export function DraftEditorPage({ phone }: { phone: boolean }) {
             {draft.updatedBy.name} 更新于 {shortDateTime(draft.updatedAt)}
           </Typography.Text>
         )}
+        {/* Once submitted the draft is also a document on its outgoing route (same id). */}
+        {submitted && draft && (
+          <Link to={`/documents/${draft.draftId}`} data-testid="draft-route">
+            办理进度
+          </Link>
+        )}
       </Space>
       {readOnly && draft && (
         <Alert
@@ -479,7 +485,7 @@ export function DraftEditorPage({ phone }: { phone: boolean }) {
           onSubmitted={(d) => {
             setSubmitting(false);
             show(d);
-            void message.success('已送审，稿件为第1版');
+            void message.success(`已送审${d.routeName ? `（${d.routeName}）` : ''}，稿件为第1版`);
           }}
         />
       )}
