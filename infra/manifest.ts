@@ -567,6 +567,8 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/registers/{register}/export', function: 'api-registers' },
   { method: 'GET', path: '/rejected-uploads', function: 'api-registers' },
   // Outgoing drafts (functions/handlers/api/drafts.ts).
+  { method: 'GET', path: '/drafts', function: 'api-drafts' },
+  { method: 'GET', path: '/drafting-options', function: 'api-drafts' },
   { method: 'POST', path: '/drafts', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}', function: 'api-drafts' },
   { method: 'PUT', path: '/drafts/{draftId}', function: 'api-drafts' },

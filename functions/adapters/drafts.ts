@@ -2,6 +2,10 @@
  * Outgoing drafts (拟稿) and their versions, in the documents table:
  *   pk DRAFT#<draftId>, sk META     the draft: state, current version, revision, current content, 签发
  *   pk DRAFT#<draftId>, sk V#0001 … one version each: the content then, who, when, note, fields changed
+ *   pk DRAFTS#BY#<username>, sk <createdAt>#<draftId>     我的拟稿: one small item per draft, its id only
+ *   pk DRAFTS#DEPT#<department>, sk <createdAt>#<draftId> 本科室拟稿: the same per department
+ * The list items are written in the transaction that creates the draft (the table has no index to
+ * list by); a list Queries one of them newest first and reads the drafts' META items by key.
  * Every write is conditional on the META item's `revision` (the loser of a race learns who won),
  * a version's item on not existing yet, and each is appended in the same transaction to the
  * draft's audit chain (documentChain(draftId)). Reads are key reads and Queries, never a Scan.
@@ -13,19 +17,24 @@ import {
   checkSignable,
   contentHash,
   diffContent,
+  draftListItem,
+  draftListKey,
   DraftRefusal,
   reopenForSigning,
   staleRefusal,
   STATE_NAMES,
   type Draft,
+  type DraftBox,
   type DraftContent,
+  type DraftListItem,
+  type DraftListSource,
   type DraftState,
   type DraftVersion,
 } from '../domain/drafts.js';
 import type { Actor } from '../domain/identity.js';
 import { documentChain, transactWithAudit, type AuditInput } from './audit.js';
 import { documentClient } from './clients.js';
-import { backoff, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
+import { backoff, batchGetInOrder, decodeCursor, encodeCursor, TransactionConflict, type Page, type TransactItem } from './dynamo.js';
 import { env } from './env.js';
 
 const pkOf = (draftId: string) => `DRAFT#${draftId}`;
@@ -109,8 +118,46 @@ async function commit(next: Draft, previous: Draft | undefined, audit: AuditInpu
 
 const person = (actor: Actor) => ({ username: actor.username, name: actor.name });
 
+/** The draft's rows in 我的拟稿 (its drafter's) and 本科室拟稿 (its department's). */
+function listItems(draft: Draft): TransactItem[] {
+  const sk = `${draft.createdAt}#${draft.draftId}`;
+  return [draftListKey('mine', { username: draft.drafter.username }), draftListKey('department', { username: draft.drafter.username, department: draft.department })].map((pk) => ({
+    Put: { TableName: env.documentsTable, Item: { pk, sk, draftId: draft.draftId }, ConditionExpression: 'attribute_not_exists(pk)' },
+  }));
+}
+
 export async function createDraft(draft: Draft, items: TransactItem[] = []): Promise<void> {
-  await commit(draft, undefined, { at: draft.createdAt, actor: draft.drafter.username, action: 'draft.created', details: { title: draft.content.title, docType: draft.content.docType, secrecy: draft.content.secrecy.level } }, items);
+  await commit(draft, undefined, { at: draft.createdAt, actor: draft.drafter.username, action: 'draft.created', details: { title: draft.content.title, docType: draft.content.docType, secrecy: draft.content.secrecy.level } }, [...listItems(draft), ...items]);
+}
+
+/** What a list row reads of a META item: not the content's body, which may be 300 KB. */
+const LIST_PROJECTION = {
+  expression: '#draftId, #state, #version, #createdAt, #updatedAt, #drafter, #department, #content.#title, #content.#docType, #content.#secrecy, #content.#urgency',
+  names: Object.fromEntries(['draftId', 'state', 'version', 'createdAt', 'updatedAt', 'drafter', 'department', 'content', 'title', 'docType', 'secrecy', 'urgency'].map((n) => [`#${n}`, n])),
+};
+
+/**
+ * 我的拟稿 or 本科室拟稿, newest first, a page at a time: a Query of the list's partition, then the
+ * drafts' META items by key (BatchGet). Each row hides the title of a draft `actor` is not cleared for.
+ */
+export async function listDrafts(actor: Actor, box: DraftBox, limit: number, cursor?: string): Promise<Page<DraftListItem>> {
+  const pk = draftListKey(box, actor);
+  const start = decodeCursor(cursor, ['pk', 'sk'], { pk });
+  const res = await documentClient().send(
+    new QueryCommand({
+      TableName: env.documentsTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    }),
+  );
+  const entries = (res.Items ?? []).flatMap((i) => (typeof i.draftId === 'string' ? [{ pk: pkOf(i.draftId), sk: META }] : []));
+  const drafts = await batchGetInOrder(env.documentsTable, entries, LIST_PROJECTION);
+  const items = drafts.map((d) => draftListItem(actor, strip<DraftListSource>(d)));
+  const next = res.LastEvaluatedKey ? encodeCursor({ pk: res.LastEvaluatedKey.pk, sk: res.LastEvaluatedKey.sk }) : undefined;
+  return { items, ...(next ? { cursor: next } : {}) };
 }
 
 /** While drafting: the content replaced in place, no version. */

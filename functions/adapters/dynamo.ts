@@ -150,14 +150,20 @@ export function backoff(attempt: number, baseMs = 10, capMs = 1000): Promise<voi
  * consistent (a task decided a moment ago shows as decided), 100 keys a request, unprocessed
  * keys retried.
  */
-export async function batchGetInOrder(table: string, entries: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+export async function batchGetInOrder(
+  table: string,
+  entries: Record<string, unknown>[],
+  /** Only these attributes (pk and sk are added: the items are matched back by them). */
+  projection?: { expression: string; names: Record<string, string> },
+): Promise<Record<string, unknown>[]> {
+  const only = projection ? { ProjectionExpression: `pk, sk, ${projection.expression}`, ExpressionAttributeNames: projection.names } : {};
   const byKey = new Map<string, Record<string, unknown>>();
   const keyOf = (k: Record<string, unknown>) => `${String(k.pk)}\n${String(k.sk)}`;
   for (let i = 0; i < entries.length; i += 100) {
     let pending: Record<string, unknown>[] | undefined = entries.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
     for (let attempt = 0; pending?.length; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...only } } }));
       for (const item of res.Responses?.[table] ?? []) byKey.set(keyOf(item), item);
       pending = res.UnprocessedKeys?.[table]?.Keys;
     }

@@ -376,6 +376,73 @@ export function checkConsent(actor: Actor, draft: Draft): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The lists (我的拟稿, 本科室拟稿)
+
+/** 我的拟稿: drafts the caller created; 本科室拟稿: the caller's department's. */
+export const DRAFT_BOXES = ['mine', 'department'] as const;
+export type DraftBox = (typeof DRAFT_BOXES)[number];
+
+/** A list's partition: one index item per draft and list, written with the draft (adapters/drafts.ts). */
+export function draftListKey(box: DraftBox, actor: Pick<Actor, 'username' | 'department'>): string {
+  if (box === 'mine') return `DRAFTS#BY#${actor.username}`;
+  if (!actor.department) throw new DraftRefusal(403, '您的账号没有所属科室，没有本科室拟稿可看；请联系管理员设置科室');
+  return `DRAFTS#DEPT#${actor.department}`;
+}
+
+/** The box asked for (?box=), 我的拟稿 when none. */
+export function parseDraftBox(raw: string | undefined): DraftBox {
+  if (raw === undefined || raw === '') return 'mine';
+  if (!(DRAFT_BOXES as readonly string[]).includes(raw)) throw new DraftRefusal(400, '列表（box）应为 mine（我的拟稿）或 department（本科室拟稿）');
+  return raw as DraftBox;
+}
+
+/** What a draft's list row needs of its META item. */
+export type DraftListSource = Pick<Draft, 'draftId' | 'state' | 'version' | 'createdAt' | 'updatedAt' | 'drafter' | 'department'> & {
+  content: Pick<DraftContent, 'title' | 'docType' | 'secrecy' | 'urgency'>;
+};
+
+export interface DraftListItem {
+  draftId: string;
+  title: string;
+  /** The title was left out: the caller is not cleared for the draft's 密级. */
+  titleHidden?: true;
+  docType: DocType;
+  state: DraftState;
+  stateName: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  drafter: Person;
+  department: string;
+  secrecy: DraftContent['secrecy']['level'];
+  urgency: DraftContent['urgency'];
+}
+
+/**
+ * A list row. Someone whose clearance was lowered since (or a department member not cleared)
+ * sees that the draft exists but not its title, as notifications name a classified document.
+ */
+export function draftListItem(actor: Pick<Actor, 'clearance'>, draft: DraftListSource): DraftListItem {
+  const level = draft.content.secrecy.level;
+  const cleared = mayRead(actor, level);
+  return {
+    draftId: draft.draftId,
+    title: cleared ? draft.content.title : `一份${level}稿件`,
+    ...(cleared ? {} : { titleHidden: true as const }),
+    docType: draft.content.docType,
+    state: draft.state,
+    stateName: STATE_NAMES[draft.state],
+    version: draft.version,
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+    drafter: draft.drafter,
+    department: draft.department,
+    secrecy: level,
+    urgency: draft.content.urgency,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // What changed
 
 export type RunOp = 'equal' | 'insert' | 'delete';

@@ -24,6 +24,8 @@ const SubmitPage = lazy(() => import('./pages/SubmitPage').then((m) => ({ defaul
 const ProfilePage = lazy(() => import('./pages/ProfilePage').then((m) => ({ default: m.ProfilePage })));
 const PeopleAdminPage = lazy(() => import('./pages/PeoplePage').then((m) => ({ default: m.PeopleAdminPage })));
 const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
+const DraftsPage = lazy(() => import('./pages/DraftsPage').then((m) => ({ default: m.DraftsPage })));
+const DraftEditorPage = lazy(() => import('./pages/DraftEditorPage').then((m) => ({ default: m.DraftEditorPage })));
 
 const office = (me: Me | undefined) => me !== undefined && mayReadRegisters(me.roles);
 const desk = (me: Me | undefined) => me !== undefined && mayUseDesk(me.roles);
@@ -38,6 +40,8 @@ const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => bool
   { key: '/registers', label: '登记簿', show: office },
   { key: '/rejected-uploads', label: '拒收扫描件', show: office },
   { key: '/submit', label: '提交请示报告' },
+  // Drafting is a department's: the API refuses a draft from an account without one.
+  { key: '/drafts', label: '拟稿', show: (me) => Boolean(me?.department) },
   { key: '/profile', label: '个人设置与委托' },
   { key: '/admin/people', label: '人员管理', show: holds('system-admin') },
   { key: '/admin/clearance', label: '密级管理', show: holds('security-admin') },
@@ -120,6 +124,9 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/rejected-uploads" element={<RejectedUploadsPage />} />
             <Route path="/documents/:docId" element={<DocumentPage phone={phone} />} />
             <Route path="/submit" element={<SubmitPage />} />
+            <Route path="/drafts" element={<DraftsPage />} />
+            <Route path="/drafts/new" element={<DraftEditorPage phone={phone} />} />
+            <Route path="/drafts/:draftId" element={<DraftEditorPage phone={phone} />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/notifications" element={<NotificationsPage />} />
             <Route path="/admin/people" element={<PeopleAdminPage key="people" mode="people" />} />

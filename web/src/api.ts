@@ -8,6 +8,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The refusal's other fields (a stale draft's 409 names who changed it: changedByName, changedAt). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -45,7 +47,8 @@ async function authorizedFetch(method: string, path: string, body?: unknown): Pr
 /** The API's Chinese message of a refusal. */
 const refusal = (res: Response, parsed: unknown) => {
   const message = (parsed as { message?: unknown } | undefined)?.message;
-  return new ApiError(res.status, typeof message === 'string' ? message : `请求失败（${res.status}）`);
+  const details = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return new ApiError(res.status, typeof message === 'string' ? message : `请求失败（${res.status}）`, details);
 };
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

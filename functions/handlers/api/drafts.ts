@@ -1,5 +1,7 @@
 /**
  * API: outgoing drafts (拟稿) and their versions.
+ *   GET  /drafts                              ?box=mine|department&limit=&cursor= 我的拟稿 / 本科室拟稿, newest first
+ *   GET  /drafting-options                    what a draft may say: 文种, 行文方向, the branch's 发文代字
  *   POST /drafts                              a new draft (拟稿中), the body structured or an uploaded .docx/PDF
  *   PUT  /drafts/{draftId}                    {revision, changeNote?, …fields}: in place while 拟稿中, else a new version
  *   POST /drafts/{draftId}/submit             送审 {route, reviewers?, note?}: version 1, and its outgoing route starts (draft-submission.ts)
@@ -24,11 +26,15 @@ import {
   checkEditable,
   checkReadable,
   diffContent,
+  DIRECTION_NAMES,
+  DIRECTIONS,
+  DOC_TYPES,
   DraftRefusal,
   draftChangeSchema,
   draftRequestSchema,
   isDraftId,
   newDraft,
+  parseDraftBox,
   parseRequest,
   parseVersionNumber,
   planEdit,
@@ -44,7 +50,7 @@ import { LayoutInputError } from '../../domain/gbt9704.js';
 import type { Actor } from '../../domain/identity.js';
 import { layoutFacts, renderDraft } from '../../adapters/outgoing-layout.js';
 import { now as clock } from '../../adapters/clock.js';
-import { addVersion, createDraft, getDraft, getVersion, listVersions, recordConsent, updateInPlace } from '../../adapters/drafts.js';
+import { addVersion, createDraft, getDraft, getVersion, listDrafts, listVersions, recordConsent, updateInPlace } from '../../adapters/drafts.js';
 import type { TransactItem } from '../../adapters/dynamo.js';
 import { env } from '../../adapters/env.js';
 import { getUpload } from '../../adapters/uploads.js';
@@ -119,6 +125,23 @@ function view(draft: Draft) {
     ...(draft.printed ? { printed: { number: draft.printed.number, version: draft.printed.version, date: draft.printed.date, sha256: draft.printed.sha256, pages: draft.printed.pages } } : {}),
     ...(draft.sealed ? { sealed: { sealId: draft.sealed.sealId, sealName: draft.sealed.sealName, at: draft.sealed.at, copies: draft.sealed.copies, sha256: draft.sealed.sha256, registerSerial: draft.sealed.registerSerial, by: draft.sealed.by, byName: draft.sealed.byName } } : {}),
     content: publicContent(draft.content),
+  };
+}
+
+async function list({ actor, query }: Request) {
+  const box = parseDraftBox(query.box);
+  return { box, ...(await listDrafts(actor, box, pageLimit(query, 100), query.cursor)) };
+}
+
+/**
+ * The choices of the drafting form: 文种 and 行文方向 as the request schema takes them, and the
+ * branch's 发文代字 with the direction each is for (office and minutes codes go any direction).
+ */
+async function options() {
+  return {
+    docTypes: DOC_TYPES,
+    directions: DIRECTIONS.map((id) => ({ id, name: DIRECTION_NAMES[id] })),
+    issuingCodes: env.branchConfig.issuingCodes.map(({ code, name, direction }) => ({ code, name, ...((DIRECTIONS as readonly string[]).includes(direction) ? { direction } : {}) })),
   };
 }
 
@@ -236,6 +259,8 @@ async function preview({ actor, params }: Request) {
 export const handler = apiHandler(
   Object.fromEntries(
     Object.entries({
+      'GET /drafts': list,
+      'GET /drafting-options': options,
       'POST /drafts': create,
       'PUT /drafts/{draftId}': change,
       'POST /drafts/{draftId}/submit': submit,

@@ -3,7 +3,8 @@
  * an image as an image, both with 缩小 / 放大 / 适合宽度. The scan is fetched once through its
  * short-lived signed address (GET /documents/{docId}/scan) and kept as a blob, so paging and
  * 下载原件 keep working after that address expires. At 适合宽度 the page is as wide as the box; zoomed
- * in, the box scrolls inside itself and the page around it never scrolls sideways.
+ * in, the box scrolls inside itself and the page around it never scrolls sideways. FileViewer is
+ * the same viewer for any file fetched as bytes (a draft's GB/T 9704 preview).
  */
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Collapse, Space, Spin, Typography } from 'antd';
@@ -28,6 +29,22 @@ interface Props {
   onPageCount?: (pages: number) => void;
 }
 
+/** A file's bytes and type, fetched once per `loadKey`. */
+export type FileSource = () => Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string }>;
+
+interface ViewerProps {
+  /** Fetches the file; called again whenever `loadKey` changes. */
+  load: FileSource;
+  loadKey: string;
+  /** What the file is called on the buttons and messages: 原件, 预览 … */
+  noun?: string;
+  fileName?: string;
+  /** The box's height; the page scrolls inside it. */
+  maxHeight?: string;
+  /** The PDF's page count once known (the desk fills 页数 with it). */
+  onPageCount?: (pages: number) => void;
+}
+
 /** A failure worth telling the reader as it is (the stored file could not be read). */
 class ScanError extends Error {}
 
@@ -35,7 +52,19 @@ const ZOOM_STEP = 1.25;
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 4;
 
-export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }: Props) {
+/** The scan of a document, through its short-lived signed address. */
+export function ScanViewer({ docId, ...props }: Props) {
+  const load: FileSource = async () => {
+    const link = await api<{ url: string; contentType?: string }>('GET', `/documents/${encodeURIComponent(docId)}/scan`);
+    const res = await fetch(link.url);
+    if (!res.ok) throw new ScanError(`原件读取失败（${res.status}），请刷新后再试`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), contentType: link.contentType ?? res.headers.get('content-type') ?? '' };
+  };
+  return <FileViewer load={load} loadKey={docId} {...props} />;
+}
+
+/** A PDF or an image shown in the page (the scan viewer, a draft's preview). */
+export function FileViewer({ load, loadKey, noun = '原件', fileName, maxHeight = '75vh', onPageCount }: ViewerProps) {
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [page, setPage] = useState(1);
   // Relative to 适合宽度: 1 is as wide as the box.
@@ -44,6 +73,9 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
   const width = useBoxWidth(box);
   const pageCountCallback = useRef(onPageCount);
   pageCountCallback.current = onPageCount;
+  // The loader is a new function each render; `loadKey` says when the file is another.
+  const loadRef = useRef(load);
+  loadRef.current = load;
 
   useEffect(() => {
     let gone = false;
@@ -53,11 +85,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
     setZoom(1);
     void (async () => {
       try {
-        const link = await api<{ url: string; contentType?: string }>('GET', `/documents/${encodeURIComponent(docId)}/scan`);
-        const res = await fetch(link.url);
-        if (!res.ok) throw new ScanError(`原件读取失败（${res.status}），请刷新后再试`);
-        const contentType = link.contentType ?? res.headers.get('content-type') ?? '';
-        const bytes = new Uint8Array(await res.arrayBuffer());
+        const { bytes, contentType } = await loadRef.current();
         const blobUrl = URL.createObjectURL(new Blob([bytes], { type: contentType }));
         let pdf: PDFDocumentProxy | undefined;
         release = () => {
@@ -73,7 +101,7 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
           } catch {
             // A PDF pdf.js cannot read may still open in another reader: it stays downloadable.
             if (gone) return release();
-            return setLoaded({ kind: 'error', message: '原件无法在页面中显示，请下载原件查看', blobUrl });
+            return setLoaded({ kind: 'error', message: `${noun}无法在页面中显示，请下载${noun}查看`, blobUrl });
           }
           if (gone) return release();
           pageCountCallback.current?.(pdf.numPages);
@@ -84,14 +112,15 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
           setLoaded({ kind: 'other', blobUrl, contentType });
         }
       } catch (err) {
-        if (!gone) setLoaded({ kind: 'error', message: err instanceof ApiError || err instanceof ScanError ? err.message : '原件无法显示：文件读取或解析失败，请刷新后再试' });
+        if (!gone) setLoaded({ kind: 'error', message: err instanceof ApiError || err instanceof ScanError ? err.message : `${noun}无法显示：文件读取或解析失败，请刷新后再试` });
       }
     })();
     return () => {
       gone = true;
       release();
     };
-  }, [docId]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loadKey]);
 
   const pages = loaded.kind === 'pdf' ? loaded.pdf.numPages : 1;
   const download = loaded.kind === 'loading' ? undefined : loaded.blobUrl;
@@ -127,25 +156,25 @@ export function ScanViewer({ docId, fileName, maxHeight = '75vh', onPageCount }:
           </>
         )}
         {download && (
-          <a href={download} download={fileName ?? '原件'} data-testid="scan-download">
-            <DownloadOutlined /> 下载原件
+          <a href={download} download={fileName ?? noun} data-testid="scan-download">
+            <DownloadOutlined /> 下载{noun}
           </a>
         )}
       </Space>
       {loaded.kind === 'error' && <Alert type="warning" showIcon title={loaded.message} />}
       {loaded.kind === 'other' && (
-        <Alert type="info" showIcon title={`浏览器无法直接显示此格式的原件（${loaded.contentType === 'image/tiff' ? 'TIFF 图片' : loaded.contentType || '未知格式'}），请下载原件查看`} />
+        <Alert type="info" showIcon title={`浏览器无法直接显示此格式的${noun}（${loaded.contentType === 'image/tiff' ? 'TIFF 图片' : loaded.contentType || '未知格式'}），请下载${noun}查看`} />
       )}
       {(loaded.kind === 'loading' || loaded.kind === 'pdf' || loaded.kind === 'image') && (
         <div ref={setBox} className="scan-box" style={{ maxHeight }} data-testid="scan-box">
           {loaded.kind === 'loading' && (
-            <Spin description="正在加载原件…">
+            <Spin description={`正在加载${noun}…`}>
               <div style={{ height: 160 }} />
             </Spin>
           )}
-          {loaded.kind === 'pdf' && width > 0 && <PdfPage pdf={loaded.pdf} page={page} cssWidth={width * zoom} />}
+          {loaded.kind === 'pdf' && width > 0 && <PdfPage pdf={loaded.pdf} page={page} cssWidth={width * zoom} noun={noun} />}
           {loaded.kind === 'image' && width > 0 && (
-            <img src={loaded.blobUrl} alt={fileName ?? '原件'} data-testid="scan-image" style={{ width: width * zoom, height: 'auto' }} />
+            <img src={loaded.blobUrl} alt={fileName ?? noun} data-testid="scan-image" style={{ width: width * zoom, height: 'auto' }} />
           )}
         </div>
       )}
@@ -177,7 +206,7 @@ export function ScanPanel({ phone, ...props }: Props & { phone: boolean }) {
 }
 
 /** One page drawn at the given CSS width, sharp on high-density screens. */
-function PdfPage({ pdf, page, cssWidth }: { pdf: PDFDocumentProxy; page: number; cssWidth: number }) {
+function PdfPage({ pdf, page, cssWidth, noun }: { pdf: PDFDocumentProxy; page: number; cssWidth: number; noun: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
 
@@ -210,8 +239,8 @@ function PdfPage({ pdf, page, cssWidth }: { pdf: PDFDocumentProxy; page: number;
     };
   }, [pdf, page, cssWidth]);
 
-  if (failed) return <Alert type="warning" showIcon title={`第 ${page} 页无法显示，请下载原件查看`} />;
-  return <canvas ref={canvas} className="scan-canvas" data-testid="scan-canvas" aria-label={`原件第 ${page} 页`} />;
+  if (failed) return <Alert type="warning" showIcon title={`第 ${page} 页无法显示，请下载${noun}查看`} />;
+  return <canvas ref={canvas} className="scan-canvas" data-testid="scan-canvas" aria-label={`${noun}第 ${page} 页`} />;
 }
 
 /** The box's inner width, followed as the window or the layout changes. */
