@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
@@ -37,15 +38,44 @@ export async function makePdf(text = 'Chancery test scan', pages = 1): Promise<U
 }
 
 /**
- * A free port found is not yet a port held: another test file running beside this one may take it
- * first (EADDRINUSE). Then start again on newly found ports; fixed ports are never retried.
+ * Ports for one local mode, below the system's ephemeral range and in a block of this vitest
+ * worker's own: two test files running side by side never probe the same port, and no port an OS
+ * hands out to some outgoing connection is picked (a port "free" a moment ago, taken by the other
+ * worker first, made local mode talk to the other file's DynamoDB: "Cannot create preexisting table").
+ */
+const WORKER = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1) || 1);
+const BLOCK = 2_500;
+const FIRST_PORT = 20_000;
+
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+
+async function workerPorts(): Promise<NonNullable<LocalModeOptions['ports']>> {
+  const base = FIRST_PORT + ((WORKER - 1) % 4) * BLOCK;
+  let port = base + Math.floor(Math.random() * (BLOCK - 100));
+  const taken: number[] = [];
+  while (taken.length < 7) {
+    if (port >= base + BLOCK) port = base;
+    if (await portIsFree(port)) taken.push(port);
+    port += 1;
+  }
+  const [dynamodb, s3, stepfunctions, api, cognito, kms, ses] = taken as [number, number, number, number, number, number, number];
+  return { dynamodb, s3, stepfunctions, api, cognito, kms, ses };
+}
+
+/**
+ * Starts local mode on this worker's ports; should one be taken anyway between the probe and the
+ * start (EADDRINUSE, or DynamoDB Local's "already in use"), again on other ports. Ports the
+ * caller fixed are never moved.
  */
 async function startOnFreePorts(options: LocalModeOptions): Promise<LocalMode> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startLocalMode(options);
+      return await startLocalMode(options.ports ? options : { ...options, ports: await workerPorts() });
     } catch (err) {
-      // Node says EADDRINUSE; DynamoDB Local's port check and Java's BindException say "already in use".
       if (attempt >= 3 || options.ports !== undefined || !/EADDRINUSE|already in use/i.test(String(err))) throw err;
     }
   }
