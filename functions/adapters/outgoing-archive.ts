@@ -66,6 +66,21 @@ export function draftingSlipFacts(draft: Draft, lines: SlipLine[]): DraftingSlip
   };
 }
 
+/**
+ * 分发 as recorded by its decision, with each department's receipt (签收) as it stands: 已签收
+ * with when and what was said, or still unread (and when it was chased, 催阅).
+ */
+export async function distributionRecord(docId: string, decision: Record<string, unknown>) {
+  const receivers = (decision.receivers as string[] | undefined) ?? [];
+  const receipts = await Promise.all(
+    receivers.map(async (reader) => {
+      const item = (await readItemsOf(docId, reader)).find((r) => r.circId === decision.circulation);
+      return { reader, readerName: item?.readerName ?? reader, status: item?.status ?? 'unknown', ...(item?.readAt ? { signedAt: item.readAt } : {}), ...(item?.opinion ? { opinion: item.opinion } : {}), ...(item?.chasedAt ? { chasedAt: item.chasedAt } : {}) };
+    }),
+  );
+  return { departments: (decision.departments as string[] | undefined) ?? [], external: decision.external ?? [], copyHolders: decision.copyHolders ?? [], by: decision.byName, at: decision.at, receipts };
+}
+
 export interface OutgoingPackage {
   /** The document as issued: the sealed PDF. */
   original: { name: string; bytes: Uint8Array; contentType: string };
@@ -78,14 +93,7 @@ export async function outgoingPackage(doc: DocumentRecord, decisions: Decisions,
   const [sealed, signed] = await Promise.all([checkedPdf(draft.sealed, 'sealed PDF', doc.docId), checkedPdf(draft.printed, 'numbered PDF', doc.docId)]);
   const versions = await Promise.all(Array.from({ length: draft.version }, (_, i) => getVersion(doc.docId, i + 1)));
   const { renderDraftingSlipPdf } = await import('../domain/drafting-slip-pdf.js');
-  const distribution: Record<string, unknown> = decisions.distribute ?? {};
-  const receivers = (distribution.receivers as string[] | undefined) ?? [];
-  const receipts = await Promise.all(
-    receivers.map(async (reader) => {
-      const item = (await readItemsOf(doc.docId, reader)).find((r) => r.circId === distribution.circulation);
-      return { reader, readerName: item?.readerName ?? reader, status: item?.status ?? 'unknown', ...(item?.readAt ? { signedAt: item.readAt } : {}), ...(item?.opinion ? { opinion: item.opinion } : {}), ...(item?.chasedAt ? { chasedAt: item.chasedAt } : {}) };
-    }),
-  );
+  const distribution = await distributionRecord(doc.docId, decisions.distribute ?? {});
   const { bucket: _b, key: _k, ...sealRecord } = draft.sealed;
   const { bucket: _pb, key: _pk, ...printed } = draft.printed;
   return {
@@ -95,10 +103,7 @@ export async function outgoingPackage(doc: DocumentRecord, decisions: Decisions,
       ...versions.map((v, i): [string, string] => [`versions/v${String(i + 1).padStart(3, '0')}.json`, JSON.stringify(v, null, 2)]),
       ['drafting-slip.pdf', await renderDraftingSlipPdf(draftingSlipFacts(draft, lines))],
       ['seal.json', JSON.stringify({ printed, sealed: sealRecord, signed: draft.signed, earlierSignings: draft.signings ?? [] }, null, 2)],
-      [
-        'distribution.json',
-        JSON.stringify({ departments: distribution.departments ?? [], external: distribution.external ?? [], copyHolders: distribution.copyHolders ?? [], by: distribution.byName, at: distribution.at, receipts }, null, 2),
-      ],
+      ['distribution.json', JSON.stringify(distribution, null, 2)],
     ],
   };
 }

@@ -167,6 +167,7 @@ idRoutes.push(
   ['GET', '/drafts/{draftId}/preview', (id) => `/drafts/${id}/preview`],
   ['GET', '/drafts/{draftId}/pdf', (id) => `/drafts/${id}/pdf`],
   ['GET', '/drafts/{draftId}/slip', (id) => `/drafts/${id}/slip`],
+  ['GET', '/drafts/{draftId}/distribution', (id) => `/drafts/${id}/distribution`],
 );
 // Seals: an unknown or malformed seal id, as the keeper.
 for (const [name, id] of badIds) {

@@ -178,7 +178,10 @@ describe('outgoing-main (党政公文)', () => {
     // Unread two working days on: chased (催阅), once.
     const sweep = (iso: string) => h.local.fireSchedule('deadline-sweep', new Date(iso)) as Promise<{ readersChased: number }>;
     expect((await sweep('2026-12-04T09:31:00Z')).readersChased).toBeGreaterThanOrEqual(1);
+    const unsigned = (await h.api('liuyang', 'GET', `/drafts/${id}/distribution`)).body;
+    expect(unsigned).toMatchObject({ departmentNames: ['财务科'], receipts: [{ reader: 'chenjing', readerName: '陈静', status: expect.not.stringMatching(/^read$/), chasedAt: expect.any(String) }] });
     expect((await h.api('chenjing', 'POST', `/documents/${id}/read`, { opinion: '已签收' })).status).toBe(200);
+    expect((await h.api('liuyang', 'GET', `/drafts/${id}/distribution`)).body.receipts).toEqual([expect.objectContaining({ reader: 'chenjing', status: 'read', opinion: '已签收', signedAt: expect.any(String) })]);
     expect(((await h.api('chenjing', 'GET', '/documents?box=toread&limit=50')).body.items as any[]).filter((i) => i.docId === id)).toEqual([]);
 
     await decideNext(h, 'wangfang', id, { retention: 'D30' });

@@ -13,6 +13,7 @@
  *   GET  /drafts/{draftId}/preview            the draft laid out per GB/T 9704 as a PDF, the number left blank
  *   GET  /drafts/{draftId}/pdf                ?which=sealed|numbered the issued PDF: after 编号, and after 用印 with the seal
  *   GET  /drafts/{draftId}/slip               the 发文稿纸 (drafting slip) as a PDF: who reviewed, checked, countersigned and signed
+ *   GET  /drafts/{draftId}/distribution       分发: departments and their receipts (签收), outside recipients, 份号
  * Readers: the drafter's department, the office and leaders, each cleared for the draft's 密级.
  * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
  */
@@ -56,7 +57,8 @@ import { env } from '../../adapters/env.js';
 import { getUpload } from '../../adapters/uploads.js';
 import { getObject } from '../../adapters/storage.js';
 import { listSlipLines } from '../../adapters/documents.js';
-import { draftingSlipFacts } from '../../adapters/outgoing-archive.js';
+import { distributionRecord, draftingSlipFacts } from '../../adapters/outgoing-archive.js';
+import { getTask, listTasksOfDocument } from '../../adapters/tasks.js';
 import { takeUploads } from './attachments.js';
 import { backToSigning, submitForReview } from './draft-submission.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
@@ -241,6 +243,17 @@ async function issuedPdf({ actor, params, query }: Request) {
   return new FileAnswer(stored.bytes, 'application/pdf', `${number}${draft.content.title.slice(0, 60)}${which === 'sealed' ? '（用印件）' : ''}.pdf`);
 }
 
+/** GET /drafts/{draftId}/distribution: 分发 — departments with their receipts (签收), outside recipients, 份号. */
+async function distribution({ actor, params }: Request) {
+  const draft = await loadReadable(actor, params.draftId);
+  const done = (await listTasksOfDocument(draft.draftId)).filter((t) => t.step === 'distribute' && t.status === 'decided').at(-1);
+  const task = done && (await getTask(done.taskId));
+  if (!task?.decision) throw new DraftRefusal(404, '该公文尚未分发');
+  const record = await distributionRecord(draft.draftId, task.decision);
+  const names = new Map(env.branchConfig.departments.map((d) => [d.code, d.name]));
+  return { ...record, departmentNames: record.departments.map((code) => names.get(code) ?? code) };
+}
+
 /** GET /drafts/{draftId}/slip: the 发文稿纸 as it stands (blank boxes for steps still to come). */
 async function draftingSlip({ actor, params }: Request) {
   const draft = await loadReadable(actor, params.draftId);
@@ -272,6 +285,7 @@ export const handler = apiHandler(
       'GET /drafts/{draftId}/preview': preview,
       'GET /drafts/{draftId}/pdf': issuedPdf,
       'GET /drafts/{draftId}/slip': draftingSlip,
+      'GET /drafts/{draftId}/distribution': distribution,
     }).map(([key, route]) => [key, answering(route)]),
   ),
 );
