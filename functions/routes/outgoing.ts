@@ -233,7 +233,10 @@ export const recheck: StepDefinition = {
 
 export const DISTRIBUTION_MEANS = ['邮寄', '专人', '交换', '机要交通', '电子公文'] as const;
 
-const isoDay = z.string({ error: '送出日期（date）应为日期，格式 YYYY-MM-DD' }).refine(isCalendarDate, '送出日期（date）不是真实的日期，格式 YYYY-MM-DD');
+const isoDay = z
+  .string({ error: '送出日期（date）应为日期，格式 YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '送出日期（date）格式应为 YYYY-MM-DD，如 2026-11-24', abort: true })
+  .refine(isCalendarDate, '送出日期（date）不是真实的日期，请检查月份和日期');
 const recipientName = (what: string) => z.string({ error: `请填写${what}` }).trim().min(1, `请填写${what}`).max(100, `${what}不超过 100 字`);
 
 /**

@@ -233,7 +233,18 @@ describe('drafting in the console', () => {
     // The body reads as it will print, numbered.
     await expect(numbers(page)).resolves.toEqual(['一、', '二、']);
     await page.screenshot({ path: `${ARTIFACTS}/desk-signed.png`, fullPage: true });
+    // Only the signer is offered 同意修改.
+    await expect(page.getByTestId('consent').count()).resolves.toBe(0);
     await context.close();
+
+    // The signer consents with a note; the drafter may then change it once, back to 签发.
+    const signer = await openAs(browser, `${origin}/drafts/${draftId}`, 'zhaomin', DESK);
+    await signer.page.getByTestId('consent').click();
+    await signer.page.getByTestId('consent-note').fill('同意补充检查范围');
+    await signer.page.getByRole('button', { name: '同意修改' }).last().click();
+    await signer.page.getByText('赵敏已同意修改：同意补充检查范围').waitFor();
+    expect((await h.api('liuyang', 'GET', `/drafts/${draftId}`)).body.consent).toMatchObject({ by: 'zhaomin', note: '同意补充检查范围' });
+    await signer.context.close();
   }, 90_000);
 
   it('on a phone: the list and the editor fit the screen, buttons are thumb-sized', async () => {

@@ -139,6 +139,8 @@ describe('outgoing-main (党政公文)', () => {
   });
 
   it('the keeper must say why when refusing; a refusal goes to 补正 and back; then the seal, whose PDF carries the signed hash', async () => {
+    // The keeper holds the step by role: he may open the document it waits on, and only while it waits.
+    expect((await h.api('majun', 'GET', `/documents/${id}`)).status).toBe(200);
     const noReason = await refusedDecision('majun', id, { outcome: 'refused' });
     expect(noReason).toMatchObject({ status: 400, body: { message: expect.stringContaining('拒绝用印须写明理由') } });
     const badSeal = await refusedDecision('majun', id, { seal: 'ghost', copies: 10 });

@@ -3,7 +3,7 @@
  * (functions/handlers/api/registers.ts, REGISTER_READERS). The menu hides the entries from the
  * rest; the API is what refuses them. tests/integration/register-filters.test.ts checks the two agree.
  */
-const OFFICE_ROLES = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'admin']);
+const OFFICE_ROLES = new Set(['clerk', 'confidential-clerk', 'office-director', 'secretary', 'main-leader', 'deputy-leader', 'archivist', 'seal-keeper', 'admin']);
 
 export const mayReadRegisters = (roles: readonly string[]): boolean => roles.some((r) => OFFICE_ROLES.has(r));
 

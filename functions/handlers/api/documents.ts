@@ -5,6 +5,7 @@
  *   GET /documents/{docId}        the document, slip lines, tasks, audit check, attachments with links
  *   GET /documents/{docId}/scan   a short-lived link to the scanned original
  */
+import { mayDecide } from '../../domain/route-platform.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
 import { verifyDocumentTrail } from '../../adapters/audit.js';
@@ -31,7 +32,14 @@ async function loadVisible(actor: Actor, docId: string): Promise<{ doc: Document
   const involved =
     actor.roles.some((r) => OFFICE_WIDE.has(r)) ||
     doc.requester?.username === actor.username ||
-    tasks.some((t) => t.decidedBy === actor.username || t.assignment.username === actor.username || (t.assignment.department && t.assignment.department === actor.department && actor.roles.includes(t.assignment.role)));
+    tasks.some(
+      (t) =>
+        t.decidedBy === actor.username ||
+        t.assignment.username === actor.username ||
+        (t.assignment.department && t.assignment.department === actor.department && actor.roles.includes(t.assignment.role)) ||
+        // A step waiting for anyone holding a role (用印 for the seal-keeper): each of them may open it.
+        (t.status === 'open' && mayDecide(actor, t.assignment)),
+    );
   if (!involved) throw new HttpError(403, '您未参与办理该文件，不能查看');
   return { doc, tasks };
 }

@@ -12,6 +12,7 @@ import { StepOperations } from '../components/StepOperations';
 import { DocumentActions } from '../components/DocumentActions';
 import { useMe } from '../me';
 import { ScanPanel } from '../components/ScanViewer';
+import { OutgoingPanel } from '../components/OutgoingPanel';
 import { fullDate, shortDateTime, urgencyColor } from '../format';
 import { actionLabel, actorLabel } from '../labels';
 import { loadRoutes } from '../catalog';
@@ -137,7 +138,7 @@ export function DocumentPage({ phone }: { phone: boolean }) {
       )}
 
       <Card styles={{ body: { padding: phone ? 8 : 16 } }}>
-        <Slip view={view} routeName={route?.name} />
+        <Slip view={view} routeName={route?.name} outgoing={route?.kind === 'outgoing'} />
       </Card>
 
       <Card title="办理过程" data-testid="timeline">
@@ -151,7 +152,13 @@ export function DocumentPage({ phone }: { phone: boolean }) {
       </Card>
     </>
   );
-  const scan = doc.scan?.fileName ? <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} /> : null;
+  // An outgoing document (发文) shows itself as it will print, where an incoming one shows its scan.
+  const scan =
+    route?.kind === 'outgoing' ? (
+      <OutgoingPanel docId={docId} phone={phone} refreshKey={String(view.timeline?.length ?? 0)} />
+    ) : doc.scan?.fileName ? (
+      <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} />
+    ) : null;
 
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }} data-testid="document-page">
@@ -203,27 +210,47 @@ function TimelineText({ event, stepNames }: { event: TimelineEvent; stepNames: M
 }
 
 /** 文件处理笺: the header block of the paper form, then one ruled row per step taken. */
-function Slip({ view, routeName }: { view: DocumentView; routeName?: string }) {
+function Slip({ view, routeName, outgoing }: { view: DocumentView; routeName?: string; outgoing?: boolean }) {
   const doc = view.document;
+  // An outgoing document's opinions in order (the printed 发文稿纸 is downloaded from the panel above).
+  const head = outgoing ? (
+    <>
+      <tr>
+        <th>拟稿单位</th>
+        <td>
+          {doc.sender || '—'}
+          {doc.receivedAt ? `　${fullDate(doc.receivedAt)}送审` : ''}
+        </td>
+      </tr>
+      <tr>
+        <th>发文字号</th>
+        <td>{doc.registerNumber?.includes('〔') && !doc.registerNumber.includes('  号') ? doc.registerNumber : '（签发后编号）'}</td>
+      </tr>
+    </>
+  ) : (
+    <>
+      <tr>
+        <th>来文单位</th>
+        <td>{doc.sender || '—'}</td>
+      </tr>
+      <tr>
+        <th>来文字号</th>
+        <td>{doc.sourceNumber || '—'}</td>
+      </tr>
+      <tr>
+        <th>收文编号</th>
+        <td>
+          {doc.registerNumber ?? '—'}
+          {doc.receivedAt ? `　${fullDate(doc.receivedAt)}` : ''}
+        </td>
+      </tr>
+    </>
+  );
   return (
     <table className="slip" data-testid="slip">
-      <caption>文件处理笺</caption>
+      <caption>{outgoing ? '发文办理记录' : '文件处理笺'}</caption>
       <tbody>
-        <tr>
-          <th>来文单位</th>
-          <td>{doc.sender || '—'}</td>
-        </tr>
-        <tr>
-          <th>来文字号</th>
-          <td>{doc.sourceNumber || '—'}</td>
-        </tr>
-        <tr>
-          <th>收文编号</th>
-          <td>
-            {doc.registerNumber ?? '—'}
-            {doc.receivedAt ? `　${fullDate(doc.receivedAt)}` : ''}
-          </td>
-        </tr>
+        {head}
         <tr>
           <th>密级 / 缓急</th>
           <td>
