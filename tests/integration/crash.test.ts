@@ -128,3 +128,65 @@ describe('kill -9 between a decision and its answer to the route', () => {
     expect(doc.body.audit.verification.ok).toBe(true);
   }, 240_000);
 });
+
+describe('kill -9 between an outgoing step’s act and its decision (编号, 用印)', () => {
+  it('the same decision taken again finds the number taken and the seal applied once: no second number, no second seal', async () => {
+    p = await startLocalProcess();
+    await p.start();
+    const created = await p.api('liuyang', 'POST', '/drafts', {
+      docType: '通知',
+      title: '关于中断后续办的通知',
+      mainRecipients: ['各科室'],
+      copyRecipients: [],
+      issuingCode: '管办发',
+      direction: 'downward',
+      body: { kind: 'structured', blocks: [{ kind: 'paragraph', text: '请各科室知悉。' }] },
+    });
+    expect(created.status).toBe(200);
+    const docId = created.body.draftId as string;
+    expect((await p.api('liuyang', 'POST', `/drafts/${docId}/submit`, { route: 'outgoing-dept' })).status).toBe(200);
+    const decide = async (user: string, body: Record<string, unknown>) => {
+      const task = await eventually(async () => (await p!.api(user, 'GET', '/tasks')).body.items.find((t: any) => t.docId === docId), `${user}'s task`);
+      return { task, res: await p!.api(user, 'POST', `/tasks/${task.taskId}/decision`, body) };
+    };
+    expect((await decide('zhoujie', { opinion: '同意' })).res.status).toBe(200);
+    expect((await decide('liqiang', { opinion: '已核' })).res.status).toBe(200);
+    expect((await decide('sunwei', { opinion: '同意' })).res.status).toBe(200);
+
+    // 编号: the number is taken and the PDF kept, then the process dies before the decision is recorded.
+    await p.kill9();
+    await p.start({ CHANCERY_FAILPOINTS: 'step-action.done' });
+    const numbering = await eventually(async () => (await p!.api('wangfang', 'GET', '/tasks')).body.items.find((t: any) => t.docId === docId), 'the 编号 task');
+    const pendingNumber = p.api('wangfang', 'POST', `/tasks/${numbering.taskId}/decision`, {}).catch((err: unknown) => err);
+    await p.waitForOutput('failpoint step-action.done reached');
+    await p.kill9();
+    expect(await pendingNumber).toBeInstanceOf(Error);
+    await p.start();
+    expect((await p.api('wangfang', 'POST', `/tasks/${numbering.taskId}/decision`, {})).status).toBe(200);
+    const numbered = (await p.api('liuyang', 'GET', `/drafts/${docId}`)).body;
+    expect(numbered.printed.number).toMatch(/^管办发〔\d{4}〕1号$/);
+
+    // 用印: the seal applied and registered, then killed before the decision is recorded.
+    await p.kill9();
+    await p.start({ CHANCERY_FAILPOINTS: 'step-action.done' });
+    const sealing = await eventually(async () => (await p!.api('majun', 'GET', '/tasks')).body.items.find((t: any) => t.docId === docId), 'the 用印 task');
+    const pendingSeal = p.api('majun', 'POST', `/tasks/${sealing.taskId}/decision`, { seal: 'company', copies: 3 }).catch((err: unknown) => err);
+    await p.waitForOutput('failpoint step-action.done reached');
+    await p.kill9();
+    expect(await pendingSeal).toBeInstanceOf(Error);
+    await p.start();
+    const again = await p.api('majun', 'POST', `/tasks/${sealing.taskId}/decision`, { seal: 'company', copies: 3 });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+
+    const draft = (await p.api('liuyang', 'GET', `/drafts/${docId}`)).body;
+    expect(draft).toMatchObject({ state: 'sealed', sealed: { sealName: '公司印章', copies: 3 } });
+    const outgoing = (await p.api('liqiang', 'GET', '/registers/outgoing-office')).body.items as any[];
+    expect(outgoing.map((e) => e.number)).toEqual([numbered.printed.number]);
+    const seals = ((await p.api('liqiang', 'GET', '/registers/seal')).body.items as any[]).filter((e) => e.docId === docId);
+    expect(seals).toHaveLength(1);
+    expect((await eventually(async () => (await p!.api('wangfang', 'GET', '/tasks')).body.items.find((t: any) => t.docId === docId), 'the 分发 task')).step).toBe('distribute');
+    const doc = await p.api('liqiang', 'GET', `/documents/${docId}`);
+    expect(doc.body.slip.filter((l: any) => l.step === 'seal')).toHaveLength(1);
+    expect(doc.body.audit.verification.ok).toBe(true);
+  }, 300_000);
+});

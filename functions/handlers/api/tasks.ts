@@ -151,6 +151,8 @@ export async function decideTask(
   // What the step does with the decision (签发, 用印, 分发 of an outgoing document); a refusal refuses the decision.
   const acted = step.onDecide && !task.coOf && !task.signOf ? await runDecisionAction(step.onDecide, { task, actor, decision, at }) : undefined;
   Object.assign(decision, acted?.decision ?? {});
+  // Done, not yet recorded: the crash test kills here, and the decision taken again finds the act done.
+  if (acted) await failpoint('step-action.done');
   const line: SlipLine = {
     ...slipLineFor({ ...task, stepName: step.name }, actor, at, String(decision.opinion ?? ''), []),
     details: [
