@@ -7,7 +7,7 @@
 import { PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from 'pdf-lib';
 import { cleanText } from './text.js';
 import { draftingSlipHeading, draftingSlipRows, type DraftingSlipFacts, type DraftingSlipRow, type OpinionBlock } from './drafting-slip.js';
-import { embedCjkFont, stampPageNumbers, TextFitter } from './slip-pdf.js';
+import { embedCjkFont, PagedLayout, stampPageNumbers } from './slip-pdf.js';
 
 export type { DraftingSlipFacts, DraftingSlipRow } from './drafting-slip.js';
 
@@ -69,38 +69,12 @@ type Block = Item[];
 const gap = (h: number): Item => ({ runs: [], size: 1, lineHeight: h, align: 'left' });
 const height = (items: Item[]): number => items.reduce((h, it) => h + it.lineHeight, 0);
 
-class SlipLayout extends TextFitter {
-  readonly pages: PDFPage[] = [];
-  page!: PDFPage;
-  y = 0;
+class SlipLayout extends PagedLayout {
   /** How far the table reaches on each page, for its outer rule. */
   private readonly extents = new Map<PDFPage, { top: number; bottom: number }>();
 
-  constructor(
-    private readonly doc: PDFDocument,
-    font: PDFFont,
-    private readonly continuationHeader: string,
-  ) {
-    super(font);
-  }
-
-  newPage(): void {
-    this.page = this.doc.addPage([PAGE_W, PAGE_H]);
-    this.pages.push(this.page);
-    this.y = PAGE_H - MARGIN_TOP;
-    if (this.pages.length > 1) {
-      this.text(this.continuationHeader, MARGIN_X, this.y - 9, 9, GREY);
-      this.y -= 18;
-    }
-  }
-
-  text(s: string, x: number, baseline: number, size: number, color: RGB = BLACK): void {
-    if (s) this.page.drawText(s, { x, y: baseline, size, font: this.font, color });
-  }
-
-  /** Baseline for text of `size` vertically centred in a line box whose top is `top`. */
-  static baseline(top: number, lineHeight: number, size: number): number {
-    return top - lineHeight / 2 - size * 0.36;
+  constructor(doc: PDFDocument, font: PDFFont, continuationHeader: string) {
+    super(doc, font, continuationHeader, { marginX: MARGIN_X, marginTop: MARGIN_TOP, headerBaseline: 9, headerDrop: 18, headerColor: GREY });
   }
 
   box(x: number, top: number, w: number, h: number, fill?: RGB): void {

@@ -209,26 +209,39 @@ export function stampPageNumbers(pages: PDFPage[], fitter: TextFitter, bottom: n
   });
 }
 
-class Layout extends TextFitter {
+/** Where a form's pages put their text: A4 margins, and the continuation header's place on page 2 on. */
+export interface PageGeometry {
+  marginX: number;
+  marginTop: number;
+  /** Below the top margin: the continuation header's baseline, and how far the content starts under it. */
+  headerBaseline: number;
+  headerDrop: number;
+  headerColor: RGB;
+}
+
+/** A4 pages of a printed form (文件处理笺, 发文稿纸): a new page repeats the continuation header. */
+export class PagedLayout extends TextFitter {
   readonly pages: PDFPage[] = [];
   page!: PDFPage;
   y = 0;
 
   constructor(
-    private readonly doc: PDFDocument,
+    protected readonly doc: PDFDocument,
     font: PDFFont,
     private readonly continuationHeader: string,
+    private readonly geometry: PageGeometry,
   ) {
     super(font);
   }
 
   newPage(): void {
+    const g = this.geometry;
     this.page = this.doc.addPage([PAGE_W, PAGE_H]);
     this.pages.push(this.page);
-    this.y = PAGE_H - MARGIN_TOP;
+    this.y = PAGE_H - g.marginTop;
     if (this.pages.length > 1) {
-      this.text(this.continuationHeader, MARGIN_X, this.y - 10, 9, GREY);
-      this.y -= 20;
+      this.text(this.continuationHeader, g.marginX, this.y - g.headerBaseline, 9, g.headerColor);
+      this.y -= g.headerDrop;
     }
   }
 
@@ -239,6 +252,12 @@ class Layout extends TextFitter {
   /** Baseline for text of `size` vertically centred in a line box whose top is `top`. */
   static baseline(top: number, lineHeight: number, size: number): number {
     return top - lineHeight / 2 - size * 0.36;
+  }
+}
+
+class Layout extends PagedLayout {
+  constructor(doc: PDFDocument, font: PDFFont, continuationHeader: string) {
+    super(doc, font, continuationHeader, { marginX: MARGIN_X, marginTop: MARGIN_TOP, headerBaseline: 10, headerDrop: 20, headerColor: GREY });
   }
 
   box(x: number, top: number, w: number, h: number, fill?: RGB): void {

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { makePdf, type Harness } from '../integration/harness.js';
 import { realPng } from '../fixtures/scans.js';
-import { DESK as DESKTOP, PHONE, artifactsDir, logIn, newPage as newKitPage, noHorizontalScroll } from './kit.js';
+import { DESK as DESKTOP, PHONE, artifactsDir, logIn, newPage as newKitPage, noHorizontalScroll, until } from './kit.js';
 import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('desk');
@@ -90,19 +90,6 @@ const INK = `(() => {
   return ink;
 })()`;
 const inkOf = (page: Page) => page.evaluate<number>(INK);
-/**
- * Polls the page (its CSP forbids the string eval that page.waitForFunction would need) until
- * `ok`, within the page's own 30 s.
- */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`waited in vain for ${what} (last seen: ${String(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 const waitForInk = (page: Page, unlike = 0) => until(() => inkOf(page), (ink) => ink > 0 && ink !== unlike, 'a drawn page on the scan canvas');
 /** Whether the scan box scrolls sideways inside itself (zoomed in) or not (适合宽度). */
 const boxScrolls = (page: Page) => page.evaluate<boolean>("(() => { const b = document.querySelector('[data-testid=scan-box]'); return b.scrollWidth > b.clientWidth + 1; })()");

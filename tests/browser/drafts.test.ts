@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { decideNext, type Harness } from '../integration/harness.js';
-import { DESK, PHONE, artifactsDir, noHorizontalScroll, openAs } from './kit.js';
+import { DESK, PHONE, artifactsDir, inkIn, noHorizontalScroll, openAs, until } from './kit.js';
 import { startConsole, stopConsole } from './console-run.js';
 
 const ARTIFACTS = artifactsDir('drafts');
@@ -26,27 +26,8 @@ beforeAll(async () => {
 
 afterAll(() => stopConsole({ h, browser }));
 
-// Strings, not functions: they run in the page, and this file is type-checked without the DOM lib.
-/** Dark pixels on the viewer's canvas: 0 while nothing is drawn. */
-const INK = `(() => {
-  const c = document.querySelector('[data-testid=draft-preview] [data-testid=scan-canvas]');
-  if (!c || c.width === 0 || c.height === 0) return 0;
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let ink = 0;
-  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 384) ink++;
-  return ink;
-})()`;
+const INK = inkIn('[data-testid=draft-preview]');
 
-/** Polls (the console's CSP forbids the eval page.waitForFunction needs) until `ok`, within 30 s. */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`waited in vain for ${what} (last seen: ${String(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Types a value into an antd tags field and ends it with Enter. */
 async function addTag(page: Page, testId: string, value: string) {

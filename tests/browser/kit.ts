@@ -63,3 +63,30 @@ export async function openAs(browser: Browser, url: string, username: string, sc
 
 // Strings, not functions: they run in the page, and the tests are type-checked without the DOM lib.
 export const noHorizontalScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+
+/**
+ * Polls (the console's CSP forbids the string eval that page.waitForFunction needs) until `ok`,
+ * within 30 s, and says what it waited for when it gives up.
+ */
+export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`waited in vain for ${what} (last seen: ${String(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Dark pixels on the file viewer's canvas inside `scope` (a CSS selector), 0 while nothing is
+ * drawn. A string, not a function: it runs in the page, and tests are type-checked without the DOM.
+ */
+export const inkIn = (scope: string) => `(() => {
+  const c = document.querySelector('${scope} [data-testid=scan-canvas]');
+  if (!c || c.width === 0 || c.height === 0) return 0;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let ink = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 384) ink++;
+  return ink;
+})()`;
