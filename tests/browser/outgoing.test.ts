@@ -50,6 +50,14 @@ async function choose(page: Page, field: ReturnType<Page['getByTestId']>, label:
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).first().click();
 }
 
+/** Submits the decision form and waits to be back on 待办; a refusal shown instead fails with its text. */
+async function submitDecision(page: Page) {
+  await page.getByTestId('submit-decision').click();
+  const refusal = page.getByTestId('refusal');
+  const outcome = await until(async () => (page.url() === `${origin}/todo` ? 'todo' : (await refusal.count()) > 0 ? `refused: ${await refusal.textContent()}` : undefined), (o) => o !== undefined, 'back on 待办 after deciding');
+  if (outcome !== 'todo') throw new Error(`the decision was not taken (${outcome})`);
+}
+
 const draft = async () => (await h.api('liuyang', 'GET', `/drafts/${docId}`)).body;
 
 describe('an outgoing document in the console', () => {
@@ -63,8 +71,7 @@ describe('an outgoing document in the console', () => {
     const form = page.getByTestId('decision-form');
     await form.getByLabel('意见').fill('同意印发');
     await page.screenshot({ path: `${ARTIFACTS}/phone-sign.png`, fullPage: true });
-    await page.getByTestId('submit-decision').click();
-    await page.waitForURL(`${origin}/todo`);
+    await submitDecision(page);
     await context.close();
     expect(await draft()).toMatchObject({ state: 'signed', signed: { by: 'sunwei' } });
   });
@@ -72,8 +79,7 @@ describe('an outgoing document in the console', () => {
   it('the clerk numbers it (编号): the page shows the 发文字号 and the numbered PDF', async () => {
     const { context, page } = await openAs(browser, `${origin}/documents/${docId}`, 'wangfang', DESK);
     await page.getByTestId('decision-form').waitFor();
-    await page.getByTestId('submit-decision').click();
-    await page.waitForURL(`${origin}/todo`);
+    await submitDecision(page);
     await page.goto(`${origin}/documents/${docId}`);
     const number = (await draft()).printed.number as string;
     expect(number).toMatch(/^管办发〔2026〕\d+号$/);
@@ -93,8 +99,7 @@ describe('an outgoing document in the console', () => {
     await choose(page, page.getByTestId('field-seal'), '公司印章');
     await form.getByLabel('用印份数').fill('12');
     await page.screenshot({ path: `${ARTIFACTS}/desk-seal.png`, fullPage: true });
-    await page.getByTestId('submit-decision').click();
-    await page.waitForURL(`${origin}/todo`);
+    await submitDecision(page);
     await page.goto(`${origin}/documents/${docId}`);
     await expect(page.getByTestId('outgoing-state').textContent()).resolves.toBe('已用印');
     await expect(page.getByTestId('seal-record').textContent()).resolves.toContain('公司印章，12份');
@@ -115,8 +120,7 @@ describe('an outgoing document in the console', () => {
     await external.locator('.ant-picker').first().click();
     await page.locator('.ant-picker-cell-today').first().click();
     await page.screenshot({ path: `${ARTIFACTS}/desk-distribute.png`, fullPage: true });
-    await page.getByTestId('submit-decision').click();
-    await page.waitForURL(`${origin}/todo`);
+    await submitDecision(page);
 
     // 财务科 signs for it from its 待阅.
     const toRead = ((await h.api('chenjing', 'GET', '/documents?box=toread')).body.items as any[]).filter((i) => i.docId === docId);
