@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { aslOf } from '../../infra/asl.js';
 import { repoRoot } from '../../infra/local/wiring.js';
-import { form, opinion, type RouteDefinition } from '../../functions/domain/route-platform.js';
+import { form, opinion, returnTargets, routeProblems, type RouteDefinition } from '../../functions/domain/route-platform.js';
 import { asl, gotoTargetsFrom, upgradeProblems } from '../../functions/domain/route-upgrade.js';
 import { routeById, ROUTES } from '../../functions/routes/index.js';
 
@@ -54,6 +54,20 @@ describe('the checks fail where running documents would be stranded', () => {
       'superior-key DeputyHandle: step deputyHandle is no longer in the route module (a document waiting there could not get its task)',
     ]);
     expect(upgradeProblems('superior-key', oldest, current(superiorKey), undefined)).toEqual([expect.stringContaining('route superior-key is gone')]);
+  });
+
+  it('passes a step taken out of the flow but kept as retired; a step left out unmarked does not load', () => {
+    const withoutDeputy = (retired?: string): RouteDefinition => ({
+      ...superiorKey,
+      steps: superiorKey.steps.map((s) => (s.id === 'deputyHandle' && retired ? { ...s, retired } : s)),
+      flow: superiorKey.flow.filter((n) => n !== 'deputyHandle'),
+    });
+    const kept = withoutDeputy('2026-12-01: 阅处 merged into 阅办');
+    expect(routeProblems(kept)).toEqual([]);
+    expect(upgradeProblems('superior-key', oldest, current(kept), kept)).toEqual([]);
+    expect(returnTargets(kept, kept.steps.find((s) => s.id === 'deputyHandle')!)).toEqual([]);
+    expect(routeProblems(withoutDeputy())).toEqual(['superior-key.deputyHandle: not in the flow; put it there, or mark it retired while running executions may reach it']);
+    expect(routeProblems({ ...superiorKey, steps: superiorKey.steps.map((s) => ({ ...s, retired: 'x' })) })).toHaveLength(superiorKey.steps.length);
   });
 
   it('a field or a value a Choice reads, dropped from the form', () => {
