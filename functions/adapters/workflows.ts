@@ -1,7 +1,7 @@
 /**
  * Step Functions: starting a route, answering a human task.
  */
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeStateMachineForExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfnClient } from './clients.js';
 
 /** The ARN an execution of `stateMachineArn` named `executionName` has (known before it starts). */
@@ -53,6 +53,20 @@ export async function executionStatus(executionArn: string): Promise<string | un
   try {
     const res = await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
     return res.status;
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionDoesNotExist') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The definition an execution runs on, parsed: the one it started with, whatever was deployed
+ * since. Undefined when there is no such execution.
+ */
+export async function executionDefinition(executionArn: string): Promise<unknown> {
+  try {
+    const res = await sfnClient().send(new DescribeStateMachineForExecutionCommand({ executionArn }));
+    return res.definition ? (JSON.parse(res.definition) as unknown) : undefined;
   } catch (err) {
     if ((err as Error).name === 'ExecutionDoesNotExist') return undefined;
     throw err;

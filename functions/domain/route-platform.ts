@@ -4,6 +4,13 @@
  * decision says, what it adds to the processing slip) plus its flow, from which
  * statemachines/<route>.asl.json is generated. Handlers look a route up by its id and never name
  * one; nothing here knows AWS.
+ *
+ * Upgrades: a running execution keeps the graph it started with, and the new code serves it. So
+ * never rename or remove a step id, a form field a Choice reads or a value it compares to; add new
+ * ones. A step dropped from the flow stays in `steps`, marked `retired`, until no execution can
+ * still reach it.
+ * tests/stepfunctions/upgrade-compat.test.ts checks the released graphs (statemachines/released/);
+ * infra/DEPLOY.md, "Upgrading a branch".
  */
 import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
@@ -105,6 +112,13 @@ export interface StepDefinition {
    */
   onCreate?: StepAction;
   onDecide?: StepAction;
+  /**
+   * Taken out of the flow, and kept only for executions started on an earlier graph that may
+   * still be waiting in it or reach it (their tasks are created, decided and shown as before):
+   * since when and why, e.g. '2026-12-01: 阅处 merged into 阅办'. Delete the step once no running
+   * execution's graph can reach it (infra/DEPLOY.md, "Upgrading a branch").
+   */
+  retired?: string;
 }
 
 /**
@@ -367,7 +381,9 @@ export function operationRefusal(step: StepDefinition, op: StepOperation): strin
 /** The earlier steps 退回 may go to from this step, in flow order (the endpoint keeps those already taken). */
 export function returnTargets(route: RouteDefinition, step: StepDefinition): string[] {
   const order = flowSteps(route.flow);
-  const earlier = order.slice(0, order.indexOf(step.id));
+  const at = order.indexOf(step.id);
+  // A retired step (not in the current flow) has no earlier steps the module can vouch for.
+  const earlier = at < 0 ? [] : order.slice(0, at);
   return step.returnTo ? earlier.filter((id) => step.returnTo!.includes(id)) : earlier;
 }
 
@@ -411,6 +427,9 @@ export function routeProblems(route: RouteDefinition): string[] {
   }
   for (const step of route.steps) {
     const at = `${route.id}.${step.id}`;
+    // Out of the flow only as retired (kept for running executions of earlier graphs), never by accident.
+    if (step.retired !== undefined && order.includes(step.id)) problems.push(`${at}: a retired step is still in the flow`);
+    if (step.retired === undefined && !order.includes(step.id)) problems.push(`${at}: not in the flow; put it there, or mark it retired while running executions may reach it`);
     // A shared step lists the handling steps of several routes; it must name one of this route's.
     if (step.returnTo && !step.returnTo.some((id) => order.includes(id))) problems.push(`${at}: returnTo names no step of the route`);
     const policy = step.afterDeadline;

@@ -53,6 +53,11 @@ export interface LocalModeOptions {
   /** ID token lifetime in seconds (default CHANCERY_TOKEN_SECONDS, else 12 hours). */
   tokenSeconds?: number;
   log?: (message: string) => void;
+  /**
+   * Tests only: ASL text by route id (with the `${…}` placeholders) registered instead of the
+   * committed statemachines/<route>.asl.json, to start on an earlier release and upgrade from it.
+   */
+  definitions?: Readonly<Record<string, string>>;
 }
 
 export interface LocalMode {
@@ -137,7 +142,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     ...branchConfig,
     notifications: { sender: `gongwen@${branchConfig.branch}.chancery.local`, senderName: '公文处理系统', ...branchConfig.notifications, consoleUrl: endpoints.api },
   };
-  const wiring = localWiring(config);
+  const wiring = localWiring(config, options.definitions);
   // Handlers read their endpoints and resource names from the environment, as on Lambda.
   Object.assign(process.env, sdkEnvironment(endpoints), wiring.environment);
 

@@ -71,8 +71,15 @@ export function substituteDefinition(definition: string, values: Record<string, 
   });
 }
 
-export function localWiring(config: BranchConfig): LocalWiring {
+/**
+ * `definitions` replaces the ASL text of some routes (by route id, with the same `${…}`
+ * placeholders as the committed files): a test deploying an earlier release's definitions
+ * (statemachines/released/) to upgrade from. Left out, every route's committed file.
+ */
+export function localWiring(config: BranchConfig, definitions: Readonly<Record<string, string>> = {}): LocalWiring {
   const { branch } = config;
+  const unknown = Object.keys(definitions).filter((id) => !stateMachines.some((m) => m.id === id));
+  if (unknown.length) throw new Error(`no state machine ${unknown.join(', ')} to give a definition`);
   const bucketName = (id: string) => physicalName(branch, id);
   // A Cognito branch signs in locally at local mode's own identity provider (Cognito-shaped
   // tokens from the seeded users); a branch naming an OIDC issuer signs in there, locally too, and
@@ -105,7 +112,7 @@ export function localWiring(config: BranchConfig): LocalWiring {
         id: m.id,
         name: physicalName(branch, m.id),
         arn: stateMachineArn(branch, m.id),
-        definition: substituteDefinition(readFileSync(join(repoRoot, m.definitionFile), 'utf8'), values),
+        definition: substituteDefinition(Object.hasOwn(definitions, m.id) ? definitions[m.id]! : readFileSync(join(repoRoot, m.definitionFile), 'utf8'), values),
       };
     }),
     routes: routes.map((r) => ({ routeKey: routeKeyOf(r), ...r })),

@@ -835,9 +835,10 @@ export class BranchStack extends Stack {
         }),
       );
       // A resent answer the route no longer waits for: the execution's status tells delivered from expired.
+      // A 退回 or 撤回 first asks the graph the execution runs on (it may predate a deploy) whether it can take it.
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['states:DescribeExecution'],
+          actions: ['states:DescribeExecution', 'states:DescribeStateMachineForExecution'],
           resources: f.answersStateMachines.map((m) => this.executionArnsOf(m)),
         }),
       );

@@ -347,7 +347,7 @@ describe('IAM (least privilege from the manifest)', () => {
         JSON.stringify(st.Resource).includes(`"${resourceLogicalId}"`),
     );
 
-  it.each(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:StartExecution'])(
+  it.each(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:DescribeStateMachineForExecution', 'states:StartExecution'])(
     'only the functions the manifest names may call %s',
     (action) => {
       const allowed = new Set(

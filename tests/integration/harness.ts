@@ -16,7 +16,8 @@ export interface Harness {
   dataDir: string;
   api<T = any>(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   upload(name: string, body: Uint8Array | string, metadata?: Record<string, string>): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops local mode and starts it again on the same data and ports; `changes` as a deploy would (new definitions). */
+  restart(changes?: Partial<LocalModeOptions>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,7 +84,7 @@ async function startOnFreePorts(options: LocalModeOptions): Promise<LocalMode> {
 
 export async function startHarness(options: LocalModeOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chancery-test-'));
-  const base: LocalModeOptions = { runSchedules: false, ...options, dataDir };
+  let base: LocalModeOptions = { runSchedules: false, ...options, dataDir };
   let local = await startOnFreePorts(base);
   const tokens = new Map<string, string>();
 
@@ -115,9 +116,11 @@ export async function startHarness(options: LocalModeOptions = {}): Promise<Harn
     async upload(name, body, metadata) {
       await local.s3.send(new PutObjectCommand({ Bucket: inboxBucket(local), Key: `scans/${name}`, Body: body, Metadata: metadata }));
     },
-    async restart() {
+    async restart(changes = {}) {
       await local.stop();
       // Same data directory and the same ports: handlers keep their SDK clients and endpoints.
+      // What a restart changes stays for the next one, as a deploy does.
+      base = { ...base, ...changes, dataDir };
       local = await startLocalMode({ ...base, ports: local.ports });
     },
     async close() {

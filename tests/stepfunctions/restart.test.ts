@@ -98,4 +98,36 @@ describe('restart', () => {
     await second.start();
     expect(await second.waitForExecution(executionArn)).toMatchObject({ status: 'FAILED', error: 'Chancery.StepExpired' });
   });
+
+  it('a new definition registered at restart (a deploy) leaves a running execution on the one it started with', async () => {
+    const dataDir = tempDir();
+    const tokens: string[] = [];
+    const v1 = tokenMachine({ End: undefined, Next: 'Old' }, { Old: { Type: 'Pass', Result: 'v1', ResultPath: '$.graph', End: true } });
+    const v2 = tokenMachine({ End: undefined, Next: 'New' }, { New: { Type: 'Pass', Result: 'v2', ResultPath: '$.graph', End: true } });
+    const t0 = Date.parse('2026-11-22T06:00:00Z');
+    const first = newEngine({ dataDir, lambdas: tokenLambdas(tokens), now: () => t0 });
+    const { stateMachineArn, executionArn } = await run(first, v1, { doc: 'old' });
+    await first.whenIdle(executionArn);
+    await first.close();
+
+    const t1 = t0 + 2 * 86_400_000;
+    const second = newEngine({ dataDir, lambdas: tokenLambdas(tokens), now: () => t1 });
+    await second.createStateMachine({ name: 'm', definition: JSON.stringify(v2) });
+    await second.start();
+    expect((await second.describeStateMachine({ stateMachineArn })).definition).toBe(JSON.stringify(v2));
+    const kept = await second.describeStateMachineForExecution({ executionArn });
+    expect(kept).toMatchObject({ stateMachineArn, name: 'm', definition: JSON.stringify(v1) });
+    expect(kept.updateDate.getTime()).toBe(t0);
+    const fresh = await second.startExecution({ stateMachineArn, input: '{"doc":"new"}' });
+    await second.whenIdle(fresh.executionArn);
+    const renewed = await second.describeStateMachineForExecution({ executionArn: fresh.executionArn });
+    expect(renewed.definition).toBe(JSON.stringify(v2));
+    expect(renewed.updateDate.getTime()).toBe(t1);
+
+    await second.sendTaskSuccess({ taskToken: tokens[0]!, output: '{"ok":1}' });
+    await second.sendTaskSuccess({ taskToken: tokens[1]!, output: '{"ok":2}' });
+    expect(JSON.parse((await second.waitForExecution(executionArn)).output!).graph).toBe('v1');
+    expect(JSON.parse((await second.waitForExecution(fresh.executionArn)).output!).graph).toBe('v2');
+    await expect(second.describeStateMachineForExecution({ executionArn: `${executionArn}x` })).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+  });
 });

@@ -18,7 +18,7 @@ import { TransactionConflict } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { answerMarkItem, closeOpenTaskItem, closeSignerItem, decideTaskItem, getTask, listTasksOfDocument, type TaskRecord } from '../../adapters/tasks.js';
 import { HttpError, parseWith, type Request } from './http.js';
-import { refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
+import { refuseMoveTheRouteCannotTake, refuseStepWithSigners, requireOperation, routeStepOf, taskOr404 } from './task-lookup.js';
 
 const reasonForm = (required: boolean) =>
   z.strictObject(
@@ -65,6 +65,7 @@ export async function returnTask({ actor, params, body }: Request) {
     const none = order.indexOf(task.step) === 0 ? '这是第一步，没有可退回的步骤' : `「${step.name}」步骤目前没有可退回的步骤`;
     throw new HttpError(400, choices ? `只能退回到已办理的前面步骤：${choices}` : none);
   }
+  await refuseMoveTheRouteCannotTake(task, target.id, '退回');
   const at = clock().toISOString();
   const decision = { action: 'return', to: target.id, toName: target.name, opinion: input.reason, by: actor.username, byName: actor.name, at };
   try {
@@ -98,6 +99,7 @@ export async function recallTask({ actor, params, body }: Request) {
   // A step skipped as late (超时跳过) has moved on too: what follows it is no longer the next step.
   if (!next || after.some((t) => t.status === 'decided' || t.status === 'skipped')) throw new HttpError(409, '下一步已办理（或流程已结束），不能撤回；如需更改请联系下一步办理人退回');
   const nextTask = (await getTask(next.taskId))!;
+  await refuseMoveTheRouteCannotTake(nextTask, mine.step, '撤回');
   const at = clock().toISOString();
   const reason = input.reason || '撤回重新办理';
   try {

@@ -4,7 +4,9 @@ import type { Actor } from '../../domain/identity.js';
 import { operationRefusal, stepOf, type RouteDefinition, type StepDefinition, type StepOperation } from '../../domain/route-platform.js';
 import { routeById } from '../../routes/index.js';
 import { formatSlipTime } from '../../domain/processing-slip.js';
+import { asl, gotoTargetsFrom } from '../../domain/route-upgrade.js';
 import { getTask, type TaskRecord } from '../../adapters/tasks.js';
+import { executionDefinition } from '../../adapters/workflows.js';
 import { HttpError } from './http.js';
 
 /** A malformed id or an unknown task is a 404 in Chinese, never a table error. */
@@ -56,3 +58,17 @@ export const decidedReply = (task: Pick<TaskRecord, 'taskId' | 'step'>, actor: A
   step: task.step,
   stepName,
 });
+
+/**
+ * A document started before a deploy goes on on the graph it started with (infra/DEPLOY.md,
+ * "Upgrading a branch"). Answering its waiting task with a Goto (退回, 撤回, 直送, back to 签发) that
+ * graph cannot take would fail the execution instead of moving the document, so such a move is
+ * refused before anything is recorded: the document goes on forward.
+ */
+export async function refuseMoveTheRouteCannotTake(waiting: Pick<TaskRecord, 'executionArn' | 'step' | 'route'>, target: string, move: string): Promise<void> {
+  const definition = await executionDefinition(waiting.executionArn);
+  // No execution: the answer finds out and marks the task expired, as for any route that ended.
+  if (definition === undefined || gotoTargetsFrom(asl(definition), waiting.step).includes(target)) return;
+  const targetName = stepOf(routeById(waiting.route)!, target)?.name ?? target;
+  throw new HttpError(409, `本文件仍按升级前的流程办理，该流程不能${move}到「${targetName}」；请按流程继续办理，需要改动的请联系办公室`);
+}

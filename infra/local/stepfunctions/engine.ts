@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   CreateStateMachineOutput,
   DescribeExecutionOutput,
+  DescribeStateMachineForExecutionOutput,
   DescribeStateMachineOutput,
   ExecutionListItem,
   ExecutionStatus,
@@ -212,6 +213,7 @@ export class LocalStepFunctions {
       input: text,
       startDate: this.now(),
       definition: machine.definition,
+      definitionDate: machine.updateDate ?? machine.creationDate,
       roleArn: machine.roleArn,
       ordinal: ++this.ordinal,
     };
@@ -240,6 +242,27 @@ export class LocalStepFunctions {
       ...(state.cause !== undefined ? { cause: state.cause } : {}),
       redriveCount: 0,
       redriveStatus: 'NOT_REDRIVABLE',
+    };
+  }
+
+  /**
+   * The definition this execution runs on: the one its machine had when it started, whatever
+   * updates came since (a deploy changes new executions only, as on AWS).
+   */
+  async describeStateMachineForExecution(input: {
+    executionArn: string;
+  }): Promise<Defined<DescribeStateMachineForExecutionOutput, 'stateMachineArn' | 'name' | 'definition' | 'roleArn' | 'updateDate'>> {
+    const { meta } = this.getRun(input.executionArn);
+    const machine = this.machines.get(meta.stateMachineArn);
+    return {
+      stateMachineArn: meta.stateMachineArn,
+      name: machine?.name ?? meta.stateMachineArn.split(':').pop()!,
+      definition: meta.definition,
+      roleArn: meta.roleArn,
+      // Journals written before definitionDate was kept: the start is the latest it can be.
+      updateDate: new Date(meta.definitionDate ?? meta.startDate),
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
     };
   }
 

@@ -104,6 +104,8 @@ export interface ExecutionMeta {
   startDate: number;
   /** The definition the execution started with: updates of the machine do not affect it. */
   definition: string;
+  /** When the machine got that definition (absent in journals written before it was kept). */
+  definitionDate?: number;
   roleArn: string;
   /** Creation order, for listing newest first. */
   ordinal: number;

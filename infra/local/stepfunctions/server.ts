@@ -13,6 +13,7 @@ const OPERATIONS = [
   'CreateStateMachine',
   'UpdateStateMachine',
   'DescribeStateMachine',
+  'DescribeStateMachineForExecution',
   'ListStateMachines',
   'StartExecution',
   'DescribeExecution',
