@@ -581,6 +581,7 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/drafts/{draftId}/pdf', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/slip', function: 'api-drafts' },
   { method: 'GET', path: '/drafts/{draftId}/distribution', function: 'api-drafts' },
+  { method: 'POST', path: '/drafts/{draftId}/void-number', function: 'api-drafts' },
   { method: 'GET', path: '/seals', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/suspend', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/reinstate', function: 'api-seals' },

@@ -273,3 +273,21 @@ export async function advanceDraft(
   await commit(next, previous, { at, actor: actor.username, action: `draft.${to}`, details: { version: previous.version, ...details } });
   return next;
 }
+
+/**
+ * 作废文号: the draft's number (and seal, if sealed) no longer stands — back to 已签发, the signing
+ * kept, the voided number remembered; the item commits with the register's void (adapters/outgoing.ts).
+ */
+export function voidedNumberItem(previous: Draft, actor: Actor, at: string, reason: string): TransactItem {
+  if ((previous.state !== 'numbered' && previous.state !== 'sealed') || !previous.printed) throw new DraftRefusal(409, `稿件${STATE_NAMES[previous.state]}，没有可作废的文号`);
+  const { printed, sealed: _s, ...rest } = previous;
+  const next: Draft = {
+    ...rest,
+    state: 'signed',
+    voidedNumbers: [...(previous.voidedNumbers ?? []), { number: printed.number, at, by: actor.username, byName: actor.name, reason }],
+    revision: previous.revision + 1,
+    updatedAt: at,
+    updatedBy: person(actor),
+  };
+  return metaPut(next, previous);
+}

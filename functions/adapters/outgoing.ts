@@ -93,7 +93,14 @@ export async function getOutgoingEntry(register: string, year: number, serial: n
  * audit event on its document; the document may then be numbered again (the next number — a
  * voided one is never given out again). A number already void, or never given, is refused.
  */
-export async function voidOutgoingNumber(input: { number: string; reason: string; actor: Actor; at?: string }): Promise<{ number: string; docId: string }> {
+export async function voidOutgoingNumber(input: {
+  number: string;
+  reason: string;
+  actor: Actor;
+  at?: string;
+  /** Written in the same transaction (the draft back to 已签发, the route back to 编号); index 2 on. */
+  items?: (docId: string) => TransactItem[];
+}): Promise<{ number: string; docId: string }> {
   const reason = checkVoidReason(input.reason);
   const { register, year, serial, number } = locateOutgoingNumber(env.branchConfig, input.number);
   const entry = await getOutgoingEntry(register, year, serial);
@@ -113,6 +120,7 @@ export async function voidOutgoingNumber(input: { number: string; reason: string
     },
     // The document no longer holds this number (only if it still does: it may hold none).
     { Delete: { TableName: env.registersTable, Key: docKey(docId), ConditionExpression: 'attribute_not_exists(pk) OR #n = :number', ExpressionAttributeNames: { '#n': 'number' }, ExpressionAttributeValues: { ':number': number } } },
+    ...(input.items?.(docId) ?? []),
   ];
   try {
     await transactWithAudit(documentChain(docId), { at, actor: input.actor.username, action: 'outgoing.voided', details: { number, register, reason } }, items);

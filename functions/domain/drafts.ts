@@ -236,6 +236,8 @@ export interface Draft {
   signings?: NonNullable<Draft['signed']>[];
   /** 编号: the number and the PDF printed with it (the signed version laid out), where the seal goes. */
   printed?: { number: string; version: number; date: string; bucket: string; key: string; sha256: string; pages: number; sealBox: { page: number; x: number; y: number; width: number; height: number } };
+  /** Numbers voided (作废) on this draft, oldest first: each with who, when and why. */
+  voidedNumbers?: { number: string; at: string; by: string; byName: string; reason: string }[];
   /** 用印: the sealed PDF, its hash and the 用印登记簿 serial. */
   sealed?: { sealId: string; sealName: string; at: string; copies: number; bucket: string; key: string; sha256: string; registerSerial: number; by: string; byName: string };
 }

@@ -106,6 +106,20 @@ describe('an outgoing document in the console', () => {
     await context.close();
   });
 
+  it('before it goes out, the clerk voids the number (作废文号) with a reason; it is numbered and sealed again', async () => {
+    const { context, page } = await openAs(browser, `${origin}/documents/${docId}`, 'wangfang', DESK);
+    const first = (await draft()).printed.number as string;
+    await page.getByTestId('void-number').click();
+    await page.getByTestId('void-reason').fill('附件漏印，重新印制');
+    await page.getByRole('button', { name: '作 废' }).or(page.getByRole('button', { name: '作废', exact: true })).first().click();
+    await until(async () => page.getByTestId('outgoing-state').textContent(), (t) => t === '已签发', 'the draft back to 已签发');
+    await context.close();
+    expect((await draft()).voidedNumbers).toEqual([expect.objectContaining({ number: first, reason: '附件漏印，重新印制' })]);
+    await decideNext(h, 'wangfang', docId, {});
+    await decideNext(h, 'majun', docId, { seal: 'company', copies: 12 });
+    expect((await draft()).printed.number).not.toBe(first);
+  });
+
   it('the clerk distributes to a department and an outside recipient; the department signs for it; the slip downloads', async () => {
     const { context, page } = await openAs(browser, `${origin}/documents/${docId}`, 'wangfang', DESK);
     const form = page.getByTestId('decision-form');

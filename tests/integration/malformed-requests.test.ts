@@ -168,6 +168,7 @@ idRoutes.push(
   ['GET', '/drafts/{draftId}/pdf', (id) => `/drafts/${id}/pdf`],
   ['GET', '/drafts/{draftId}/slip', (id) => `/drafts/${id}/slip`],
   ['GET', '/drafts/{draftId}/distribution', (id) => `/drafts/${id}/distribution`],
+  ['POST', '/drafts/{draftId}/void-number', (id) => `/drafts/${id}/void-number`],
 );
 // Seals: an unknown or malformed seal id, as the keeper.
 for (const [name, id] of badIds) {

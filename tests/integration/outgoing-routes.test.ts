@@ -254,6 +254,27 @@ describe('outgoing-dept (科室公文)', () => {
     // 科室公文: no 复核 — straight from 用印 to 分发.
     await decideNext(h, 'majun', id, { copies: 5 });
     expect((await openTasks('wangfang', id)).map((t) => t.step)).toEqual(['distribute']);
+
+    // 作废文号 before it goes out: void in the 发文登记簿 with who and why, back to 编号, a new number.
+    const first = draft.printed.number as string;
+    expect((await h.api('liuyang', 'POST', `/drafts/${id}/void-number`, { reason: '附件漏印' })).status).toBe(403);
+    expect((await h.api('liqiang', 'POST', `/drafts/${id}/void-number`, {})).status).toBe(400);
+    const voided = await h.api('liqiang', 'POST', `/drafts/${id}/void-number`, { reason: '附件漏印，重新印制' });
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
+    await h.local.settle();
+    expect(await draftOf(id)).toMatchObject({ state: 'signed', voidedNumbers: [{ number: first, byName: '李强', reason: '附件漏印，重新印制' }] });
+    expect((await draftOf(id)).printed).toBeUndefined();
+    const register = (await h.api('liqiang', 'GET', '/registers/outgoing-office')).body.items as any[];
+    expect(register.find((e) => e.number === first)).toMatchObject({ voided: true, voidedByName: '李强', voidReason: '附件漏印，重新印制' });
+    expect((await openTasks('wangfang', id)).map((t) => t.step)).toEqual(['number']);
+    await decideNext(h, 'wangfang', id, {});
+    const renumbered = await draftOf(id);
+    expect(renumbered.printed.number).not.toBe(first);
+    await decideNext(h, 'majun', id, { copies: 5 });
+    expect((await openTasks('wangfang', id)).map((t) => t.step)).toEqual(['distribute']);
+    // Once sent out (分发), the number stands.
+    await decideNext(h, 'wangfang', id, { departments: ['SCJSK'] });
+    expect((await h.api('liqiang', 'POST', `/drafts/${id}/void-number`, { reason: '晚了' })).status).toBe(409);
   });
 });
 

@@ -15,11 +15,12 @@ import { ROUTES, routeById } from '../../routes/index.js';
 import { now as clock } from '../../adapters/clock.js';
 import { holdersOf, holdsRole } from '../../adapters/directory.js';
 import { putDocumentItem, putSlipLineItem, updateDocumentItem, type DocumentRecord } from '../../adapters/documents.js';
-import type { TransactItem } from '../../adapters/dynamo.js';
+import { TransactionConflict, type TransactItem } from '../../adapters/dynamo.js';
 import { deliverDecision } from '../../adapters/route-answers.js';
 import { answerMarkItem, closeOpenTaskItem, getTask, listTasksOfDocument } from '../../adapters/tasks.js';
 import { slipLineFor } from '../../domain/processing-slip.js';
-import { submitDraft } from '../../adapters/drafts.js';
+import { submitDraft, voidedNumberItem } from '../../adapters/drafts.js';
+import { voidOutgoingNumber } from '../../adapters/outgoing.js';
 import { env } from '../../adapters/env.js';
 import { routeStartMarkItem } from '../../adapters/registers.js';
 import { ensureRouteStarted } from '../../adapters/route-starts.js';
@@ -119,4 +120,55 @@ export async function backToSigning(draftId: string, actor: Actor, at: string): 
       for (const task of tasks) await deliverDecision({ ...task!, answer: { goto: 'sign' } });
     },
   };
+}
+
+/** Who may void a number (作废文号): those who give numbers and the office's head. */
+const VOIDERS = new Set(['clerk', 'confidential-clerk', 'office-director']);
+/** Steps after 编号 from which a number may still be voided: not once the document has gone out (分发). */
+const VOIDABLE_AT = new Set(['seal', 'amendSeal', 'recheck', 'distribute']);
+
+export const voidForm = z.strictObject(
+  { reason: z.string({ error: '请填写作废原因（reason）' }).trim().min(1, '请填写作废原因（reason）').max(500, '作废原因不超过 500 字') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? '不认识的字段；可填写：reason' : '请求内容应为 JSON 对象，如 {"reason": "主送机关写错"}') },
+);
+
+/**
+ * POST /drafts/{draftId}/void-number {reason}: 作废文号 before the document goes out. The number is
+ * marked void in its 发文登记簿 (never given again), the draft is 已签发 again (the seal, if any, no
+ * longer stands), and the route goes back to 编号 — all in one transaction with the audit event;
+ * a change of the text then needs the signer's consent as usual.
+ */
+export async function voidNumber(actor: Actor, draft: Draft, body: unknown): Promise<{ number: string; state: string }> {
+  const { reason } = parseWith(voidForm, body);
+  if (!actor.roles.some((r) => VOIDERS.has(r))) throw new DraftRefusal(403, '只有文书、机要员或办公室主任可以作废文号');
+  if (!draft.printed) throw new DraftRefusal(409, '稿件尚未编号，没有可作废的文号');
+  const open = (await listTasksOfDocument(draft.draftId)).filter((t) => t.status === 'open' && !t.coOf && !t.signOf);
+  const waiting = open.find((t) => VOIDABLE_AT.has(t.step));
+  if (!waiting) throw new DraftRefusal(409, `《${draft.content.title}》已分发（或已办结），文号 ${draft.printed.number} 不能再作废`);
+  const task = (await getTask(waiting.taskId))!;
+  const at = clock().toISOString();
+  const number = draft.printed.number;
+  const year = Number(localDate(new Date(at), env.branchConfig.timeZone).slice(0, 4));
+  const voiding = voidOutgoingNumber({
+    number,
+    reason,
+    actor,
+    at,
+    items: () => [
+      voidedNumberItem(draft, actor, at, reason),
+      closeOpenTaskItem(task.taskId, 'recalled', actor, at, 'number'),
+      putSlipLineItem(draft.draftId, slipLineFor(task, actor, at, reason, [{ label: '作废文号', value: number }, { label: '退回至', value: '编号' }]), `${task.taskId}-void`),
+      answerMarkItem(task, at),
+      updateDocumentItem(draft.draftId, { moved: true, registerNumber: placeholderNumber(draft.content.issuingCode, String(year)) }),
+    ],
+  });
+  try {
+    await voiding;
+  } catch (err) {
+    // The draft or the task changed between our read and the write (another edit, the step decided).
+    if (err instanceof TransactionConflict) throw new DraftRefusal(409, '稿件或待办刚刚有了变化，请刷新后再作废');
+    throw err;
+  }
+  await deliverDecision({ ...task, answer: { goto: 'number' } });
+  return { number, state: 'signed' };
 }

@@ -14,6 +14,7 @@
  *   GET  /drafts/{draftId}/pdf                ?which=sealed|numbered the issued PDF: after 编号, and after 用印 with the seal
  *   GET  /drafts/{draftId}/slip               the 发文稿纸 (drafting slip) as a PDF: who reviewed, checked, countersigned and signed
  *   GET  /drafts/{draftId}/distribution       分发: departments and their receipts (签收), outside recipients, 份号
+ *   POST /drafts/{draftId}/void-number        {reason}: 作废文号 before 分发 — void in the register, back to 已签发 and to 编号
  * Readers: the drafter's department, the office and leaders, each cleared for the draft's 密级.
  * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
  */
@@ -60,7 +61,7 @@ import { listSlipLines } from '../../adapters/documents.js';
 import { distributionRecord, draftingSlipFacts } from '../../adapters/outgoing-archive.js';
 import { getTask, listTasksOfDocument } from '../../adapters/tasks.js';
 import { takeUploads } from './attachments.js';
-import { backToSigning, submitForReview } from './draft-submission.js';
+import { backToSigning, submitForReview, voidNumber } from './draft-submission.js';
 import { apiHandler, FileAnswer, HttpError, pageLimit, parseWith, type Request, type RouteHandler } from './http.js';
 
 /** Layout problems as the 400 they are (domain refusals are answered by apiHandler). */
@@ -123,6 +124,7 @@ function view(draft: Draft) {
     ...(draft.signed ? { signed: draft.signed } : {}),
     ...(draft.consent ? { consent: draft.consent } : {}),
     ...(draft.signings?.length ? { signings: draft.signings } : {}),
+    ...(draft.voidedNumbers?.length ? { voidedNumbers: draft.voidedNumbers } : {}),
     // 编号 and 用印: the number, and the hashes anyone can check a printed or sealed copy against.
     ...(draft.printed ? { printed: { number: draft.printed.number, version: draft.printed.version, date: draft.printed.date, sha256: draft.printed.sha256, pages: draft.printed.pages } } : {}),
     ...(draft.sealed ? { sealed: { sealId: draft.sealed.sealId, sealName: draft.sealed.sealName, at: draft.sealed.at, copies: draft.sealed.copies, sha256: draft.sealed.sha256, registerSerial: draft.sealed.registerSerial, by: draft.sealed.by, byName: draft.sealed.byName } } : {}),
@@ -286,6 +288,10 @@ export const handler = apiHandler(
       'GET /drafts/{draftId}/pdf': issuedPdf,
       'GET /drafts/{draftId}/slip': draftingSlip,
       'GET /drafts/{draftId}/distribution': distribution,
+      'POST /drafts/{draftId}/void-number': async ({ actor, params, body }: Request) => {
+        const draft = await loadReadable(actor, params.draftId);
+        return { draftId: draft.draftId, ...(await voidNumber(actor, draft, body)) };
+      },
     }).map(([key, route]) => [key, answering(route)]),
   ),
 );

@@ -155,7 +155,16 @@ export function DocumentPage({ phone }: { phone: boolean }) {
   // An outgoing document (发文) shows itself as it will print, where an incoming one shows its scan.
   const scan =
     route?.kind === 'outgoing' ? (
-      <OutgoingPanel docId={docId} phone={phone} refreshKey={String(view.timeline?.length ?? 0)} />
+      <OutgoingPanel
+        docId={docId}
+        phone={phone}
+        refreshKey={String(view.timeline?.length ?? 0)}
+        mayVoid={Boolean(me?.roles.some((r) => r === 'clerk' || r === 'confidential-clerk' || r === 'office-director'))}
+        onChanged={() => {
+          void message.success('文号已作废，公文退回编号');
+          void load();
+        }}
+      />
     ) : doc.scan?.fileName ? (
       <ScanPanel docId={docId} fileName={doc.scan.fileName} phone={phone} />
     ) : null;
