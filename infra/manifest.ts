@@ -476,10 +476,13 @@ export const functions: FunctionSpec[] = [
     description: 'API: the branch seals (印章) and their standing; a lost or damaged seal suspended and reinstated',
     entry: 'functions/handlers/api/seals.ts',
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    memoryMb: 256,
-    // registers: each seal's standing (SEAL#<id>); audit: its chain; people: the caller.
-    tables: { registers: 'write', audit: 'write', people: 'read' },
-    buckets: {},
+    // registers: each seal's standing (SEAL#<id>), the 发文登记簿 a copy is checked against;
+    // documents: the draft's signed PDF hash; audit: the seal's chain; people: the caller.
+    tables: { registers: 'write', audit: 'write', people: 'read', documents: 'read' },
+    // 核验: the PDF uploaded to check (POST /uploads put it in the inbox bucket).
+    buckets: { inbox: 'read' },
+    // A sealed copy is parsed whole (pdf-lib) to check nothing changed after the seal.
+    memoryMb: 512,
     startsStateMachines: [],
     answersStateMachines: [],
     auditKey: ['GenerateMac'],
@@ -585,6 +588,7 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/seals', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/suspend', function: 'api-seals' },
   { method: 'POST', path: '/seals/{sealId}/reinstate', function: 'api-seals' },
+  { method: 'POST', path: '/seals/verify', function: 'api-seals' },
   // The people directory and the three admins (functions/handlers/api/admin.ts).
   { method: 'GET', path: '/admin/people', function: 'api-admin' },
   { method: 'POST', path: '/admin/people', function: 'api-admin' },

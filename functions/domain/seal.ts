@@ -441,6 +441,18 @@ function checkSealedPage(signed: PDFDocument, sealed: PDFDocument, ref: PDFRef, 
   return undefined;
 }
 
+/** The 发文字号 a PDF sealed by Chancery says it bears, or undefined for any other file. */
+export async function sealedNumberOf(pdf: Uint8Array): Promise<string | undefined> {
+  try {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    const infoRef = doc.context.trailerInfo.Info;
+    const info = infoRef instanceof PDFRef ? doc.context.lookupMaybe(infoRef, PDFDict) : undefined;
+    return infoText(info, SEAL_INFO.number) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Checks a sealed PDF against the SHA-256 of the signed version it should come from: the hash it
  * carries, the signed bytes it starts with, and that what follows them adds the seal and nothing

@@ -178,6 +178,9 @@ for (const [name, id] of badIds) {
 for (const [name, body] of [['null', 'null'], ['an array', '[]'], ['malformed JSON', '{"anomaly": '], ['an unknown anomaly', '{"anomaly":"stolen","reason":"x"}'], ['no reason', '{"anomaly":"lost"}'], ['an extra field', '{"anomaly":"lost","reason":"x","x":1}']]) {
   add(`POST /seals/company/suspend with ${name}`, () => send('POST', '/seals/company/suspend', { as: 'majun', body }));
 }
+for (const [name, body] of [['null', 'null'], ['no uploadId', '{}'], ['a bad uploadId', '{"uploadId":"../x"}'], ['an unknown uploadId', `{"uploadId":"${'a'.repeat(22)}"}`]]) {
+  add(`POST /seals/verify with ${name}`, () => send('POST', '/seals/verify', { body }));
+}
 add('POST /drafts/{draftId}/submit with an unknown route', () => send('POST', `/drafts/${'a'.repeat(20)}/submit`, { body: JSON.stringify({ route: '__proto__' }) }));
 for (const [method, route, path] of idRoutes) {
   for (const [name, id] of badIds) {

@@ -159,6 +159,20 @@ describe('outgoing-main (党政公文)', () => {
     expect(createHash('sha256').update(sealedPdf).digest('hex')).toBe(draft.sealed.sha256);
     expect(await verifySealed(sealedPdf, draft.printed.sha256)).toMatchObject({ ok: true });
     expect(await verifySealed(sealedPdf, '0'.repeat(64))).toMatchObject({ ok: false, mismatch: 'hash' });
+    // Anyone holding a copy checks it against the register: uploaded, then POST /seals/verify.
+    const check = async (user: string, bytes: Uint8Array) => {
+      const asked = await h.api(user, 'POST', '/uploads', { fileName: '收到的用印件.pdf', contentType: 'application/pdf', size: bytes.length });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+      expect((await fetch(asked.body.url, { method: 'PUT', headers: asked.body.headers, body: bytes })).status).toBe(200);
+      return (await h.api(user, 'POST', '/seals/verify', { uploadId: asked.body.uploadId })).body;
+    };
+    expect(await check('chenjing', sealedPdf)).toMatchObject({ ok: true, number, title: '关于开展冬季安全生产大检查的通知', signedBy: '赵敏' });
+    const tampered = new Uint8Array(sealedPdf);
+    const at = Buffer.from(tampered).indexOf('12月9日');
+    tampered[at >= 0 ? at : 400] ^= 1;
+    expect(await check('chenjing', tampered)).toMatchObject({ ok: false });
+    expect(await check('chenjing', await fetchPdf('liuyang', `/drafts/${id}/preview`))).toMatchObject({ ok: false, explanation: expect.stringContaining('没有本系统的用印信息') });
+    expect((await h.api('chenjing', 'POST', '/seals/verify', { uploadId: 'nope' })).status).toBe(400);
     // 用印登记簿: one entry, for this number.
     const seals = (await h.api('liqiang', 'GET', '/registers/seal')).body.items as any[];
     expect(seals.filter((e) => e.docId === id)).toEqual([expect.objectContaining({ number, sealName: '公司印章', copies: 30, keeper: 'majun' })]);
