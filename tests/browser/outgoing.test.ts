@@ -153,4 +153,26 @@ describe('an outgoing document in the console', () => {
     await page.screenshot({ path: `${ARTIFACTS}/desk-document.png`, fullPage: true });
     await context.close();
   });
+
+  it('whoever receives the sealed copy checks it in 核验用印件: it matches; a changed copy does not', async () => {
+    const desk = await openAs(browser, `${origin}/documents/${docId}`, 'wangfang', DESK);
+    const [file] = await Promise.all([desk.page.waitForEvent('download'), desk.page.getByTestId('download-sealed').click()]);
+    const sealed = readFileSync((await file.path())!);
+    await desk.context.close();
+
+    const { context, page } = await openAs(browser, `${origin}/verify`, 'chenjing', PHONE);
+    await page.getByTestId('verify-page').waitFor();
+    await page.locator('input[type=file]').setInputFiles({ name: '收到的用印件.pdf', mimeType: 'application/pdf', buffer: sealed });
+    await until(async () => (await page.getByTestId('verify-result').count()) > 0, (shown) => shown, 'the verification result');
+    await expect(page.getByTestId('verify-result').textContent()).resolves.toContain('与签发稿一致');
+    await expect(page.getByTestId('verify-result').textContent()).resolves.toContain(TITLE);
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/phone-verify.png`, fullPage: true });
+    const changed = Buffer.from(sealed);
+    changed[600] ^= 1;
+    await page.locator('input[type=file]').setInputFiles({ name: '改过的用印件.pdf', mimeType: 'application/pdf', buffer: changed });
+    await until(async () => (await page.getByTestId('verify-result').textContent()) ?? '', (t) => t.includes('改过的用印件'), 'the second result');
+    await expect(page.getByTestId('verify-result').textContent()).resolves.toContain('核验未通过');
+    await context.close();
+  });
 });

@@ -24,6 +24,7 @@ const SubmitPage = lazy(() => import('./pages/SubmitPage').then((m) => ({ defaul
 const ProfilePage = lazy(() => import('./pages/ProfilePage').then((m) => ({ default: m.ProfilePage })));
 const PeopleAdminPage = lazy(() => import('./pages/PeoplePage').then((m) => ({ default: m.PeopleAdminPage })));
 const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
+const VerifySealPage = lazy(() => import('./pages/VerifySealPage').then((m) => ({ default: m.VerifySealPage })));
 const DraftsPage = lazy(() => import('./pages/DraftsPage').then((m) => ({ default: m.DraftsPage })));
 const DraftEditorPage = lazy(() => import('./pages/DraftEditorPage').then((m) => ({ default: m.DraftEditorPage })));
 
@@ -42,6 +43,7 @@ const MENU: { key: string; label: ReactNode; show?: (me: Me | undefined) => bool
   { key: '/submit', label: '提交请示报告' },
   // Drafting is a department's: the API refuses a draft from an account without one.
   { key: '/drafts', label: '拟稿', show: (me) => Boolean(me?.department) },
+  { key: '/verify', label: '核验用印件' },
   { key: '/profile', label: '个人设置与委托' },
   { key: '/admin/people', label: '人员管理', show: holds('system-admin') },
   { key: '/admin/clearance', label: '密级管理', show: holds('security-admin') },
@@ -127,6 +129,7 @@ function Frame({ branch, phone }: { branch: string; phone: boolean }) {
             <Route path="/drafts" element={<DraftsPage />} />
             <Route path="/drafts/new" element={<DraftEditorPage phone={phone} />} />
             <Route path="/drafts/:draftId" element={<DraftEditorPage phone={phone} />} />
+            <Route path="/verify" element={<VerifySealPage />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/notifications" element={<NotificationsPage />} />
             <Route path="/admin/people" element={<PeopleAdminPage key="people" mode="people" />} />
