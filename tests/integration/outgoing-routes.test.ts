@@ -293,7 +293,7 @@ describe('outgoing-dept (科室公文)', () => {
 });
 
 describe('outgoing-committee (专业委员会公文)', () => {
-  it('is reviewed by the committee office, checked, countersigned and signed by the committee director', async () => {
+  it('is reviewed by the committee office, checked, countersigned, signed by the committee director, and goes out like the others', async () => {
     const { id } = await createDraft('liuyang', '关于召开安全生产委员会第四次会议的通知');
     expect((await h.api('liuyang', 'POST', `/drafts/${id}/submit`, { route: 'outgoing-committee' })).status).toBe(200);
     await h.local.settle();
@@ -303,5 +303,16 @@ describe('outgoing-committee (专业委员会公文)', () => {
     expect((await openTasks('zhaomin', id)).filter((t) => t.step === 'sign')).toEqual([]);
     await decideNext(h, 'tanghui', id, { opinion: '同意印发' });
     expect(await draftOf(id)).toMatchObject({ state: 'signed', signed: { by: 'tanghui' } });
+    // Then as every outgoing document: 编号, 用印 with the party seal, 复核, 分发 outside only, 归档.
+    await decideNext(h, 'wangfang', id, {});
+    await decideNext(h, 'majun', id, { seal: 'party', copies: 8 });
+    expect(await draftOf(id)).toMatchObject({ state: 'sealed', sealed: { sealName: '党委印章', copies: 8 } });
+    await decideNext(h, 'liqiang', id, { opinion: '无误' });
+    await decideNext(h, 'wangfang', id, { external: [{ recipient: '市安全生产委员会办公室', means: '交换', date: '2026-12-02' }], copyHolders: [{ copyNo: 1, holder: '市安委办' }] });
+    await decideNext(h, 'wangfang', id, { retention: 'D10' });
+    await h.local.settle();
+    const doc = (await h.api('liqiang', 'GET', `/documents/${id}`)).body;
+    expect(doc.document.status).toBe('filed');
+    expect((await h.api('liuyang', 'GET', `/drafts/${id}/distribution`)).body).toMatchObject({ external: [{ recipient: '市安全生产委员会办公室', means: '交换' }], copyHolders: [{ copyNo: 1, holder: '市安委办' }], receipts: [] });
   });
 });
