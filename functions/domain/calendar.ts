@@ -229,3 +229,10 @@ export function workingDaysBetween(from: Date, to: Date, opts: DeadlineOptions):
   }
   return count;
 }
+
+/** An instant as a clerk reads it in the branch's zone: 2026-11-24 18:19. */
+export function formatTime(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('zh-CN', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(new Date(iso));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}

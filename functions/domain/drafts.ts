@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { diffArrays, diffChars } from 'diff';
 import { z } from 'zod';
 import type { BranchConfig } from './branch-config.js';
+import { formatTime } from './calendar.js';
 import { bodyBlockSchema, canonicalLayoutInput, type BodyBlock, type OutgoingLayoutInput } from './gbt9704.js';
 import { mayRead, SECRECY_LEVELS, type Actor, type Role } from './identity.js';
 import { Refusal } from './refusal.js';
@@ -296,11 +297,7 @@ export function staleRefusal(current: Pick<Draft, 'updatedBy' | 'updatedAt' | 'v
   });
 }
 
-export function formatTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('zh-CN', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(new Date(iso));
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
-}
+export { formatTime };
 
 /** Nobody writes what they could not read back: a draft's 密级 is at most its writer's clearance. */
 export function checkClearedFor(actor: Actor, content: DraftContent): void {

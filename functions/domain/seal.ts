@@ -28,6 +28,7 @@ import {
 import type { BranchConfig } from './branch-config.js';
 import { ROLE_NAMES, type Actor } from './identity.js';
 import { Refusal } from './refusal.js';
+import { formatTime } from './calendar.js';
 
 export type SealConfig = BranchConfig['seals'][number];
 
@@ -458,7 +459,7 @@ export async function sealedNumberOf(pdf: Uint8Array): Promise<string | undefine
  * carries, the signed bytes it starts with, and that what follows them adds the seal and nothing
  * else. The answer says in Chinese what matched or which part did not.
  */
-export async function verifySealed(sealedPdf: Uint8Array, signedSha256: string): Promise<SealVerification> {
+export async function verifySealed(sealedPdf: Uint8Array, signedSha256: string, opts: { timeZone?: string } = {}): Promise<SealVerification> {
   const expected = signedSha256.trim().toLowerCase();
   let sealed: PDFDocument;
   try {
@@ -514,6 +515,6 @@ export async function verifySealed(sealedPdf: Uint8Array, signedSha256: string):
     seal,
     sealedAt,
     page: sealPage + 1,
-    explanation: `核验通过：本件是签发版本（SHA-256 ${short(expected)}）原样加盖“${seal}”所得，发文字号 ${number}，用印时间 ${sealedAt}；除第 ${sealPage + 1} 页加盖的印章外，内容与签发版本完全一致。`,
+    explanation: `核验通过：本件是签发版本（SHA-256 ${short(expected)}）原样加盖“${seal}”所得，发文字号 ${number}，用印时间 ${opts.timeZone && sealedAt ? formatTime(sealedAt, opts.timeZone) : sealedAt}；除第 ${sealPage + 1} 页加盖的印章外，内容与签发版本完全一致。`,
   };
 }

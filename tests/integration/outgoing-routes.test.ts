@@ -166,7 +166,7 @@ describe('outgoing-main (党政公文)', () => {
       expect((await fetch(asked.body.url, { method: 'PUT', headers: asked.body.headers, body: bytes })).status).toBe(200);
       return (await h.api(user, 'POST', '/seals/verify', { uploadId: asked.body.uploadId })).body;
     };
-    expect(await check('chenjing', sealedPdf)).toMatchObject({ ok: true, number, title: '关于开展冬季安全生产大检查的通知', signedBy: '赵敏' });
+    expect(await check('chenjing', sealedPdf)).toMatchObject({ ok: true, number, title: '关于开展冬季安全生产大检查的通知', signedBy: '赵敏', explanation: expect.stringMatching(/用印时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}；/) });
     const tampered = new Uint8Array(sealedPdf);
     const at = Buffer.from(tampered).indexOf('12月9日');
     tampered[at >= 0 ? at : 400] ^= 1;

@@ -68,7 +68,7 @@ async function verify({ actor, body }: Request) {
   const signedSha256 = draft?.printed?.number === number ? draft.printed.sha256 : String(entry.signedSha256 ?? '');
   const checked = draft?.voidedNumbers?.some((v) => v.number === number)
     ? { ok: false as const, explanation: `文号 ${number} 已作废（${draft.voidedNumbers.find((v) => v.number === number)!.reason}），该文件不再有效。` }
-    : await verifySealed(file.bytes, signedSha256 || '0'.repeat(64));
+    : await verifySealed(file.bytes, signedSha256 || '0'.repeat(64), { timeZone: env.branchConfig.timeZone });
   const cleared = draft ? mayRead(actor, draft.content.secrecy.level) : false;
   return { ...checked, number, ...(cleared && draft ? { title: draft.content.title, signedBy: draft.signed?.byName, signedAt: draft.signed?.at } : {}) };
 }
