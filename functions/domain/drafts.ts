@@ -157,10 +157,6 @@ export function parseRequest<T>(schema: z.ZodType<T>, raw: unknown): T {
 /** Largest content a draft holds as data: what fits one DynamoDB item with room for the version's own fields. */
 export const MAX_CONTENT_BYTES = 300 * 1024;
 
-type IssuingCodeConfig = { code: string; name?: string; direction: string };
-/** The branch's issuing codes once the numbering config has them (issuingCodes); absent, any code is taken. */
-const issuingCodesOf = (config: BranchConfig): IssuingCodeConfig[] => (config as { issuingCodes?: IssuingCodeConfig[] }).issuingCodes ?? [];
-
 /**
  * The rules across fields: a classified document states its copies (份号 are printed per copy); an
  * upward one names its 签发人; the 代字 is one of the branch's and fits the direction.
@@ -173,7 +169,8 @@ export function checkContent(content: DraftContent, config: BranchConfig): void 
   if (content.secrecy.level === '非密' && content.secrecy.period) throw new DraftRefusal(400, '非密文件不填写保密期限');
   if (content.direction === 'upward' && content.signers.length === 0) throw new DraftRefusal(400, '上行文须注明签发人（signers），如 ["赵敏"]');
   if (content.direction !== 'upward' && content.signers.length > 0) throw new DraftRefusal(400, `${DIRECTION_NAMES[content.direction]}不印签发人，请去掉 signers 或将行文方向改为 upward（上行文）`);
-  const codes = issuingCodesOf(config);
+  // A branch without issuing codes takes any 代字 (numbering then refuses, naming the config to fix).
+  const codes = config.issuingCodes;
   if (codes.length > 0) {
     const code = codes.find((c) => c.code === content.issuingCode);
     if (!code) throw new DraftRefusal(400, `发文代字“${content.issuingCode}”不是本单位的代字，可选：${codes.map((c) => c.code).join('、')}`);
