@@ -37,6 +37,7 @@
  * Every command takes --as <user> (use that user's saved session, signing in locally if needed)
  * and --json (print the API's answer as is). API: $CHANCERY_API_URL, else local mode's.
  */
+import { CONTENT_TYPE_BY_SUFFIX } from '../functions/domain/upload-types.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,23 +88,12 @@ async function call(method: string, path: string, token?: string, body?: unknown
   return data;
 }
 
-/** The types POST /uploads takes, by file suffix (the server checks the content itself). */
-const UPLOAD_TYPES: Record<string, string> = {
-  pdf: 'application/pdf',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  tif: 'image/tiff',
-  tiff: 'image/tiff',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  txt: 'text/plain',
-};
 
 /** Uploads one file the way the API asks (a link from POST /uploads, then a PUT of the bytes); its upload id. */
 async function uploadFile(path: string, token: string): Promise<string> {
   const fileName = basename(path);
-  const contentType = UPLOAD_TYPES[extname(path).slice(1).toLowerCase()];
+  // The types POST /uploads takes, by file suffix (the server checks the content itself).
+  const contentType = CONTENT_TYPE_BY_SUFFIX[extname(path).slice(1).toLowerCase()];
   if (!contentType) throw new CliError(`不能上传 ${fileName}：只接受 PDF、JPEG/PNG/TIFF 图片、Word（.docx）、Excel（.xlsx）或纯文本（.txt）文件`);
   if (!existsSync(path)) throw new CliError(`找不到文件 ${path}`);
   const bytes = readFileSync(path);

@@ -5,12 +5,13 @@
  * the four accepted formats is parsed: PDFs by pdf-lib (structure and pages), images by walking
  * their own structure far enough to know the size and that the file is complete.
  */
+import { ATTACHMENT_TYPES, type AttachmentExtension, type ScanExtension } from './upload-types.js';
+export { ATTACHMENT_TYPES, type AttachmentExtension, type ScanExtension };
 import { crc32, inflateRawSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
 
 export type AcceptedScanType = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff';
 
-export type ScanExtension = 'pdf' | 'jpg' | 'png' | 'tif';
 
 export type UploadVerdict =
   | {
@@ -199,17 +200,7 @@ const corruptWhy = (err: unknown) => (err instanceof Corrupt ? err.message : `�
 // ---- attachments (附件) ---------------------------------------------------------------------------
 
 /** What an attachment may be: the scan formats, Word and Excel documents (OOXML) and plain text. */
-export type AttachmentExtension = ScanExtension | 'docx' | 'xlsx' | 'txt';
 
-export const ATTACHMENT_TYPES: Record<AttachmentExtension, { contentType: string; name: string; suffixes: string[] }> = {
-  pdf: { contentType: 'application/pdf', name: 'PDF 文件', suffixes: ['pdf'] },
-  jpg: { contentType: 'image/jpeg', name: 'JPEG 图片', suffixes: ['jpg', 'jpeg'] },
-  png: { contentType: 'image/png', name: 'PNG 图片', suffixes: ['png'] },
-  tif: { contentType: 'image/tiff', name: 'TIFF 图片', suffixes: ['tif', 'tiff'] },
-  docx: { contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', name: 'Word 文档（.docx）', suffixes: ['docx'] },
-  xlsx: { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', name: 'Excel 表格（.xlsx）', suffixes: ['xlsx'] },
-  txt: { contentType: 'text/plain; charset=utf-8', name: '纯文本文件', suffixes: ['txt'] },
-};
 
 /** The attachment type a file name declares by its suffix, if it is one we take. */
 export function attachmentExtensionOf(fileName: string): AttachmentExtension | undefined {

@@ -4,19 +4,10 @@
  * form then names the upload by its id.
  */
 import { api, ApiError } from './api';
+import { CONTENT_TYPE_BY_SUFFIX } from '../../functions/domain/upload-types';
 
-/** The types the API takes, by suffix (functions/domain/upload-check.ts): it refuses a mismatch. */
-const TYPES: Record<string, string> = {
-  pdf: 'application/pdf',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  tif: 'image/tiff',
-  tiff: 'image/tiff',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  txt: 'text/plain; charset=utf-8',
-};
+/** The types the API takes, by suffix (one table with the server's checks): it refuses a mismatch. */
+const TYPES = CONTENT_TYPE_BY_SUFFIX;
 
 export const UPLOAD_ACCEPT = Object.keys(TYPES).map((s) => `.${s}`).join(',');
 export const UPLOAD_KINDS = 'PDF、JPEG/PNG/TIFF 图片、Word（.docx）、Excel（.xlsx）或纯文本（.txt）';
