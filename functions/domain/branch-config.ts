@@ -2,7 +2,7 @@
  * Per-branch configuration (one CDK stack per branch), as functions see it. Admins keep one JSON
  * file per branch in infra/branches/; functions receive it serialized in CHANCERY_BRANCH_CONFIG.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { COGNITO_CLAIMS, ROLES, type ClaimNames } from './identity.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');

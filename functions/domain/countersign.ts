@@ -6,7 +6,7 @@
  * signed, never the last one still to sign). Pure rules here; the task items live in
  * adapters/tasks.ts and the API in handlers/api/countersign.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { username } from './route-platform.js';
 
 export type SignMode = 'all' | 'any' | 'ratio' | 'sequence';

@@ -10,7 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { diffArrays, diffChars } from 'diff';
-import { z } from 'zod';
+import * as z from 'zod';
+// The one locale, not z.locales (which would bundle every language zod speaks).
+import zhCNLocale from 'zod/v4/locales/zh-CN.js';
 import type { BranchConfig } from './branch-config.js';
 import { formatTime } from './calendar.js';
 import { bodyBlockSchema, canonicalLayoutInput, type BodyBlock, type OutgoingLayoutInput } from './gbt9704.js';
@@ -141,7 +143,7 @@ export type DraftBody = StructuredBody | PinnedBodyFile;
 export type DraftContent = Omit<DraftRequest, 'body'> & { body: DraftBody };
 
 /** Any message not given here (the layout's block form has a few), in Chinese rather than zod's English. */
-const zhCN = z.locales.zhCN().localeError;
+const zhCN = zhCNLocale().localeError;
 
 /** Reads a request with its first problem in Chinese (zod's issues carry the path). */
 export function parseRequest<T>(schema: z.ZodType<T>, raw: unknown): T {

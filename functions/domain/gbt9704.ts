@@ -11,7 +11,7 @@
  * lines.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MM = 72 / 25.4;
 export const PAGE_W = 210 * MM;

@@ -3,7 +3,7 @@
  * (拟办, 批示, 阅处, 承办 …) with who gave it and when. It is archived with the scans as JSON
  * (slipToJson) and as a PDF (renderSlipPdf in slip-pdf.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLE_NAMES, type Role } from './identity.js';
 
 export interface SlipLine {

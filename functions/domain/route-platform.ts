@@ -12,7 +12,9 @@
  * tests/stepfunctions/upgrade-compat.test.ts checks the released graphs (statemachines/released/);
  * infra/DEPLOY.md, "Upgrading a branch".
  */
-import { z } from 'zod';
+import * as z from 'zod';
+// The one locale, not z.locales (which would bundle every language zod speaks).
+import zhCNLocale from 'zod/v4/locales/zh-CN.js';
 import type { BranchConfig } from './branch-config.js';
 import { localDate, type DeadlineRule } from './calendar.js';
 import type { Actor, Role, Secrecy } from './identity.js';
@@ -288,7 +290,7 @@ export type DecisionResult = { ok: true; decision: Record<string, unknown> } | {
 /** How far ahead a handling date may be set: beyond this it is a typo, not a plan. */
 export const MAX_DUE_YEARS_AHEAD = 2;
 /** Any message zod has not been given here, in Chinese rather than zod's English default. */
-const zhCN = z.locales.zhCN().localeError;
+const zhCN = zhCNLocale().localeError;
 
 /**
  * Checks a decision body against the step's form; messages are for the clerk (zh-CN). A handling

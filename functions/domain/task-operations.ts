@@ -4,7 +4,9 @@
  * 传阅 (circulation for reading) and the personal boxes (待办/待阅/已阅/已办/在办跟踪).
  * Request bodies are checked here with messages for the clerk (zh-CN); nothing here knows AWS.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+// The one locale, not z.locales (which would bundle every language zod speaks).
+import zhCNLocale from 'zod/v4/locales/zh-CN.js';
 import { isCalendarDate, mayDecide, type Assignment } from './route-platform.js';
 import type { Actor, Role } from './identity.js';
 
@@ -138,7 +140,7 @@ export const circulateBody = strict(
 export const readBody = strict({ opinion: text('阅件意见', 'opinion', 2000).default('') }, '{"opinion": "已阅"}');
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
-const zhCN = z.locales.zhCN().localeError;
+const zhCN = zhCNLocale().localeError;
 
 /** No body reads as an empty form; null, [], "x" or 1 are not a form. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): ParseResult<z.output<S>> {

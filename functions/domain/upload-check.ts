@@ -8,7 +8,6 @@
 import { ATTACHMENT_TYPES, type AttachmentExtension, type ScanExtension } from './upload-types.js';
 export { ATTACHMENT_TYPES, type AttachmentExtension, type ScanExtension };
 import { crc32, inflateRawSync } from 'node:zlib';
-import { PDFDocument } from 'pdf-lib';
 
 export type AcceptedScanType = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff';
 
@@ -315,6 +314,8 @@ async function parsePdf(bytes: Uint8Array): Promise<{ pages: number; encrypted: 
   if (indexOfAscii(tail, '%%EOF', tail.length) < 0 || indexOfAscii(tail, 'startxref', tail.length) < 0) throw new Corrupt('文件结尾缺少 %%EOF，文件被截断');
   // Encrypted PDFs are accepted when their structure and page tree parse (pdf-lib reads both
   // without the password); the pages' content then needs the password to be viewed.
+  // pdf-lib loads on the first PDF: the API functions importing this check mostly take no upload.
+  const { PDFDocument } = await import('pdf-lib');
   const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
   const pages = doc.getPages();
   // pdf-lib skips page-tree entries that point at missing objects; the tree's own count says how many there should be.

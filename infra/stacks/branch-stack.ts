@@ -38,7 +38,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AnyPrincipal, Effect } from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -109,6 +109,27 @@ export const LAMBDA_TASK_ROOT = '/var/task';
 /** ESM bundles still meet CommonJS dependencies that call `require`; give them one. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __chanceryCreateRequire } from 'node:module'; const require = __chanceryCreateRequire(import.meta.url);";
+
+/**
+ * How every function's entry is bundled (NodejsFunction runs esbuild with these). The init bench
+ * (tests/bench/init.ts) bundles with the same settings, so what it measures is what deploys.
+ */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  // Minified: a cold start parses a third of the code (tests/bench/init.ts measures it). keepNames
+  // keeps function and class names, so a stack trace still names each frame's function (and
+  // errors keep their class names); no source maps, which would need NODE_OPTIONS, a variable
+  // local mode does not set (both runtimes see the same environment names).
+  minify: true,
+  keepNames: true,
+  sourceMap: false,
+  // The Node.js 24 runtime carries AWS SDK v3, but pinning our own keeps both runtimes equal.
+  externalModules: [],
+} satisfies BundlingOptions;
 
 export interface BranchStackProps extends StackProps {
   config: BranchConfig;
@@ -711,20 +732,7 @@ export class BranchStack extends Stack {
         ...shared,
         ...Object.fromEntries(files.map((file) => [file.env, `${LAMBDA_TASK_ROOT}/${file.to}`])),
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Readable stack traces without source maps (which would need NODE_OPTIONS, a variable
-        // local mode does not set: both runtimes see the same environment names).
-        minify: false,
-        sourceMap: false,
-        // The Node.js 24 runtime carries AWS SDK v3, but pinning our own keeps both runtimes equal.
-        externalModules: [],
-        commandHooks: files.length > 0 ? copyFilesHooks(files) : undefined,
-      },
+      bundling: { ...FUNCTION_BUNDLING, commandHooks: files.length > 0 ? copyFilesHooks(files) : undefined },
     });
     (fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_ID_KEY, f.id);
     (fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_ENTRY_KEY, f.entry);

@@ -8,7 +8,7 @@
  *   GET  /admin/audit                        the admin audit trail, newest first (audit admin)
  * Every change is written with its event on the admin audit chain, in one transaction.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLE_NAMES, ROLES, SECRECY_LEVELS, type Actor, type Role } from '../../domain/identity.js';
 import {
   changedFields,

@@ -2,7 +2,7 @@
  * The request fields naming uploads (附件), apart from attachments.ts so a handler only parsing
  * them loads no file parser until a request really carries an upload.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TransactionConflict } from '../../adapters/dynamo.js';
 import { HttpError } from './http.js';
 

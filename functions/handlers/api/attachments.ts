@@ -9,7 +9,7 @@
  * aside under rejected/ with its reason (GET /rejected-uploads) and refused with a 400 naming it.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ORIGINALS_PREFIX, REJECTED_PREFIX, UPLOADS_PREFIX } from '../../../infra/manifest.js';
 import { localDate } from '../../domain/calendar.js';
 import type { Actor } from '../../domain/identity.js';

@@ -7,7 +7,7 @@
  *   POST /tasks/{taskId}/signers         加签 {"username": "wujun", "position": "before"|"after", "reason": "…"}
  *   POST /tasks/{taskId}/signers/remove  减签 {"username": "wujun", "reason": "…"} (the office director, or whoever added them)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { computeDeadline } from '../../domain/calendar.js';
 import { addSigner, newPlan, outcomeOf, outcomeText, removeSigner, sign, SIGN_MODE_NAMES, type PlanChange, type SigningPlan } from '../../domain/countersign.js';
 import { mayRead, type Actor } from '../../domain/identity.js';

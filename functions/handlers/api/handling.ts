@@ -7,7 +7,7 @@
  *   POST /tasks/{taskId}/extension/decision  {"approve": true, "opinion": "…"}   (office director)
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate, zonedInstant } from '../../domain/calendar.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { slipLineBy, type SlipLine } from '../../domain/processing-slip.js';

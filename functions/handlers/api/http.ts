@@ -4,7 +4,9 @@
  * 4xx whose message a clerk can act on (zh-CN).
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
+// The one locale, not z.locales (which would bundle every language zod speaks).
+import zhCNLocale from 'zod/v4/locales/zh-CN.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { actorFromClaims, checkClaims, ClaimsError, isRole, type Actor } from '../../domain/identity.js';
@@ -145,7 +147,7 @@ export function pageLimit(query: Record<string, string>, max = 200): number {
 }
 
 /** Any message zod has not been given, in Chinese rather than zod's English default. */
-const zhCN = z.locales.zhCN().localeError;
+const zhCN = zhCNLocale().localeError;
 
 /** A request body checked against its form: the value, or a 400 with every message in Chinese. No body is an empty form. */
 export function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -6,7 +6,7 @@
  *   GET  /me/confirmations                 decisions recorded for me, waiting for my confirmation
  *   POST /tasks/{taskId}/confirm           {"opinion":"…"?}  the leader confirms what was recorded
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mayRead, ROLE_NAMES, type Actor, type Role } from '../../domain/identity.js';
 import { mayDecide } from '../../domain/route-platform.js';
 import { slipLineFor } from '../../domain/processing-slip.js';

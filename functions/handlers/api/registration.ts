@@ -8,7 +8,7 @@
  *   POST /documents/{docId}/return-to-sender    退文 with a reason: recorded in the 退文登记簿; the route ends
  * Both changes are allowed while no step has been decided: after that, the document is the route's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate } from '../../domain/calendar.js';
 import { mayRead, type Actor } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';

@@ -6,7 +6,7 @@
  *   POST /tasks/{taskId}/recall      撤回: the previous decider takes it back while the next step has not acted
  *   POST /documents/{docId}/withdraw 撤销: the requester withdraws an internal document nobody has decided yet
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mayRead } from '../../domain/identity.js';
 import { isDocId } from '../../domain/ids.js';
 import { slipLineFor, type SlipLine } from '../../domain/processing-slip.js';

@@ -6,7 +6,7 @@
  *   POST /seals/verify               {uploadId}: does this sealed copy match what was signed? (anyone)
  * 用印 itself is the outgoing routes' 用印 step (adapters/step-actions.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mayRead } from '../../domain/identity.js';
 import { locateOutgoingNumber } from '../../domain/outgoing-numbering.js';
 import { ANOMALY_NAMES, sealedNumberOf, verifySealed } from '../../domain/seal.js';

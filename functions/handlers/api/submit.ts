@@ -4,7 +4,7 @@
  * the document, its audit event and the route-start mark; then its route starts.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate } from '../../domain/calendar.js';
 import { mayRead } from '../../domain/identity.js';
 import { formatRegisterNumber } from '../../domain/numbering.js';
