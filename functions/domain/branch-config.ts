@@ -81,6 +81,12 @@ export const branchConfigSchema = z.object({
       origin: z.url({ protocol: /^https?$/ }).optional(),
     })
     .default({}),
+  /**
+   * X-Ray active tracing of the functions and the state machines. Off by default: every traced
+   * request is a trace billed by X-Ray (about 17 per document on the incoming routes), and the
+   * alarms and the dashboard need none. On for a while to follow a slow path across services.
+   */
+  tracing: z.boolean().default(false),
   /** Who is mailed when an alarm fires (SNS email subscriptions, each confirmed by its recipient). */
   alarms: z.object({ email: z.array(z.email()).default([]) }).default({ email: [] }),
   calendar: z

@@ -131,6 +131,23 @@ export const FUNCTION_BUNDLING = {
   externalModules: [],
 } satisfies BundlingOptions;
 
+/** How long every log group of the branch keeps its events (the bench prices their storage for as long). */
+export const LOG_RETENTION = RetentionDays.ONE_YEAR;
+
+/** The HTTP API's access log line, one per request (the bench prices its ingestion). */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  user: '$context.authorizer.claims.sub',
+  authorizerError: '$context.authorizer.error',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
 export interface BranchStackProps extends StackProps {
   config: BranchConfig;
 }
@@ -458,7 +475,7 @@ export class BranchStack extends Stack {
     for (const m of stateMachineSpecs) {
       const logGroup = new LogGroup(this, `StateMachineLogs-${m.id}`, {
         logGroupName: `/aws/vendedlogs/states/${name(m.id)}`,
-        retention: RetentionDays.ONE_YEAR,
+        retention: LOG_RETENTION,
         removalPolicy: KEEP_RECORDS,
       });
       const invoked = [...new Set(Object.values(m.substitutions).flatMap((s) => ('functionArnOf' in s ? [s.functionArnOf] : [])))];
@@ -474,7 +491,7 @@ export class BranchStack extends Stack {
         // Errors only, without execution data: inputs and outputs carry task tokens, opinions and
         // classified titles. A document's history lives in its audit trail.
         logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
-        tracingEnabled: true,
+        tracingEnabled: config.tracing,
       });
       // Exactly the functions the definition names, by their unqualified ARN (as the ASL uses it).
       machine.addToRolePolicy(
@@ -484,6 +501,12 @@ export class BranchStack extends Stack {
         }),
       );
       (machine.node.defaultChild as CfnResource).addMetadata(STATE_MACHINE_ID_KEY, m.id);
+      if (!config.tracing) {
+        Validations.of(machine).acknowledge({
+          id: 'AwsSolutions-SF2',
+          reason: 'X-Ray bills every traced execution and request (about $0.09 per 1,000 documents); the branch config "tracing": true turns it on when a slow path needs following (infra/DEPLOY.md).',
+        });
+      }
       Validations.of(machine).acknowledge({
         id: 'AwsSolutions-SF1',
         reason: 'Logging ALL events would write task tokens, opinions and classified titles into CloudWatch; errors are logged, and each document keeps its history in its audit trail.',
@@ -491,7 +514,7 @@ export class BranchStack extends Stack {
       Validations.of(machine).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Added by CDK for execution logging and X-Ray: the logs:*LogDelivery* and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* actions do not support resource-level permissions.',
+          'Added by CDK for execution logging (and X-Ray when the branch turns tracing on): the logs:*LogDelivery* and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* actions do not support resource-level permissions.',
       });
       this.stateMachines.set(m.id, machine);
     }
@@ -529,7 +552,7 @@ export class BranchStack extends Stack {
     });
     const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/apigateway/${name('api')}`,
-      retention: RetentionDays.ONE_YEAR,
+      retention: LOG_RETENTION,
       removalPolicy: KEEP_RECORDS,
     });
     this.stage = new HttpStage(this, 'HttpApiStage', {
@@ -539,20 +562,7 @@ export class BranchStack extends Stack {
       throttle: { rateLimit: 50, burstLimit: 100 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(apiLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            user: '$context.authorizer.claims.sub',
-            authorizerError: '$context.authorizer.error',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
       },
     });
     const integrations = new Map<FunctionId, HttpLambdaIntegration>();
@@ -703,7 +713,7 @@ export class BranchStack extends Stack {
     const files = f.files ?? [];
     const logGroup = new LogGroup(this, `FunctionLogs-${f.id}`, {
       logGroupName: `/aws/lambda/${physicalName(this.config.branch, f.id)}`,
-      retention: RetentionDays.ONE_YEAR,
+      retention: LOG_RETENTION,
       removalPolicy: KEEP_RECORDS,
     });
     // Own role instead of AWSLambdaBasicExecutionRole: logs only to this function's log group.
@@ -724,7 +734,9 @@ export class BranchStack extends Stack {
       architecture: Architecture.ARM_64,
       timeout: Duration.seconds(f.timeoutSeconds),
       memorySize: f.memoryMb,
-      tracing: Tracing.ACTIVE,
+      // PassThrough unless the branch turns tracing on: no upstream (HTTP API, S3, an untraced
+      // state machine) samples a request then, so nothing is recorded or billed.
+      tracing: this.config.tracing ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
       logGroup,
       projectRoot: repoRoot,
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
@@ -739,7 +751,7 @@ export class BranchStack extends Stack {
     Tags.of(fn).add(FUNCTION_ID_KEY, f.id);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
+      reason: 'Added by CDK for X-Ray (active, or passing an upstream trace through): xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
     });
     return fn;
   }

@@ -17,14 +17,28 @@
  *             (rounded up to the ms) × memoryMb of infra/manifest.ts. Local durations run on a
  *             shared dev machine with every service in one process: indicative only.
  *   KMS, directory  outgoing HTTP requests of this process to those local endpoints.
+ *   Logs      every byte a handler writes to stdout or stderr while it runs (Powertools JSON
+ *             lines at INFO, the level the stack leaves them at; the handlers' async context says
+ *             which function wrote), its EMF metric lines (the metrics sink: they are log lines in
+ *             Lambda), Lambda's own START/END/REPORT lines per invocation and the HTTP API's
+ *             access log line per request (both rendered from their formats); ingestion per GB and
+ *             storage of the gzip-compressed bytes for the log groups' retention.
+ *   X-Ray     with the branch's `tracing` on: one trace per request entering from outside (an API
+ *             request, an S3 notification) and one per execution (counted apart, an upper bound:
+ *             an execution may continue the trace of the function that started it).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { LocalMode } from '../../infra/local/local-mode.js';
 import type { GsiSpec, TableSpec } from '../../infra/manifest.js';
 import { LOCAL_ACCESS_KEY, LOCAL_REGION } from '../../infra/local/wiring.js';
 import { documentClient, s3Client, sfnClient } from '../../functions/adapters/clients.js';
-import { PRICES } from './prices.js';
+import { logger } from '../../functions/adapters/logger.js';
+import { setMetricsSink } from '../../functions/adapters/metrics.js';
+import { API_ACCESS_LOG_FIELDS, LOG_RETENTION } from '../../infra/stacks/branch-stack.js';
+import { GOAL_PER_1000_DOCUMENTS, PRICES } from './prices.js';
 import { marshall } from '@aws-sdk/util-dynamodb';
 
 /** The handlers' client is lib-dynamodb: the meter sees native values and marshalls them as it does. */
@@ -89,6 +103,14 @@ export interface Tally {
   api: { requests: number; byRoute: Record<string, number> };
   kms: number;
   directory: number;
+  logs: {
+    /** What each function wrote while it ran: log lines (stdout and stderr) and EMF metric lines. */
+    byFunction: Record<string, { lines: number; bytes: number; emfLines: number; emfBytes: number }>;
+    /** The lines themselves, for their compressed size. */
+    text: string[];
+  };
+  /** Invocations by who made them: from outside (API, S3, schedules), or by a state machine. */
+  invokedBy: { entry: number; stateMachine: number };
 }
 
 const emptyTally = (): Tally => ({
@@ -105,7 +127,27 @@ const emptyTally = (): Tally => ({
   api: { requests: 0, byRoute: {} },
   kms: 0,
   directory: 0,
+  logs: { byFunction: {}, text: [] },
+  invokedBy: { entry: 0, stateMachine: 0 },
 });
+
+/**
+ * The handlers' log level. Powertools puts a warm invocation back to the level the logger started
+ * with (injectLambdaContext → refreshSampleRateCalculation), so that one changes too: through
+ * setInitialLogLevel, public in Powertools' JavaScript though left out of its typings.
+ */
+function setHandlerLogLevel(level: string) {
+  const powertools = logger as unknown as { setInitialLogLevel?: (level: string) => void };
+  if (typeof powertools.setInitialLogLevel !== 'function') throw new Error('Powertools Logger has no setInitialLogLevel: the bench cannot log at INFO');
+  powertools.setInitialLogLevel(level);
+  logger.setLogLevel(level as 'INFO');
+}
+
+/** The function whose handler is running (set around each invocation through the local runtime). */
+const running = new AsyncLocalStorage<string>();
+
+/** Lambda's X-Ray trace variable as it looks in an invocation: Powertools puts its Root on every log line. */
+const LAMBDA_TRACE_ENV = 'Root=1-6743a1b2-0f1e2d3c4b5a69788796a5b4;Parent=5e4d3c2b1a0f9e8d;Sampled=0;Lineage=1:a1b2c3d4:0';
 
 const S3_PUT_CLASS = new Set(['PutObject', 'CopyObject', 'PostObject', 'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'PutObjectRetention', 'PutObjectLegalHold', 'PutObjectTagging']);
 const S3_FREE = new Set(['DeleteObject', 'DeleteObjects', 'AbortMultipartUpload']);
@@ -158,15 +200,31 @@ export class CostMeter {
     }
   }
 
+  /** Open from start() to stop(): the handlers log at INFO, as deployed, and their stdout is kept out of the bench's output. */
+  private logWindow: { level: string; traceEnv: string | undefined } | undefined;
+
   start(measureItems = true) {
     this.tally = emptyTally();
     this.bytesWritten = {};
     this.measureItems = measureItems;
+    // The stack sets no LOG_LEVEL: deployed functions log at Powertools' default, INFO.
+    this.logWindow = { level: logger.getLevelName(), traceEnv: process.env._X_AMZN_TRACE_ID };
+    setHandlerLogLevel('INFO');
+    process.env._X_AMZN_TRACE_ID = LAMBDA_TRACE_ENV;
+    // EMF lines go to stdout in Lambda only; here they come to the meter.
+    setMetricsSink((line) => this.countLog(`${line}\n`, true));
   }
 
   stop(): Tally {
     const t = this.tally ?? emptyTally();
     this.tally = undefined;
+    if (this.logWindow) {
+      setHandlerLogLevel(this.logWindow.level);
+      if (this.logWindow.traceEnv === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = this.logWindow.traceEnv;
+      setMetricsSink(undefined);
+      this.logWindow = undefined;
+    }
     for (const [table, sizes] of Object.entries(this.bytesWritten)) {
       t.ddb.itemBytesWritten.byTable[table] = { items: sizes.length, maxBytes: Math.max(...sizes), meanBytes: Math.round(sizes.reduce((s, x) => s + x, 0) / sizes.length) };
       t.ddb.itemBytesWritten.max = Math.max(t.ddb.itemBytesWritten.max, ...sizes);
@@ -185,6 +243,27 @@ export class CostMeter {
     } finally {
       this.tally = t;
     }
+  }
+
+  /** Counts a chunk a handler wrote (outside a handler, or outside a window, nothing is counted). */
+  private countLog(chunk: string | Uint8Array, emf: boolean): boolean {
+    const fn = running.getStore();
+    const t = this.tally;
+    if (!fn || !this.logWindow) return false;
+    if (!t) return true;
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const lines = text.split('\n').filter((l) => l.trim()).length;
+    const f = (t.logs.byFunction[fn] ??= { lines: 0, bytes: 0, emfLines: 0, emfBytes: 0 });
+    if (emf) {
+      f.emfLines += lines;
+      f.emfBytes += bytes;
+    } else {
+      f.lines += lines;
+      f.bytes += bytes;
+    }
+    t.logs.text.push(text);
+    return true;
   }
 
   /** An API request made by the (simulated) user inside the window. */
@@ -384,8 +463,10 @@ export class CostMeter {
     runtime.invoke = async (ref: string, event: unknown) => {
       const t = this.tally;
       const started = performance.now();
+      // The engine invokes by ARN; the API, S3 notifications and schedules by function id.
+      if (t) t.invokedBy[ref.startsWith('arn:') ? 'stateMachine' : 'entry']++;
       try {
-        return await invoke(ref, event);
+        return await running.run(byRef.get(ref)?.id ?? ref, () => invoke(ref, event));
       } finally {
         const fn = byRef.get(ref);
         const routeKey = (event as { routeKey?: unknown } | null)?.routeKey;
@@ -399,6 +480,20 @@ export class CostMeter {
         }
       }
     };
+    // What handlers write: counted per function while a window is open; their stdout (INFO lines
+    // the bench does not print) is dropped, their stderr (warnings, errors) still shown.
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+      stream.write = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
+        const counted = this.countLog(chunk, false);
+        if (counted && stream === process.stdout) {
+          const callback = typeof encoding === 'function' ? encoding : cb;
+          if (typeof callback === 'function') queueMicrotask(() => (callback as () => void)());
+          return true;
+        }
+        return write(chunk, encoding, cb);
+      }) as typeof stream.write;
+    }
     // KMS and the user directory: outgoing HTTP requests to their local endpoints.
     const kmsPort = new URL(this.local.endpoints.kms).port;
     const cognitoPort = new URL(this.local.endpoints.cognito).port;
@@ -422,8 +517,54 @@ export class CostMeter {
 
 const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand']);
 
+// ---- logs and traces ----------------------------------------------------------------------------
+
+const GIB = 1024 ** 3;
+const SAMPLE_REQUEST_ID = '6f8e1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+
+/**
+ * Lambda's own lines per invocation (text log format, as the stack leaves it): START, END and
+ * REPORT, with an XRAY line in REPORT when traced; an init line on cold starts is left out.
+ */
+export function platformLogBytes(memoryMb: number, durationMs: number, traced: boolean): number {
+  const lines = [
+    `START RequestId: ${SAMPLE_REQUEST_ID} Version: $LATEST\n`,
+    `END RequestId: ${SAMPLE_REQUEST_ID}\n`,
+    `REPORT RequestId: ${SAMPLE_REQUEST_ID}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${memoryMb} MB\tMax Memory Used: ${Math.round(memoryMb * 0.4)} MB\t\n` +
+      (traced ? 'XRAY TraceId: 1-6743a1b2-0f1e2d3c4b5a69788796a5b4\tSegmentId: 5e4d3c2b1a0f9e8d\tSampled: true\t\n' : ''),
+  ];
+  return lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+}
+
+/** The HTTP API's access log line for one request (API_ACCESS_LOG_FIELDS filled as API Gateway fills it). */
+export function accessLogLine(routeKey: string): string {
+  const values: Record<keyof typeof API_ACCESS_LOG_FIELDS, string> = {
+    requestId: 'Ab1CdEfGhIjKlMn=',
+    ip: '203.0.113.45',
+    requestTime: '24/Nov/2026:08:22:55 +0000',
+    routeKey,
+    status: '200',
+    protocol: 'HTTP/1.1',
+    responseLength: '1834',
+    user: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+    authorizerError: '-',
+    integrationError: '-',
+  };
+  return `${JSON.stringify(values)}\n`;
+}
+
+/** Months a log event is stored (the stack's retention, in days). */
+const RETENTION_MONTHS = (Number(LOG_RETENTION) || 365) / (365 / 12);
+
+export interface BillOptions {
+  /** The branch's `tracing` (X-Ray on): priced into allIn only when on. */
+  tracing: boolean;
+  /** State machine executions in the window (one per document). */
+  executions: number;
+}
+
 /** Dollars for one document and per 1,000 documents, by component. */
-export function bill(t: Tally, transitions: number) {
+export function bill(t: Tally, transitions: number, options: BillOptions = { tracing: false, executions: 1 }) {
   const lambdaInvocations = Object.values(t.lambda).reduce((s, l) => s + l.invocations, 0);
   const gbSeconds = Object.values(t.lambda).reduce((s, l) => s + l.gbSeconds, 0);
   const perDoc = {
@@ -434,14 +575,57 @@ export function bill(t: Tally, transitions: number) {
     api: t.api.requests * PRICES.httpApiPerRequest,
   };
   const kms = t.kms * PRICES.kmsPerRequest;
+
+  // Logs: what the handlers wrote, Lambda's lines, the API's access lines.
+  const handlerBytes = Object.values(t.logs.byFunction).reduce((s, f) => s + f.bytes, 0);
+  const emfBytes = Object.values(t.logs.byFunction).reduce((s, f) => s + f.emfBytes, 0);
+  const platformBytes = Object.values(t.lambda).reduce((s, l) => s + (l.invocations ? l.invocations * platformLogBytes(l.memoryMb, l.ms / l.invocations, options.tracing) : 0), 0);
+  const accessLines = Object.entries(t.api.byRoute).map(([route, n]) => ({ route, n, line: accessLogLine(route) }));
+  const accessBytes = accessLines.reduce((s, a) => s + a.n * Buffer.byteLength(a.line), 0);
+  const ingestedBytes = handlerBytes + emfBytes + platformBytes + accessBytes;
+  // Stored compressed: the ratio gzip gets on this window's own lines (handlers' and the API's).
+  const sample = t.logs.text.join('') + accessLines.map((a) => a.line.repeat(a.n)).join('');
+  const compression = sample.length ? gzipSync(sample).length / Buffer.byteLength(sample) : 1;
+  const logsIngestion = (ingestedBytes / GIB) * PRICES.logsIngestedPerGb;
+  const logsStorage = ((ingestedBytes * compression) / GIB) * PRICES.logsStoredPerGbMonth * RETENTION_MONTHS;
+  const logs = logsIngestion + logsStorage;
+
+  // X-Ray: a trace per request from outside and per execution, when the branch traces.
+  const traces = t.invokedBy.entry + options.executions;
+  const xRayIfTracing = traces * PRICES.xRayPerTraceRecorded;
+  const xRay = options.tracing ? xRayIfTracing : 0;
+
   const per1k = (x: number) => Number((x * 1000).toFixed(4));
   const total = Object.values(perDoc).reduce((s, x) => s + x, 0);
+  const allIn = total + kms + logs + xRay;
   return {
     per1000Documents: {
       total: per1k(total),
       ...Object.fromEntries(Object.entries(perDoc).map(([k, v]) => [k, per1k(v)])),
       kmsAuditMacs: per1k(kms),
       totalWithKms: per1k(total + kms),
+      logs: per1k(logs),
+      xRay: per1k(xRay),
+      allIn: per1k(allIn),
+      goal: GOAL_PER_1000_DOCUMENTS,
+      withinGoal: allIn * 1000 <= GOAL_PER_1000_DOCUMENTS,
+    },
+    logs: {
+      bytesPerDocument: { handlers: handlerBytes, emfMetrics: emfBytes, lambdaPlatform: platformBytes, apiAccess: accessBytes, total: ingestedBytes },
+      byFunction: t.logs.byFunction,
+      compressedRatio: Number(compression.toFixed(3)),
+      per1000Documents: { ingestion: per1k(logsIngestion), storage: per1k(logsStorage) },
+      retentionMonths: Number(RETENTION_MONTHS.toFixed(1)),
+      note: 'handlers at INFO (the stack sets no LOG_LEVEL) with Lambda\'s trace id on each line; EMF lines as Lambda writes them; START/END/REPORT per invocation and the API access line per request rendered from their formats; Step Functions logs ERROR only (none on a happy path). Storage: compressed bytes × retention months',
+    },
+    xRay: {
+      tracing: options.tracing,
+      tracesPerDocument: traces,
+      entryInvocations: t.invokedBy.entry,
+      stateMachineInvocations: t.invokedBy.stateMachine,
+      executions: options.executions,
+      per1000DocumentsIfTracing: per1k(xRayIfTracing),
+      note: 'one trace per invocation from outside (API request, S3 notification) and per execution; the functions a state machine invokes join its trace. Priced into allIn only when the branch config has "tracing": true',
     },
     lambdaInvocations,
     gbSeconds: Number(gbSeconds.toFixed(3)),

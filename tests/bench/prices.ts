@@ -8,8 +8,14 @@
  *   S3 Standard     https://aws.amazon.com/s3/pricing/               PUT, COPY, POST, LIST $0.005 per 1,000; GET, HEAD and others $0.0004 per 1,000; DELETE free
  *   API Gateway     https://aws.amazon.com/api-gateway/pricing/      HTTP API: $1.00 per 1M requests (first 300M a month)
  *   KMS             https://aws.amazon.com/kms/pricing/              $0.03 per 10,000 requests (GenerateMac, VerifyMac)
- * Not modelled: storage (GB-month of tables and buckets), data transfer, CloudWatch logs and
- * metrics, X-Ray traces, Cognito MAUs (directory lookups carry no per-request charge).
+ *   CloudWatch Logs https://aws.amazon.com/cloudwatch/pricing/       Standard log class: $0.50 per GB ingested (Lambda's
+ *                   logs are vended logs, $0.50 per GB for the first 10 TB a month), $0.03 per GB-month stored
+ *                   (compressed); a GB here is 2^30 bytes
+ *   X-Ray           https://aws.amazon.com/xray/pricing/             $5.00 per 1M traces recorded (retrieval and
+ *                   scans, $0.50 per 1M, only when someone looks)
+ * Not modelled: storage (GB-month of tables and buckets), data transfer, CloudWatch custom
+ * metrics ($0.30 per metric a month, whatever the volume: the EMF lines themselves are priced as
+ * logs), Logs Insights queries, Cognito MAUs (directory lookups carry no per-request charge).
  */
 export const PRICES = {
   source: 'AWS public list prices, us-east-1, checked 2026-11 (see tests/bench/prices.ts)',
@@ -23,4 +29,10 @@ export const PRICES = {
   s3GetHeadOtherPerRequest: 0.0004 / 1000,
   httpApiPerRequest: 1.0 / 1_000_000,
   kmsPerRequest: 0.03 / 10_000,
+  logsIngestedPerGb: 0.5,
+  logsStoredPerGbMonth: 0.03,
+  xRayPerTraceRecorded: 5.0 / 1_000_000,
 } as const;
+
+/** The aim for every route, all in (core, KMS, logs, X-Ray), in dollars per 1,000 documents. */
+export const GOAL_PER_1000_DOCUMENTS = 0.25;

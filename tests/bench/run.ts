@@ -14,12 +14,18 @@
  *                               changed) and GET …/diff, beside GET /me
  *   layout                      GB/T 9704 发文 PDF, ms per page for ~1 and ~10 pages, cold and warm,
  *                               beside the processing slip PDF (tests/bench/layout.ts)
+ *   functionInit                every function's bundle (as the stack bundles it) imported in fresh
+ *                               processes, beside an SDK-only handler (tests/bench/init.ts)
+ *   cost                        per route, one document down its happy path metered and billed:
+ *                               core, KMS, CloudWatch Logs and X-Ray, all in beside the goal
  *   ratios, memory, environment
  * Prints exactly one JSON document on stdout (progress goes to stderr) and writes it to
  * bench-results/bench-<ISO timestamp>.json.
  *
  * Parameters (environment): BENCH_SCANS (50), BENCH_DECISIONS (20 task-to-task samples),
- * BENCH_RAW_WRITES (500), BENCH_POLL_MS (5), BENCH_CONSOLE_SAMPLES (10 loads of each page, per cache state).
+ * BENCH_RAW_WRITES (500), BENCH_POLL_MS (5), BENCH_CONSOLE_SAMPLES (10 loads of each page, per cache state),
+ * BENCH_INIT_RUNS (9 rounds of fresh processes per function, at least 7), BENCH_COST_ROUTES (every
+ * route), BENCH_ONLY (init and/or cost: only those parts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,7 +48,8 @@ const { LOCAL_ACCESS_KEY, LOCAL_REGION } = await import('../../infra/local/wirin
 const { documentClient } = await import('../../functions/adapters/clients.js');
 const { inboxBucket, makePdf, startHarness } = await import('../integration/harness.js');
 const { CostMeter, bill } = await import('./cost.js');
-const { PRICES } = await import('./prices.js');
+const { GOAL_PER_1000_DOCUMENTS, PRICES } = await import('./prices.js');
+const { functionInitBench } = await import('./init.js');
 const { ROUTES } = await import('../../functions/routes/index.js');
 const { happyPath } = await import('../../functions/domain/route-platform.js');
 const { ensureWebBuilt, WEB_DIST } = await import('../../infra/local/build-web.js');
@@ -461,7 +468,9 @@ async function routeCosts() {
     const t = { ...sized.tally, lambda: timed.tally.lambda };
     // Invocations are counted on the sized document; durations come from the timed one.
     const invocations = Object.fromEntries(Object.entries(sized.tally.lambda).map(([k, v]) => [k, v.invocations]));
-    const money = bill(t, transitions);
+    const money = bill(t, transitions, { tracing: branchTracing(), executions: 1 });
+    // Every route opens tasks, and create-task logs each at INFO: none captured means a broken meter, not a quiet route.
+    if (!t.logs.byFunction['create-task']?.lines) throw new Error(`cost: no log line of create-task captured on ${routeId}`);
     out[routeId] = {
       driven: true,
       steps: ROUTES[routeId].steps.map((s) => s.id),
@@ -486,12 +495,27 @@ async function routeCosts() {
       s3: t.s3,
       api: t.api,
       kms: { requests: t.kms, note: 'GenerateMac seals each audit event; priced apart (kmsAuditMacs) and in totalWithKms' },
+      logs: money.logs,
+      xRay: money.xRay,
       directoryRequests: t.directory,
       extraListings: sized.extraListings + timed.extraListings,
     };
-    progress(`cost: ${routeId} $${money.per1000Documents.total} per 1,000 documents (${transitions} transitions, ${t.ddb.wru.total} WRU, ${t.ddb.rru.total} RRU)`);
+    progress(
+      `cost: ${routeId} $${money.per1000Documents.total} core, $${money.per1000Documents.allIn} all in per 1,000 documents (${transitions} transitions, ${t.ddb.wru.total} WRU, ${t.ddb.rru.total} RRU, ${money.logs.bytesPerDocument.total} log bytes, ${money.xRay.tracesPerDocument} traces if traced)`,
+    );
   }
-  return { prices: PRICES, routes: out };
+  return {
+    prices: PRICES,
+    goalPer1000Documents: GOAL_PER_1000_DOCUMENTS,
+    tracing: branchTracing(),
+    note: 'per1000Documents.total is the core (Step Functions, DynamoDB, S3, Lambda, API); allIn adds KMS, CloudWatch Logs (ingestion and storage) and X-Ray (only with the branch\'s tracing on), beside the goal',
+    routes: out,
+  };
+}
+
+/** The branch's `tracing` setting, as local mode passes the branch configuration to the functions. */
+function branchTracing(): boolean {
+  return JSON.parse(local.wiring.environment.CHANCERY_BRANCH_CONFIG).tracing === true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,9 +725,46 @@ const withoutEntries = <T extends { entries: unknown }>({ entries: _entries, ...
 
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
+/** Function cold starts: fresh processes importing each bundle, while nothing else of the bench runs. */
+async function functionInit() {
+  const init = await functionInitBench({ runs: intEnv('BENCH_INIT_RUNS', 9, 7), progress });
+  progress(`init: baseline ${init.baseline.initMs} ms; worst ratio ${init.worstRatio}, ${init.functionsWithinGoal}/${init.functions} functions within ${init.goalRatio}×`);
+  return init;
+}
+
+/**
+ * BENCH_ONLY=init,cost runs only those parts (either or both) and writes a JSON with just them:
+ * a quicker look while working on cold starts or on one route's cost (with BENCH_COST_ROUTES).
+ */
+async function partial(parts: Set<string>) {
   const startedAt = new Date();
   const dataDir = mkdtempSync(join(tmpdir(), 'chancery-bench-'));
+  const result: Record<string, unknown> = { benchmark: 'chancery-local', partial: [...parts], startedAt: startedAt.toISOString() };
+  if (parts.has('init')) result.functionInit = await functionInit();
+  if (parts.has('cost')) {
+    harness = await startHarness({ dataDir, runSchedules: false, watchInbox: false, log: (m) => progress(`local: ${m}`) });
+    local = harness.local;
+    try {
+      countWrites();
+      meter = new CostMeter(local);
+      result.cost = await routeCosts();
+    } finally {
+      progress('stopping local mode');
+      await harness.close();
+    }
+  }
+  result.durationSeconds = round((performance.now() - runStarted) / 1000, 1);
+  result.environment = environment(startedAt);
+  return { result: result as { startedAt: string }, dataDir };
+}
+
+async function main() {
+  const only = new Set((process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+  for (const part of only) if (part !== 'init' && part !== 'cost') throw new Error(`BENCH_ONLY names parts init and cost (got ${part})`);
+  if (only.size) return partial(only);
+  const startedAt = new Date();
+  const dataDir = mkdtempSync(join(tmpdir(), 'chancery-bench-'));
+  const initBench = await functionInit();
   // The console's bytes first, while nothing else runs (this builds web/dist and a React-only baseline).
   await ensureWebBuilt(progress);
   const consoleBytes = await consoleDownload(WEB_DIST);
@@ -941,6 +1002,7 @@ async function main() {
       drafts,
       console: { download: consoleBytes, firstRender: consoleRender },
       layout,
+      functionInit: initBench,
       dynamoDbWritesPerDocument: {
         note: 'counted on the handlers\' DynamoDB client for one document from upload to archive; transactions count each item in items',
         intake: warmIntakeWrites,

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
+import { loadBranchConfig } from '../../infra/branch-config.js';
 import {
   bucketNotifications,
   buckets,
@@ -17,7 +18,7 @@ import {
   tables,
   type FunctionId,
 } from '../../infra/manifest.js';
-import { LAMBDA_TASK_ROOT, NODE_RUNTIME, repoRoot } from '../../infra/stacks/branch-stack.js';
+import { FUNCTION_BUNDLING, LAMBDA_TASK_ROOT, NODE_RUNTIME, repoRoot } from '../../infra/stacks/branch-stack.js';
 import {
   actionCovers,
   actionsOf,
@@ -194,11 +195,12 @@ describe('Step Functions', () => {
     expect(JSON.parse(props.DefinitionString)).toEqual(JSON.parse(asl));
   });
 
-  it.each(stateMachines.map((m) => [m.id, m] as const))('%s: logs errors without execution data, traces, and invokes exactly its functions', (_, m) => {
+  it.each(stateMachines.map((m) => [m.id, m] as const))('%s: logs errors without execution data, is not traced by default, and invokes exactly its functions', (_, m) => {
     const [, machine] = stateMachineResource(s, m.id);
     // Inputs and outputs hold task tokens, opinions and classified titles: never in CloudWatch.
     expect(machine.Properties!.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
-    expect(machine.Properties!.TracingConfiguration).toEqual({ Enabled: true });
+    // X-Ray bills every trace: only a branch with "tracing": true has it (see 'X-Ray tracing' below).
+    expect(machine.Properties!.TracingConfiguration?.Enabled ?? false).toBe(false);
     const roleId = machine.Properties!.RoleArn['Fn::GetAtt'][0] as string;
     const invokeTargets = resourcesOfType(s, 'AWS::IAM::Policy')
       .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
@@ -299,7 +301,7 @@ describe('failed asynchronous events', () => {
 });
 
 describe('Lambda functions', () => {
-  it('every manifest function exists, on the latest Node.js runtime, ARM, traced, sized per manifest', () => {
+  it('every manifest function exists, on the latest Node.js runtime, ARM, passing traces through (no active tracing by default), sized per manifest', () => {
     const latestNode = Object.entries(Runtime)
       .filter(([k, v]) => /^NODEJS_\d+_X$/.test(k) && v instanceof Runtime)
       .map(([k, v]) => [Number(k.split('_')[1]), v as Runtime] as const)
@@ -316,10 +318,14 @@ describe('Lambda functions', () => {
         Architectures: ['arm64'],
         Timeout: f.timeoutSeconds,
         MemorySize: f.memoryMb,
-        TracingConfig: { Mode: 'Active' },
+        TracingConfig: { Mode: 'PassThrough' },
         LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
       });
     }
+  });
+
+  it('bundles minified, keeping function and class names for stack traces (FUNCTION_BUNDLING, also what the init bench measures)', () => {
+    expect(FUNCTION_BUNDLING).toMatchObject({ minify: true, keepNames: true, sourceMap: false, format: 'esm', externalModules: [] });
   });
 
   it('passes the branch configuration, and the slip font only to the functions that ship it', () => {
@@ -473,5 +479,20 @@ describe('outputs', () => {
     expect(outputs).toEqual(
       expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'InboxBucketName', 'ArchiveBucketName', 'StateMachineArnSuperiorKey']),
     );
+  });
+});
+
+describe('X-Ray tracing (branch config "tracing")', () => {
+  it('a branch with "tracing": true traces every function actively and every state machine', () => {
+    const traced = synthBranch({ config: { ...loadBranchConfig('hq'), tracing: true } });
+    for (const f of functions) {
+      expect(traced.json.Resources[logicalIdOfFunction(traced, f.id)].Properties!.TracingConfig, f.id).toEqual({ Mode: 'Active' });
+    }
+    for (const m of stateMachines) expect(stateMachineResource(traced, m.id)[1].Properties!.TracingConfiguration, m.id).toEqual({ Enabled: true });
+  });
+
+  it('is off unless the branch file turns it on', () => {
+    expect(loadBranchConfig('hq').tracing).toBe(false);
+    expect(s.config.tracing).toBe(false);
   });
 });
