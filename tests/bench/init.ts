@@ -37,8 +37,23 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** The esbuild flags FUNCTION_BUNDLING may pass through esbuildArgs, as build options; any other is refused. */
+const ESBUILD_FLAGS: Record<string, keyof BuildOptions> = {
+  '--minify-whitespace': 'minifyWhitespace',
+  '--minify-syntax': 'minifySyntax',
+  '--minify-identifiers': 'minifyIdentifiers',
+  '--keep-names': 'keepNames',
+};
+
 /** NodejsFunction's bundling options as the esbuild options its CLI call amounts to (aws-lambda-nodejs bundling.js). */
 export function esbuildOptionsOf(bundling: typeof FUNCTION_BUNDLING): BuildOptions {
+  const args = Object.fromEntries(
+    Object.entries(('esbuildArgs' in bundling ? bundling.esbuildArgs : undefined) ?? {}).map(([flag, value]) => {
+      const option = ESBUILD_FLAGS[flag];
+      if (!option || value !== true) throw new Error(`init bench: esbuild argument ${flag}=${String(value)} has no equivalent here; add it to ESBUILD_FLAGS`);
+      return [option, true];
+    }),
+  );
   return {
     bundle: true,
     target: bundling.target,
@@ -47,10 +62,11 @@ export function esbuildOptionsOf(bundling: typeof FUNCTION_BUNDLING): BuildOptio
     mainFields: bundling.mainFields,
     banner: { js: bundling.banner },
     minify: bundling.minify,
-    keepNames: 'keepNames' in bundling ? Boolean(bundling.keepNames) : false,
+    ...('keepNames' in bundling ? { keepNames: Boolean(bundling.keepNames) } : {}),
     sourcemap: bundling.sourceMap,
     external: bundling.externalModules,
     logLevel: 'warning',
+    ...args,
   };
 }
 
@@ -127,7 +143,7 @@ export async function functionInitBench(options: { runs?: number; progress?: (me
   const progress = options.progress ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'chancery-bench-init-'));
   try {
-    progress(`init: bundling ${functions.length} functions and the SDK-only baseline (minify ${FUNCTION_BUNDLING.minify})`);
+    progress(`init: bundling ${functions.length} functions and the SDK-only baseline`);
     const bundles = [await bundle('baseline-sdk-only', BASELINE_ENTRY, dir)];
     for (const f of functions) bundles.push(await bundle(f.id, f.entry, dir));
     const env = initEnvironment();
@@ -160,7 +176,7 @@ export async function functionInitBench(options: { runs?: number; progress?: (me
       note: 'module init: a fresh `node --input-type=module -e` imports the bundle until its handler export is there (median of the rounds; ratioToBaseline from these wall times); cpuMs is the CPU time the import took (user + system), which other work on a shared machine disturbs less; processMs adds Node\'s own start. Bundled as the stack bundles (FUNCTION_BUNDLING); Lambda adds its runtime bootstrap to both',
       node: process.version,
       runs,
-      bundling: { minify: FUNCTION_BUNDLING.minify, keepNames: 'keepNames' in FUNCTION_BUNDLING ? FUNCTION_BUNDLING.keepNames : false, target: FUNCTION_BUNDLING.target, format: FUNCTION_BUNDLING.format },
+      bundling: { ...esbuildOptionsOf(FUNCTION_BUNDLING), banner: undefined, logLevel: undefined },
       goalRatio: INIT_RATIO_GOAL,
       baseline,
       byFunction,

@@ -34,6 +34,14 @@ describe('synth with bundling', () => {
     }
   });
 
+  it('minifies whitespace and syntax but keeps names: a stack trace names the function that threw', () => {
+    const bundle = readFileSync(join(assetDirOf('create-task'), 'index.mjs'), 'utf8');
+    // Our own function names survive (identifiers are not minified)…
+    expect(bundle).toMatch(/function createTaskOrRetry\(/);
+    // …while the layout is gone: far fewer lines than a readable bundle of this size would have.
+    expect(bundle.split('\n').length).toBeLessThan(bundle.length / 200);
+  });
+
   it("ships the CJK slip font in the archive function's bundle", () => {
     const font = join(assetDirOf('archive'), SLIP_FONT.to);
     expect(existsSync(font)).toBe(true);
