@@ -113,7 +113,7 @@ export interface Tally {
   invokedBy: { entry: number; stateMachine: number };
 }
 
-const emptyTally = (): Tally => ({
+export const emptyTally = (): Tally => ({
   ddb: {
     requests: {},
     wru: { table: 0, indexes: 0, total: 0, byTable: {}, byIndex: {}, byItem: {} },

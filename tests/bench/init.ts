@@ -149,10 +149,10 @@ export async function functionInitBench(options: { runs?: number; progress?: (me
     const env = initEnvironment();
     const samples = new Map<string, { initMs: number; cpuMs: number; processMs: number }[]>(bundles.map((b) => [b.id, []]));
     progress(`init: ${runs} rounds of ${bundles.length} fresh processes (one warm-up round)`);
-    for (let round = 0; round <= runs; round++) {
+    for (let r = 0; r <= runs; r++) {
       for (const b of bundles) {
         const s = measure(b.file, env);
-        if (round > 0) samples.get(b.id)!.push(s);
+        if (r > 0) samples.get(b.id)!.push(s);
       }
     }
     const summary = (id: string) => {
@@ -173,7 +173,7 @@ export async function functionInitBench(options: { runs?: number; progress?: (me
     );
     const ratios = Object.values(byFunction).map((f) => f.ratioToBaseline);
     return {
-      note: 'module init: a fresh `node --input-type=module -e` imports the bundle until its handler export is there (median of the rounds; ratioToBaseline from these wall times); cpuMs is the CPU time the import took (user + system), which other work on a shared machine disturbs less; processMs adds Node\'s own start. Bundled as the stack bundles (FUNCTION_BUNDLING); Lambda adds its runtime bootstrap to both',
+      note: 'module init: a fresh `node --input-type=module -e` imports the bundle until its handler export is there (median of the rounds; ratioToBaseline from these wall times); cpuMs is the CPU time the import took (user + system), which other work on a shared machine disturbs less; processMs adds Node\'s own start. Bundled as the stack bundles (FUNCTION_BUNDLING); Lambda adds its runtime bootstrap to both. Code loaded on first use (await import: the seal stamp, PDF and XLSX files, the GB/T 9704 layout, pdf-lib in the upload check) stays in the one file, counted in bytes, and runs at the first request that needs it: for intake, every PDF scan',
       node: process.version,
       runs,
       bundling: { ...esbuildOptionsOf(FUNCTION_BUNDLING), banner: undefined, logLevel: undefined },
