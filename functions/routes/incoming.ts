@@ -7,7 +7,7 @@
  * he can instruct); the department's steps are chased and escalated. 科室归档 退回 only to 阅办.
  */
 import { form, isoDate, opinion, type RouteDefinition, type StepDefinition } from '../domain/route-platform.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { archiveClassOf, departmentFileStep, departmentHandleStep, dueDetail, leaderDeadline, proposeStep, remindLeader } from './steps.js';
 
 const deputyInstruct: StepDefinition = {

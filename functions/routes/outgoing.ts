@@ -19,7 +19,7 @@
  * signed, and a number is taken once however often the step is decided again.
  * Deadlines: drafting 3 wd, a leader's signature chased within 2 wd, printing 2 wd (002 范文7).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeadlineRule } from '../domain/calendar.js';
 import { countersignRequest, signersDetail } from '../domain/countersign.js';
 import type { Role } from '../domain/identity.js';

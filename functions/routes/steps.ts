@@ -3,7 +3,7 @@
  * director, 阅办 by the handling department, 立卷归档, a leader's decision that may go to a meeting,
  * a reading, the requester's execution. A route module composes these with its own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '../domain/identity.js';
 import { RETENTION_LABELS, type RetentionCode } from '../domain/numbering.js';
 import {

@@ -5,7 +5,7 @@
  * 会审 (outgoing-main): the drafting department's heads and the heads of the related departments
  * the drafter names review together; all must agree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate } from '../../domain/calendar.js';
 import { checkSubmittable, DraftRefusal, placeholderNumber, type Draft } from '../../domain/drafts.js';
 import { mayRead, mayTake, type Actor } from '../../domain/identity.js';

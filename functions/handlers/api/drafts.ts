@@ -19,7 +19,7 @@
  * 签发 and the later steps are the outgoing routes' (adapters/drafts.ts signDraft, advanceDraft).
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate } from '../../domain/calendar.js';
 import {
   applyChange,
