@@ -347,8 +347,44 @@ const submitted = (route: string) => async (label: string) => {
   if (res.status !== 200) throw new Error(`POST /documents: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.docId as string;
 };
+/** An outgoing draft by 刘洋, submitted for review (送审) on the route: the document is the draft. */
+const drafted = (route: string) => async (label: string) => {
+  const created = await api('liuyang', 'POST', '/drafts', {
+    docType: '通知',
+    title: `成本测算 ${label}`,
+    mainRecipients: ['各科室'],
+    copyRecipients: [],
+    issuingCode: '管办发',
+    direction: 'downward',
+    body: { kind: 'structured', blocks: [{ kind: 'paragraph', text: '用于测算每千件发文成本。' }] },
+  });
+  if (created.status !== 200) throw new Error(`POST /drafts: ${created.status} ${JSON.stringify(created.body)}`);
+  const res = await api('liuyang', 'POST', `/drafts/${created.body.draftId}/submit`, { route });
+  if (res.status !== 200) throw new Error(`POST /drafts/{id}/submit: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.docId as string;
+};
 const act = (user: string, body: Record<string, unknown>) => ({ user, body });
+/** 编号 → 用印 → 复核 → 分发 → 归档, as every outgoing route ends (复核 only where the route has it). */
+const goingOut = {
+  number: act('wangfang', {}),
+  seal: act('majun', { seal: 'company', copies: 10 }),
+  recheck: act('liqiang', { opinion: '无误' }),
+  distribute: act('wangfang', { departments: ['CWK'] }),
+  file: act('wangfang', { retention: 'D30' }),
+};
 const HAPPY_PATHS: Record<string, HappyPath> = {
+  'outgoing-main': {
+    start: drafted('outgoing-main'),
+    steps: { jointReview: act('zhoujie', { opinion: '同意' }), check: act('liqiang', { opinion: '已核' }), deputyCountersign: act('sunwei', { opinion: '同意' }), sign: act('zhaomin', { opinion: '同意印发' }), ...goingOut },
+  },
+  'outgoing-committee': {
+    start: drafted('outgoing-committee'),
+    steps: { headReview: act('zhoujie', { opinion: '同意' }), check: act('liqiang', { opinion: '已核' }), deputyCountersign: act('sunwei', { opinion: '同意' }), sign: act('tanghui', { opinion: '同意印发' }), ...goingOut },
+  },
+  'outgoing-dept': {
+    start: drafted('outgoing-dept'),
+    steps: { headReview: act('zhoujie', { opinion: '同意' }), check: act('liqiang', { opinion: '已核' }), sign: act('sunwei', { opinion: '同意' }), ...goingOut },
+  },
   'superior-key': { steps: Object.fromEntries(ROUTE.map((r) => [r.step, { user: r.user, body: r.body }])) },
   'superior-dept': {
     start: scanFor('superior-dept'),
