@@ -37,7 +37,15 @@ const mineToDo = (t: ViewTask, me: Me) => (t.assignment?.username ? t.assignment
 /** Who may chase (催办): functions/domain/task-operations.ts mayChase. */
 const CHASERS = ['clerk', 'confidential-clerk', 'office-director'];
 const SIGNER_STATUS: Record<Signer['status'], string> = { waiting: '等候', pending: '待签', signed: '已签', removed: '已减签', closed: '已关闭' };
-const STATUS_NAMES: Record<string, string> = { filed: '已归档', withdrawn: '已撤销', 'returned-to-sender': '已退文', failed: '流程异常，请联系办公室' };
+const STATUS_NAMES: Record<string, string> = {
+  filed: '已归档',
+  withdrawn: '已撤销',
+  'returned-to-sender': '已退文',
+  failed: '流程异常，请联系办公室',
+  // Between two steps (or just started): the page looks again in a moment (DocumentPage).
+  registered: '流转中…',
+  'in-progress': '流转中…',
+};
 const MODE_NAMES: Record<string, string> = { all: '会签', any: '或签', ratio: '票签', sequence: '依次审批' };
 
 export function DocumentActions({ view, me, onDone }: { view: DocumentView; me: Me; onDone: (text: string) => void }) {

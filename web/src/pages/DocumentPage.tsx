@@ -52,6 +52,19 @@ export function DocumentPage({ phone }: { phone: boolean }) {
     void load();
   }, [load]);
 
+  // A route between two steps (just submitted, a decision just taken) has no open task for a
+  // moment: look again shortly, a few times, rather than show a document that seems to stand still.
+  const moving = view !== undefined && (view.document.status === 'registered' || view.document.status === 'in-progress') && !view.tasks.some((t) => t.status === 'open');
+  const [looks, setLooks] = useState(0);
+  useEffect(() => {
+    if (!moving || looks >= 10) return;
+    const timer = setTimeout(() => {
+      setLooks((n) => n + 1);
+      void load();
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, [moving, looks, load]);
+
   if (error) return <Result status="warning" title={error} extra={<Button onClick={() => navigate('/todo')}>回到待办</Button>} />;
   if (!view) return <Spin description="正在加载…"><div style={{ height: 120 }} /></Spin>;
 
