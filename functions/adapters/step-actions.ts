@@ -50,9 +50,10 @@ async function numberDraft(docId: string, actor: Actor, at: string): Promise<str
   const put = await putOnce(env.inboxBucket, key, rendered.pdf, 'application/pdf', { number: encodeURIComponent(numbered.number) });
   const bytes = put.created ? rendered.pdf : (await getObject(env.inboxBucket, key))!.bytes;
   const printed = { number: numbered.number, version: draft.version, date, bucket: env.inboxBucket, key, sha256: sha256Hex(bytes), pages: rendered.pageCount, sealBox: rendered.sealBox };
-  await advanceDraft(docId, 'numbered', actor, at, { number: numbered.number, sha256: printed.sha256 }, { printed });
   // The task lists show the 发文字号 from now on; filing writes the 归档号 into its 发文登记簿 entry.
+  // Before the draft moves on: a crash between the two finds the draft still 已签发 and does both again.
   await transactWrite([updateDocumentItem(docId, { registerNumber: numbered.number, register: numbered.register, registerYear: numbered.year, registerSerial: numbered.serial })]);
+  await advanceDraft(docId, 'numbered', actor, at, { number: numbered.number, sha256: printed.sha256 }, { printed });
   return numbered.number;
 }
 
