@@ -6,9 +6,10 @@
  */
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Button, Card, Collapse, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Collapse, Space, Table, Tag, Typography } from 'antd';
 import { api, ApiError, download } from '../api';
 import { FileViewer } from './ScanViewer';
+import { ReasonButton } from './ReasonButton';
 import { shortDateTime } from '../format';
 
 interface DraftSummary {
@@ -37,39 +38,6 @@ const saveAs = (blob: Blob, fileName: string) => {
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 };
-
-/** 作废文号 with a reason (those who number, and the office director), before the document goes out. */
-function VoidNumber({ docId, number, onDone }: { docId: string; number: string; onDone: () => void }) {
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [refusal, setRefusal] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setRefusal(undefined);
-    try {
-      await api('POST', `/drafts/${encodeURIComponent(docId)}/void-number`, { reason });
-      setOpen(false);
-      onDone();
-    } catch (err) {
-      setRefusal(err instanceof ApiError ? err.message : '提交失败，请稍后再试');
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <Button danger onClick={() => setOpen(true)} data-testid="void-number">
-        作废文号
-      </Button>
-      <Modal open={open} title={`作废文号 ${number}`} okText="作废" okButtonProps={{ danger: true, disabled: reason.trim() === '' }} cancelText="取消" confirmLoading={busy} onOk={() => void send()} onCancel={() => setOpen(false)}>
-        <Typography.Paragraph type="secondary">作废后该文号在发文登记簿中标注作废（不再使用），公文退回编号，另取新号；已盖的印章随之失效。已分发的公文不能作废文号。</Typography.Paragraph>
-        <Input.TextArea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} showCount autoSize={{ minRows: 2 }} placeholder="作废原因，如：附件漏印，重新印制" data-testid="void-reason" />
-        {refusal && <Alert type="error" showIcon title={refusal} style={{ marginTop: 12 }} />}
-      </Modal>
-    </>
-  );
-}
 
 export function OutgoingPanel({ docId, phone, refreshKey, mayVoid, onChanged }: { docId: string; phone: boolean; refreshKey: string; mayVoid: boolean; onChanged: () => void }) {
   const [draft, setDraft] = useState<DraftSummary>();
@@ -131,7 +99,20 @@ export function OutgoingPanel({ docId, phone, refreshKey, mayVoid, onChanged }: 
           下载用印件
         </Button>
       )}
-      {mayVoid && draft.printed && !distribution && <VoidNumber docId={docId} number={draft.printed.number} onDone={onChanged} />}
+      {mayVoid && draft.printed && !distribution && (
+        <ReasonButton
+          label="作废文号"
+          title={`作废文号 ${draft.printed.number}`}
+          okText="作废"
+          danger
+          hint="作废后该文号在发文登记簿中标注作废（不再使用），公文退回编号，另取新号；已盖的印章随之失效。已分发的公文不能作废文号。"
+          placeholder="作废原因，如：附件漏印，重新印制"
+          testId="void-number"
+          textTestId="void-reason"
+          send={(reason) => api('POST', `/drafts/${encodeURIComponent(docId)}/void-number`, { reason })}
+          onDone={onChanged}
+        />
+      )}
     </Space>
   );
   const sealLine = draft.sealed && (

@@ -14,6 +14,7 @@ import { api, ApiError, download } from '../api';
 import { loadRoutes } from '../catalog';
 import { BodyBlocksEditor } from '../components/BodyBlocksEditor';
 import { DraftVersions } from '../components/DraftVersions';
+import { ReasonButton } from '../components/ReasonButton';
 import { FileViewer } from '../components/ScanViewer';
 import { SubmitDraftDialog } from '../components/SubmitDraftDialog';
 import { shortDateTime } from '../format';
@@ -249,7 +250,19 @@ export function DraftEditorPage({ phone }: { phone: boolean }) {
           data-testid="frozen"
           title={numbered ? `稿件${draft.stateName}，内容不能再改` : `稿件已由${draft.signed?.byName ?? '签发人'}签发，内容已冻结`}
           description={numbered ? '文号已编定：如确需修改，请先作废文号并重新签发。' : `签发后修改需签发人同意：请${draft.signed?.byName ?? '签发人'}在稿件上“同意修改”，修改后需重新签发。`}
-          action={!numbered && draft.signed?.by === me.username ? <ConsentButton draftId={draft.draftId} onDone={() => void load()} /> : undefined}
+          action={!numbered && draft.signed?.by === me.username ? (
+                <ReasonButton
+                  label="同意修改"
+                  title="同意修改已签发的稿件"
+                  okText="同意修改"
+                  hint="修改保存后成为新版本，稿件回到待签发，需您重新签发。"
+                  placeholder="同意修改的说明，如：同意补充值班电话"
+                  testId="consent"
+                  textTestId="consent-note"
+                  send={(note) => api('POST', `/drafts/${encodeURIComponent(draft.draftId)}/consent`, { note })}
+                  onDone={() => void load()}
+                />
+              ) : undefined}
         />
       )}
       {consented && draft?.consent && (
@@ -518,35 +531,3 @@ function DraftFacts({ content: c, options }: { content: DraftContent; options: D
   );
 }
 
-/** 同意修改: the signer lets the signed text be changed once, with a note; the change then goes back to 签发. */
-function ConsentButton({ draftId, onDone }: { draftId: string; onDone: () => void }) {
-  const [open, setOpen] = useState(false);
-  const [note, setNote] = useState('');
-  const [refusal, setRefusal] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setRefusal(undefined);
-    try {
-      await api('POST', `/drafts/${encodeURIComponent(draftId)}/consent`, { note });
-      setOpen(false);
-      onDone();
-    } catch (err) {
-      setRefusal(err instanceof ApiError ? err.message : '提交失败，请稍后再试');
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <Button onClick={() => setOpen(true)} data-testid="consent">
-        同意修改
-      </Button>
-      <Modal open={open} title="同意修改已签发的稿件" okText="同意修改" cancelText="取消" confirmLoading={busy} onOk={() => void send()} onCancel={() => setOpen(false)} okButtonProps={{ disabled: note.trim() === '' }}>
-        <Typography.Paragraph type="secondary">修改保存后成为新版本，稿件回到待签发，需您重新签发。</Typography.Paragraph>
-        <Input.TextArea value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} showCount autoSize={{ minRows: 3 }} placeholder="同意修改的说明，如：同意补充值班电话" data-testid="consent-note" />
-        {refusal && <Alert type="error" showIcon title={refusal} style={{ marginTop: 12 }} />}
-      </Modal>
-    </>
-  );
-}
